@@ -1,0 +1,302 @@
+/**
+ * Public types of the npm package `ruvector-attention`.
+ *
+ * The package runs the Python package `ruvector_attention` (and its C SIMD
+ * kernel compiled to WebAssembly) inside Pyodide, in Node.js and browsers.
+ * Every class mirrors the Python class of the same name with camelCase
+ * methods; Python keyword arguments become an options object.
+ *
+ * Shape legend: n keys, d = dim (query/key width), dv value width,
+ * B batch size, N graph nodes, E edges, H heads.
+ */
+
+// ---------------------------------------------------------------- errors
+
+/** Error codes: the Python error hierarchy plus the JS-side states. */
+export type ErrorCode =
+  | 'DIMENSION_MISMATCH'     // DimensionMismatchError
+  | 'EMPTY_INPUT'            // EmptyInputError
+  | 'NUMERICAL_INSTABILITY'  // NumericalInstabilityError
+  | 'INVALID_CONFIG'         // InvalidConfigError
+  | 'OUT_OF_BOUNDS'          // OutOfBoundsError
+  | 'UNSUPPORTED'            // UnsupportedError
+  | 'INTERNAL'               // anything else raised by Python or the runtime
+  | 'DISPOSED'               // a method was called on a disposed object / terminated runtime
+  | 'INIT_FAILED';           // Pyodide or the wheel could not be loaded, or versions disagree
+
+/** Every error this package throws (or rejects with) is an AttentionError. */
+export declare class AttentionError extends Error {
+  constructor(code: ErrorCode, message: string, pythonType?: string);
+  readonly name: 'AttentionError';
+  readonly code: ErrorCode;
+  /** The Python exception class name, e.g. 'DimensionMismatchError' (absent for JS-side errors). */
+  readonly pythonType?: string;
+}
+
+// ---------------------------------------------------------------- inputs / outputs
+
+/** One vector (query, gradient, …): a Float32Array (fastest) or numbers. */
+export type Vector = Float32Array | readonly number[];
+
+/**
+ * A set of rows stored in one flat row-major Float32Array: the fast path
+ * (one copy into a Python-owned buffer, no per-element conversion).
+ * `data.length` must equal `rows * width`; `cols`, when given, is checked.
+ */
+export interface FlatRows {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols?: number;
+}
+
+/** A 2-D result: row-major `data` of `rows * cols` values. Also usable as input. */
+export interface Rows2D extends FlatRows {
+  readonly cols: number;
+}
+
+/**
+ * A set of rows (keys, values, queries, features):
+ * an array of Float32Array, nested number arrays, a {@link FlatRows},
+ * or a {@link Matrix} that already lives in the wasm heap (no copy at all).
+ */
+export type Rows = readonly Float32Array[] | readonly (readonly number[])[] | FlatRows | Matrix;
+
+/** Boolean key mask: true / nonzero = the key takes part (torch SDPA's boolean attn_mask). */
+export type Mask = Uint8Array | readonly boolean[] | readonly number[];
+
+/** CSR index arrays (int64 in Python; values must fit in 2^53). */
+export type IndexArray = Int32Array | Uint32Array | BigInt64Array | readonly number[];
+
+export interface MaskOptions {
+  /** Fully masked → zero output / zero weights, never NaN. */
+  mask?: Mask;
+}
+
+/** Per-parameter float32 values, keyed by the Python `state_dict()` names (PyTorch's). */
+export type StateDict = Record<string, Float32Array>;
+
+export interface Gradients {
+  /** (d) */
+  query: Float32Array;
+  /** (n, d) */
+  keys: Rows2D;
+  /** (n, dv) */
+  values: Rows2D;
+  /** Gradients of every parameter, keyed like {@link StateDict}. */
+  params: StateDict;
+}
+
+/**
+ * A float32 matrix owned by Python inside the wasm heap. Pass it wherever
+ * {@link Rows} is accepted to skip the input copy (e.g. keys reused across
+ * many queries). `set()` overwrites it in place with one memcpy.
+ */
+export interface Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly disposed: boolean;
+  /** Overwrite all values; `data.length` must be rows * cols. */
+  set(data: Float32Array): void;
+  /** A copy of the contents. */
+  toFloat32Array(): Float32Array;
+  dispose(): void;
+}
+
+// ---------------------------------------------------------------- mechanisms
+
+/** Methods every mechanism has (the Python `Attention` base class). */
+export interface Mechanism<Config = Record<string, unknown>> {
+  /** The Python class name, e.g. 'ScaledDotProductAttention'. */
+  readonly name: string;
+  readonly disposed: boolean;
+  /** Attention output for one query: (d), (n,d), (n,dv) → (dv). */
+  forward(query: Vector, keys: Rows, values: Rows, options?: MaskOptions): Float32Array;
+  /** Softmax weights over the keys: (n). Sums to 1 (0 everywhere if fully masked). */
+  attentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Float32Array;
+  /**
+   * Many queries (B,d). keys/values: one shared set (n,d)/(n,dv), or one set
+   * per query (an array of B sets). Returns (B, dv).
+   */
+  forwardBatch(queries: Rows, keys: Rows | readonly Rows[], values: Rows | readonly Rows[]): Rows2D;
+  /**
+   * Every node attends to its CSR neighbours: row i of the result equals
+   * forward(features[i], features[nbrs(i)], values[nbrs(i)]); isolated → zeros.
+   * features (N,d), indptr (N+1), indices (E) → (N, dv).
+   */
+  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
+               options?: { values?: Rows }): Rows2D;
+  /** Gradients of sum(gradOutput · forward(query, keys, values)). */
+  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: MaskOptions): Gradients;
+  /** The frozen Python config, camelCase keys. */
+  config(): Config;
+  stateDict(): StateDict;
+  /** Shapes are checked against the mechanism's own parameters. */
+  loadStateDict(state: Record<string, Float32Array | readonly number[]>): void;
+  /** Training mode enables dropout (seeded). Default: eval mode. */
+  train(mode?: boolean): void;
+  eval(): void;
+  readonly training: boolean;
+  /** Frees the Python object. Any later call throws AttentionError('DISPOSED'). Idempotent. */
+  dispose(): void;
+}
+
+export interface ScaledDotProductAttentionOptions {
+  dim: number;
+  /** weights = softmax(q·k / (scale · temperature)); default 1, must be > 0. */
+  temperature?: number;
+  /** Default √dim. */
+  scale?: number | null;
+  /** In [0, 1); only active in training mode. */
+  dropout?: number;
+  seed?: number;
+}
+export interface ScaledDotProductAttentionConfig {
+  dim: number; temperature: number; scale: number | null; dropout: number; seed: number;
+}
+export interface ScaledDotProductAttention extends Mechanism<ScaledDotProductAttentionConfig> {
+  readonly name: 'ScaledDotProductAttention';
+}
+
+export interface MultiHeadAttentionOptions {
+  dim: number;
+  /** 1–16, must divide dim. */
+  numHeads: number;
+  /** Width of the values; default dim. */
+  valueDim?: number | null;
+  bias?: boolean;
+  seed?: number;
+}
+export interface MultiHeadAttentionConfig {
+  dim: number; numHeads: number; valueDim: number | null; bias: boolean; seed: number;
+}
+export interface MultiHeadAttention extends Mechanism<MultiHeadAttentionConfig> {
+  readonly name: 'MultiHeadAttention';
+  /** attentionWeights() is the mean over heads (torch's default); this is (H, n). */
+  headAttentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Rows2D;
+  /** Output of one head before the output projection: (dim / numHeads). */
+  headOutput(head: number, query: Vector, keys: Rows, values: Rows, options?: MaskOptions): Float32Array;
+}
+
+/** Typed names for {@link Runtime.create}; other catalogue names give a plain {@link Mechanism}. */
+export interface MechanismTypes {
+  ScaledDotProductAttention: { options: ScaledDotProductAttentionOptions; instance: ScaledDotProductAttention };
+  MultiHeadAttention: { options: MultiHeadAttentionOptions; instance: MultiHeadAttention };
+}
+export type MechanismName = keyof MechanismTypes;
+
+// ---------------------------------------------------------------- catalogue
+
+/** One constructor field of a mechanism, from the Python `mechanism_catalog()`. */
+export interface ConfigField {
+  /** camelCase name used in the options object. */
+  name: string;
+  /** The Python keyword name. */
+  pythonName: string;
+  type: 'int' | 'float' | 'bool' | 'str' | 'enum';
+  /** Absent = required. null = Python None. */
+  default?: number | boolean | string | null;
+  required: boolean;
+  /** Whether null (Python None) is allowed. */
+  nullable: boolean;
+  /** Inclusive numeric bounds where the Python config has them. */
+  min?: number;
+  max?: number;
+  /** Allowed values for 'enum' (and fixed string choices). */
+  choices?: readonly string[];
+  doc?: string;
+}
+
+export interface MechanismInfo {
+  /** Class name, usable with {@link Runtime.create}. */
+  name: string;
+  /** One-line description (first docstring line). */
+  summary: string;
+  fields: readonly ConfigField[];
+  /** camelCase names of the methods this mechanism supports (e.g. 'headAttentionWeights'). */
+  methods: readonly string[];
+}
+
+export interface Versions {
+  /** The npm package version. */
+  js: string;
+  /** ruvector_attention.__version__ */
+  python: string;
+  /** rv_version() of the loaded wasm kernel. */
+  kernel: string;
+  /** Live SIMD path, e.g. 'wasm128'. */
+  isa: string;
+  /** Pyodide version. */
+  pyodide: string;
+}
+
+// ---------------------------------------------------------------- runtimes
+
+/** Makes every method return a Promise (worker mode). Plain properties stay. */
+export type Async<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : T[K];
+};
+
+export type AsyncMechanism<Config = Record<string, unknown>> = Async<Mechanism<Config>>;
+export type AsyncScaledDotProductAttention = Async<ScaledDotProductAttention>;
+export type AsyncMultiHeadAttention = Async<MultiHeadAttention>;
+export type AsyncMatrix = Async<Matrix>;
+
+/** Boot stages reported through {@link InitOptions.onProgress}. */
+export type BootStage = 'pyodide' | 'package' | 'verify' | 'ready';
+
+export interface InitOptions {
+  /** Run Pyodide in a Web Worker (browser) / worker_threads (Node). */
+  worker?: boolean;
+  /**
+   * Where the Pyodide distribution (pyodide.mjs, pyodide.asm.wasm,
+   * pyodide-lock.json, our wheel) is served from; must end with '/'.
+   * Default: browser → `pyodide/` next to the bundle; Node → the `pyodide`
+   * npm dependency plus the wheel shipped in this package.
+   */
+  indexURL?: string;
+  /** Called at each boot stage (e.g. for a status line). */
+  onProgress?: (stage: BootStage, detail: string) => void;
+}
+
+/** Main-thread runtime: synchronous methods. */
+export interface Runtime {
+  readonly mode: 'main';
+  readonly versions: Versions;
+  /** Every mechanism of the Python package, with its config fields. */
+  mechanisms(): MechanismInfo[];
+  readonly ScaledDotProductAttention: new (options: ScaledDotProductAttentionOptions) => ScaledDotProductAttention;
+  readonly MultiHeadAttention: new (options: MultiHeadAttentionOptions) => MultiHeadAttention;
+  /** Construct any mechanism of the catalogue by name (same API in both runtimes). */
+  create<N extends MechanismName>(name: N, options: MechanismTypes[N]['options']): Promise<MechanismTypes[N]['instance']>;
+  create(name: string, options?: Record<string, unknown>): Promise<Mechanism>;
+  /** Copy rows into a Python-owned buffer in the wasm heap (see {@link Matrix}). */
+  matrix(data: Float32Array, rows: number): Matrix;
+  matrix(rows: Rows): Matrix;
+}
+
+/** Worker runtime: every method returns a Promise. */
+export interface AsyncRuntime {
+  readonly mode: 'worker';
+  readonly versions: Versions;
+  mechanisms(): Promise<MechanismInfo[]>;
+  create<N extends MechanismName>(name: N, options: MechanismTypes[N]['options']): Promise<Async<MechanismTypes[N]['instance']>>;
+  create(name: string, options?: Record<string, unknown>): Promise<AsyncMechanism>;
+  matrix(data: Float32Array, rows: number): Promise<AsyncMatrix>;
+  matrix(rows: Rows): Promise<AsyncMatrix>;
+  /** Stops the worker; later calls reject with AttentionError('DISPOSED'). A new init({worker:true}) boots again. */
+  terminate(): Promise<void>;
+}
+
+/**
+ * Boot Pyodide and load the package (once: concurrent calls share one boot;
+ * after a failure the next call retries). Rejects with AttentionError('INIT_FAILED').
+ */
+export declare function init(options?: InitOptions & { worker?: false }): Promise<Runtime>;
+export declare function init(options: InitOptions & { worker: true }): Promise<AsyncRuntime>;
+export declare function init(options?: InitOptions): Promise<Runtime | AsyncRuntime>;
+
+/** Helper: a {@link FlatRows} from a flat row-major array and its row count. */
+export declare function flat(data: Float32Array, rows: number): FlatRows;
+
+/** The npm package version. */
+export declare const version: string;
