@@ -1,0 +1,253 @@
+"""Synthetic HNSW-like layered neighbour graphs, in pure Python.
+
+The visualizer and the end-to-end tests need the *same* graph natively and
+inside Pyodide (where numpy is absent), so everything here is plain Python
+floats and ``array.array`` buffers, driven by ``random.Random(seed)``.
+
+Shape legend: N nodes, D vector dim, E directed edges (sum of list lengths).
+
+How the graph is made (HNSW, Malkov & Yashunin 2016, arXiv:1603.09320):
+
+* vectors: a mixture of Gaussian-like clusters (real embeddings are clustered);
+* level of each node: ``floor(-ln(U) * mL)`` with ``mL = 1 / ln(M)``, so a node
+  reaches layer ``l`` with probability ``M**-l``;
+* layer 0: every node links to its ``2*M`` nearest nodes; layer ``l >= 1``:
+  every node of level ``>= l`` links to its ``M`` nearest nodes of level ``>= l``
+  (the long-range links HNSW searches through);
+* the neighbour list of a node is the union over its layers, nearest first
+  (ties broken by index), and ``edge_layers`` records the highest layer each
+  link exists on.
+
+Determinism: only ``random()`` draws, ``+ - * /``, comparisons and
+``math.dist`` are used. ``log``/``cos`` (Box-Muller, ``-ln U``) are avoided
+because glibc and musl (Pyodide) may round them differently in the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from itertools import repeat
+from dataclasses import dataclass
+
+from .errors import InvalidConfigError
+
+__all__ = ["LayeredGraph", "hnsw_graph", "knn_graph"]
+
+MAX_LEVEL = 16           # a node above layer 16 has probability M**-16: never in practice
+MAX_NODES = 100_000      # pure Python: beyond this generation takes minutes
+MAX_DIM = 4096
+CLUSTER_SPREAD = 0.35    # per-coordinate std of a cluster around its centre (centres in [-1, 1]^D)
+CLUSTERS_PROBED = 2    # layer-0 candidates: own cluster + the nearest other (recall of exact kNN >= 0.98 at D=16)
+
+
+@dataclass(frozen=True)
+class LayeredGraph:
+    """A neighbour graph in CSR form with an HNSW layer per node.
+
+    Attributes:
+        vectors: ``array('f')`` of length ``N*D``, row-major (node ``i`` is
+            ``vectors[i*D:(i+1)*D]``).
+        dim: ``D``.
+        indptr: ``array('q')`` of length ``N+1``; the neighbours of ``i`` are
+            ``indices[indptr[i]:indptr[i+1]]``, nearest first.
+        indices: ``array('q')`` of length ``E``.
+        layers: ``array('q')`` of length ``N``, the HNSW level of each node.
+        edge_layers: ``array('q')`` of length ``E``, the highest layer each link is on.
+        seed: the seed it was made from (``None`` for user data).
+    """
+
+    vectors: array
+    dim: int
+    indptr: array
+    indices: array
+    layers: array
+    edge_layers: array
+    seed: int | None = None
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def num_edges(self) -> int:
+        return len(self.indices)
+
+    def vector(self, i: int) -> array:
+        """Node ``i``'s vector, shape ``(D,)``."""
+        self._check_node(i)
+        return self.vectors[i * self.dim:(i + 1) * self.dim]
+
+    def neighbours(self, i: int) -> list[int]:
+        """Node ``i``'s neighbour list, nearest first."""
+        self._check_node(i)
+        return list(self.indices[self.indptr[i]:self.indptr[i + 1]])
+
+    def neighbour_vectors(self, i: int) -> array:
+        """The vectors of ``neighbours(i)`` stacked row-major, shape ``(k*D,)``."""
+        out = array("f")
+        for j in self.neighbours(i):
+            out.extend(self.vectors[j * self.dim:(j + 1) * self.dim])
+        return out
+
+    def _check_node(self, i: int) -> None:
+        from .errors import OutOfBoundsError
+
+        if not isinstance(i, int) or not 0 <= i < self.num_nodes:
+            raise OutOfBoundsError(f"node {i!r} is not in 0..{self.num_nodes - 1}")
+
+
+def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
+               num_clusters: int | None = None, seed: int = 0) -> LayeredGraph:
+    """A seeded synthetic HNSW-like layered neighbour graph.
+
+    Args:
+        num_nodes: N, at least ``2*m + 1`` (default 2000).
+        dim: D (default 32).
+        m: HNSW's M: ``2*m`` links per node on layer 0, ``m`` on upper layers (default 8).
+        num_clusters: clusters the vectors are drawn around (default ``~sqrt(N)/2``).
+        seed: the same seed gives the same graph natively and in Pyodide.
+
+    Example:
+        >>> g = hnsw_graph(300, 16, seed=1)
+        >>> g.num_nodes, g.dim, len(g.neighbours(0)) >= 16
+        (300, 16, True)
+    """
+    _check_int("m", m, 2, 64)
+    _check_int("num_nodes", num_nodes, 2 * m + 1, MAX_NODES)
+    _check_int("dim", dim, 1, MAX_DIM)
+    _check_int("seed", seed, 0, 2**63 - 1)
+    if num_clusters is None:
+        num_clusters = max(1, round(math.sqrt(num_nodes) / 2))
+    _check_int("num_clusters", num_clusters, 1, num_nodes)
+
+    rng = random.Random(seed)
+    centres = [[2.0 * rng.random() - 1.0 for _ in range(dim)] for _ in range(num_clusters)]
+    cluster_of = [rng.randrange(num_clusters) for _ in range(num_nodes)]
+    vectors = array("f")
+    for c in cluster_of:
+        centre = centres[c]
+        vectors.extend(centre[k] + CLUSTER_SPREAD * _unit_gaussian(rng) for k in range(dim))
+    levels = [_hnsw_level(rng.random(), m) for _ in range(num_nodes)]
+
+    rows = _rows(vectors, num_nodes, dim)  # float32-rounded values: ordering uses what is stored
+    members: list[list[int]] = [[] for _ in range(num_clusters)]
+    for i, c in enumerate(cluster_of):
+        members[c].append(i)
+    probe = _nearest_clusters(centres, CLUSTERS_PROBED)
+
+    links: list[dict[int, int]] = [{} for _ in range(num_nodes)]  # node -> {neighbour: top layer}
+    for i in range(num_nodes):
+        candidates = [j for c in probe[cluster_of[i]] for j in members[c] if j != i]
+        if len(candidates) < 2 * m:  # tiny clusters: fall back to every node
+            candidates = [j for j in range(num_nodes) if j != i]
+        for j in _nearest(rows, i, candidates, 2 * m):
+            links[i][j] = 0
+    for layer in range(1, max(levels) + 1):
+        upper = [i for i in range(num_nodes) if levels[i] >= layer]
+        if len(upper) < 2:
+            break
+        for i in upper:
+            for j in _nearest(rows, i, [j for j in upper if j != i], m):
+                links[i][j] = layer
+    return _to_csr(vectors, dim, rows, links, array("q", levels), seed)
+
+
+def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
+    """An exact k-nearest-neighbour graph over user vectors (for data without edges).
+
+    Args:
+        vectors: a flat float sequence or buffer of length ``N*D``, row-major.
+        dim: D.
+        k: neighbours per node (capped at ``N-1``; default 16).
+        layers: optional HNSW level per node (default all 0).
+    """
+    vectors = _flat_f32(vectors, dim)
+    n = len(vectors) // dim
+    if n < 2:
+        raise InvalidConfigError(f"knn_graph needs at least 2 vectors, got {n}")
+    _check_int("k", k, 1, MAX_NODES)
+    k = min(k, n - 1)
+    levels = _layers(layers, n)
+    rows = _rows(vectors, n, dim)
+    links = [{j: 0 for j in _nearest(rows, i, [j for j in range(n) if j != i], k)} for i in range(n)]
+    return _to_csr(vectors, dim, rows, links, levels, None)
+
+
+def _unit_gaussian(rng: random.Random) -> float:
+    # Irwin-Hall with 4 terms: mean 0, variance 1, only + and * (see "Determinism").
+    return (rng.random() + rng.random() + rng.random() + rng.random() - 2.0) * 1.7320508075688772
+
+
+def _hnsw_level(u: float, m: int) -> int:
+    # floor(-ln(u) / ln(m)) == the number of l >= 1 with u < m**-l, computed without log.
+    level, threshold = 0, 1.0 / m
+    while u < threshold and level < MAX_LEVEL:
+        level += 1
+        threshold /= m
+    return level
+
+
+def _rows(vectors: array, n: int, dim: int) -> list[tuple[float, ...]]:
+    return [tuple(vectors[i * dim:(i + 1) * dim]) for i in range(n)]
+
+
+def _nearest(rows, i: int, candidates: list[int], count: int) -> list[int]:
+    """The ``count`` candidates nearest to row ``i``, nearest first, ties by index."""
+    here = rows[i]
+    scored = sorted(zip(map(math.dist, repeat(here), [rows[j] for j in candidates]), candidates))
+    return [j for _, j in scored[:count]]
+
+
+def _nearest_clusters(centres, count: int) -> list[list[int]]:
+    """For each cluster: itself and its ``count - 1`` nearest clusters."""
+    idx = range(len(centres))
+    return [[c] + [o for _, o in sorted((math.dist(centres[c], centres[o]), o)
+                                        for o in idx if o != c)[:count - 1]] for c in idx]
+
+
+def _to_csr(vectors, dim, rows, links, levels, seed) -> LayeredGraph:
+    indptr, indices, edge_layers = array("q", [0]), array("q"), array("q")
+    for i, nbrs in enumerate(links):
+        here = rows[i]
+        for j in sorted(nbrs, key=lambda j: (math.dist(here, rows[j]), j)):
+            indices.append(j)
+            edge_layers.append(nbrs[j])
+        indptr.append(len(indices))
+    return LayeredGraph(vectors, dim, indptr, indices, levels, edge_layers, seed)
+
+
+def _flat_f32(vectors, dim: int) -> array:
+    _check_int("dim", dim, 1, MAX_DIM)
+    try:
+        flat = array("f", memoryview(vectors).cast("B").cast("f")) \
+            if _is_f32_buffer(vectors) else array("f", (float(x) for x in vectors))
+    except (TypeError, ValueError) as exc:
+        raise InvalidConfigError(f"vectors must be a flat sequence of numbers: {exc}") from None
+    if len(flat) == 0 or len(flat) % dim:
+        raise InvalidConfigError(f"vectors has {len(flat)} values, not a positive multiple of dim={dim}")
+    if not all(math.isfinite(x) for x in flat):
+        raise InvalidConfigError("vectors contains NaN or infinity")
+    return flat
+
+
+def _is_f32_buffer(obj) -> bool:
+    try:
+        return memoryview(obj).format == "f"
+    except TypeError:
+        return False
+
+
+def _layers(layers, n: int) -> array:
+    if layers is None:
+        return array("q", [0] * n)
+    out = array("q", (int(x) for x in layers))
+    if len(out) != n or any(not 0 <= x <= MAX_LEVEL for x in out):
+        raise InvalidConfigError(f"layers must be {n} integers in 0..{MAX_LEVEL}")
+    return out
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InvalidConfigError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
