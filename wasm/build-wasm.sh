@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Build the kernel as an Emscripten side module that Pyodide loads under ctypes:
+#   build-wasm.sh OUT_DIR  ->  OUT_DIR/libruvector_kernel.so
+# It imports only plain libc symbols, resolved from Pyodide's main module.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-build/wasm}
+mkdir -p "$out"
+version=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$here/../py/ruvector_attention/_version.py")
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+flags=(-O3 -fno-math-errno -I"$here/include" -DRV_VERSION="\"$version\"" -fPIC)
+emcc "${flags[@]}" -msimd128 -c "$here/src/cpu.c" -o "$tmp/cpu.o"
+emcc "${flags[@]}" -msimd128 -DRV_ISA_WASM128 -DRV_ISA_SUFFIX=wasm128 -c "$here/src/kernels.c" -o "$tmp/k128.o"
+emcc "${flags[@]}" -fno-vectorize -fno-slp-vectorize -DRV_ISA_SCALAR -DRV_ISA_SUFFIX=scalar -c "$here/src/kernels.c" -o "$tmp/kscalar.o"
+emcc -O3 -msimd128 -sSIDE_MODULE=1 "$tmp"/*.o -o "$out/libruvector_kernel.so"
+echo "built $out/libruvector_kernel.so ($(stat -c %s "$out/libruvector_kernel.so") bytes)"

@@ -1,0 +1,146 @@
+/*
+ * One SIMD macro table per instruction set; kernels.c is written once against it.
+ *
+ *   RV_W              floats per vector
+ *   rv_v              vector type
+ *   rv_load/rv_store  unaligned load / store of RV_W floats
+ *   rv_set1/rv_zero   broadcast / zero
+ *   rv_add/rv_mul     lane-wise
+ *   rv_fma(a, b, c)   a * b + c (fused where the ISA has it)
+ *   rv_floor_lo(x)    max(x, RV_EXP_FLOOR) keeping NaN (so bad scores stay visible)
+ *   rv_hsum(v)        horizontal sum
+ *   rv_round(x)       round to nearest integer (as float)
+ *   rv_pow2(n)        2^n for integral float n in [-126, 127]
+ *
+ * Select with RV_ISA_AVX2, RV_ISA_SSE, RV_ISA_NEON, RV_ISA_WASM128 or RV_ISA_SCALAR.
+ */
+#ifndef RV_SIMD_H
+#define RV_SIMD_H
+
+#include "ruvector.h"
+
+#if defined(RV_ISA_AVX2)
+#include <immintrin.h>
+#define RV_W 8
+typedef __m256 rv_v;
+#define rv_load(p) _mm256_loadu_ps(p)
+#define rv_store(p, x) _mm256_storeu_ps(p, x)
+#define rv_set1(x) _mm256_set1_ps(x)
+#define rv_zero() _mm256_setzero_ps()
+#define rv_add(a, b) _mm256_add_ps(a, b)
+#define rv_mul(a, b) _mm256_mul_ps(a, b)
+#define rv_fma(a, b, c) _mm256_fmadd_ps(a, b, c)
+/* maxps returns its second operand when either is NaN: put x second. */
+#define rv_floor_lo(x) _mm256_max_ps(_mm256_set1_ps(RV_EXP_FLOOR), x)
+#define rv_round(x) _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define rv_pow2(n) \
+  _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
+static inline float rv_hsum(rv_v v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+#elif defined(RV_ISA_SSE)
+#include <emmintrin.h>
+#define RV_W 4
+typedef __m128 rv_v;
+#define rv_load(p) _mm_loadu_ps(p)
+#define rv_store(p, x) _mm_storeu_ps(p, x)
+#define rv_set1(x) _mm_set1_ps(x)
+#define rv_zero() _mm_setzero_ps()
+#define rv_add(a, b) _mm_add_ps(a, b)
+#define rv_mul(a, b) _mm_mul_ps(a, b)
+#define rv_fma(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c)
+#define rv_floor_lo(x) _mm_max_ps(_mm_set1_ps(RV_EXP_FLOOR), x)
+/* cvtps rounds to nearest under the default MXCSR mode (SSE2 has no roundps). */
+#define rv_round(x) _mm_cvtepi32_ps(_mm_cvtps_epi32(x))
+#define rv_pow2(n) \
+  _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23))
+static inline float rv_hsum(rv_v v) {
+  __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 0x55));
+  return _mm_cvtss_f32(s);
+}
+
+#elif defined(RV_ISA_NEON)
+#include <arm_neon.h>
+#define RV_W 4
+typedef float32x4_t rv_v;
+#define rv_load(p) vld1q_f32(p)
+#define rv_store(p, x) vst1q_f32(p, x)
+#define rv_set1(x) vdupq_n_f32(x)
+#define rv_zero() vdupq_n_f32(0.0f)
+#define rv_add(a, b) vaddq_f32(a, b)
+#define rv_mul(a, b) vmulq_f32(a, b)
+#define rv_fma(a, b, c) vfmaq_f32(c, a, b)
+#define rv_floor_lo(x) vmaxq_f32(x, vdupq_n_f32(RV_EXP_FLOOR)) /* vmaxq propagates NaN */
+#define rv_round(x) vrndnq_f32(x)
+#define rv_pow2(n) \
+  vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23))
+static inline float rv_hsum(rv_v v) { return vaddvq_f32(v); }
+
+#elif defined(RV_ISA_WASM128)
+#include <wasm_simd128.h>
+#define RV_W 4
+typedef v128_t rv_v;
+#define rv_load(p) wasm_v128_load(p)
+#define rv_store(p, x) wasm_v128_store(p, x)
+#define rv_set1(x) wasm_f32x4_splat(x)
+#define rv_zero() wasm_f32x4_splat(0.0f)
+#define rv_add(a, b) wasm_f32x4_add(a, b)
+#define rv_mul(a, b) wasm_f32x4_mul(a, b)
+#define rv_fma(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define rv_floor_lo(x) wasm_f32x4_max(x, wasm_f32x4_splat(RV_EXP_FLOOR)) /* propagates NaN */
+#define rv_round(x) wasm_f32x4_nearest(x)
+#define rv_pow2(n) \
+  wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23)
+static inline float rv_hsum(rv_v v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
+         wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+#elif defined(RV_ISA_SCALAR)
+#define RV_W 1
+typedef float rv_v;
+#define rv_load(p) (*(p))
+#define rv_store(p, x) (*(p) = (x))
+#define rv_set1(x) (x)
+#define rv_zero() 0.0f
+#define rv_add(a, b) ((a) + (b))
+#define rv_mul(a, b) ((a) * (b))
+#define rv_fma(a, b, c) ((a) * (b) + (c))
+#define rv_floor_lo(x) ((x) < RV_EXP_FLOOR ? RV_EXP_FLOOR : (x)) /* NaN compares false: kept */
+#define rv_round(x) __builtin_rintf(x)
+static inline float rv_pow2(float n) {
+  union { int32_t i; float f; } u;
+  /* the range check keeps NaN away from the float->int cast (it traps in wasm) */
+  u.i = ((n >= -127.0f && n <= 127.0f ? (int32_t)n : 0) + 127) << 23;
+  return u.f;
+}
+#define rv_hsum(v) (v)
+
+#else
+#error "define one of RV_ISA_AVX2, RV_ISA_SSE, RV_ISA_NEON, RV_ISA_WASM128, RV_ISA_SCALAR"
+#endif
+
+/* exp(x) on RV_W lanes, any finite x <= 88 (softmax only feeds x <= 0):
+ * Cody-Waite range reduction x = n ln2 + r, then Cephes' degree-6 polynomial;
+ * within 2 ulp of expf over the range; x below RV_EXP_FLOOR is clamped there. */
+static inline rv_v rv_exp(rv_v x) {
+  x = rv_floor_lo(x);
+  rv_v n = rv_round(rv_mul(x, rv_set1(1.44269504088896341f)));
+  rv_v r = rv_fma(n, rv_set1(-0.693359375f), x);
+  r = rv_fma(n, rv_set1(2.12194440e-4f), r);
+  rv_v p = rv_set1(1.9875691500e-4f);
+  p = rv_fma(p, r, rv_set1(1.3981999507e-3f));
+  p = rv_fma(p, r, rv_set1(8.3334519073e-3f));
+  p = rv_fma(p, r, rv_set1(4.1665795894e-2f));
+  p = rv_fma(p, r, rv_set1(1.6666665459e-1f));
+  p = rv_fma(p, r, rv_set1(5.0000001201e-1f));
+  p = rv_fma(p, rv_mul(r, r), rv_add(r, rv_set1(1.0f)));
+  return rv_mul(p, rv_pow2(n));
+}
+
+#endif
