@@ -95,7 +95,8 @@ class LayeredGraph:
         from .errors import OutOfBoundsError
 
         if not isinstance(i, int) or not 0 <= i < self.num_nodes:
-            raise OutOfBoundsError(f"node {i!r} is not in 0..{self.num_nodes - 1}")
+            raise OutOfBoundsError(f"node {i!r} is not in 0..{self.num_nodes - 1}",
+                                   index=i, length=self.num_nodes)
 
 
 def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
@@ -166,7 +167,7 @@ def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
     vectors = _flat_f32(vectors, dim)
     n = len(vectors) // dim
     if n < 2:
-        raise InvalidConfigError(f"knn_graph needs at least 2 vectors, got {n}")
+        raise InvalidConfigError(f"knn_graph needs at least 2 vectors, got {n}", field="vectors")
     _check_int("k", k, 1, MAX_NODES)
     k = min(k, n - 1)
     levels = _layers(layers, n)
@@ -224,11 +225,13 @@ def _flat_f32(vectors, dim: int) -> array:
         flat = array("f", memoryview(vectors).cast("B").cast("f")) \
             if _is_f32_buffer(vectors) else array("f", (float(x) for x in vectors))
     except (TypeError, ValueError) as exc:
-        raise InvalidConfigError(f"vectors must be a flat sequence of numbers: {exc}") from None
+        raise InvalidConfigError(f"vectors must be a flat sequence of numbers: {exc}",
+                                 field="vectors") from None
     if len(flat) == 0 or len(flat) % dim:
-        raise InvalidConfigError(f"vectors has {len(flat)} values, not a positive multiple of dim={dim}")
+        raise InvalidConfigError(
+            f"vectors has {len(flat)} values, not a positive multiple of dim={dim}", field="vectors")
     if not all(math.isfinite(x) for x in flat):
-        raise InvalidConfigError("vectors contains NaN or infinity")
+        raise InvalidConfigError("vectors contains NaN or infinity", field="vectors")
     return flat
 
 
@@ -244,10 +247,10 @@ def _layers(layers, n: int) -> array:
         return array("q", [0] * n)
     out = array("q", (int(x) for x in layers))
     if len(out) != n or any(not 0 <= x <= MAX_LEVEL for x in out):
-        raise InvalidConfigError(f"layers must be {n} integers in 0..{MAX_LEVEL}")
+        raise InvalidConfigError(f"layers must be {n} integers in 0..{MAX_LEVEL}", field="layers")
     return out
 
 
 def _check_int(name: str, value, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise InvalidConfigError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
+        raise InvalidConfigError(f"{name} must be an integer in {lo}..{hi}, got {value!r}", field=name)
