@@ -1,0 +1,121 @@
+// The config form of a mechanism, generated from its catalogue entry
+// (ruvector_attention.mechanism_catalog() → rt.mechanisms()), so every
+// mechanism the library has gets controls without code here.
+
+/** Constructor fields that are the width of the input vectors: set from the data, not by hand. */
+const DATA_DIM_FIELDS = new Set(['dim', 'hiddenDim', 'nodeDim', 'embedDim', 'inputDim', 'queryDim']);
+
+export function isDataDimField(field) {
+  return DATA_DIM_FIELDS.has(field.name) && field.type === 'int';
+}
+
+/**
+ * The options a mechanism is created with: catalogue defaults, the data's dim
+ * for dim fields, then `overrides`. Required fields without a value fall back
+ * to their lower bound so the mechanism can still be shown.
+ */
+export function defaultOptions(info, dataDim, overrides = {}) {
+  const options = {};
+  for (const f of info.fields) {
+    if (isDataDimField(f)) options[f.name] = dataDim;
+    else if ('default' in f) options[f.name] = f.default;
+    else if (f.type === 'int' || f.type === 'float') options[f.name] = f.min ?? 1;
+    else if (f.choices?.length) options[f.name] = f.choices[0];
+  }
+  return { ...options, ...overrides };
+}
+
+/**
+ * Render the inputs for `info` into `container`, filled from `options`.
+ * onChange(options) fires (debounced) with the whole new options object when
+ * every field is valid; onInvalid(message) fires otherwise.
+ */
+export function renderConfigForm(container, info, options, { dataDim, onChange, onInvalid }) {
+  container.replaceChildren();
+  const readers = [];
+  for (const f of info.fields) {
+    const id = `cfg-${f.name}`;
+    const label = document.createElement('label');
+    label.htmlFor = id;
+    label.title = f.doc ?? '';
+    const caption = document.createElement('span');
+    caption.textContent = f.name;
+    label.append(caption);
+    let input;
+    if (f.type === 'bool') {
+      label.className = 'check';
+      input = document.createElement('input');
+      input.type = 'checkbox';
+      input.checked = Boolean(options[f.name]);
+      label.prepend(input);
+      readers.push(() => [f.name, input.checked]);
+    } else if (f.choices?.length) {
+      input = document.createElement('select');
+      for (const c of f.choices) input.append(new Option(c, c, false, c === options[f.name]));
+      label.append(input);
+      readers.push(() => [f.name, input.value]);
+    } else {
+      input = document.createElement('input');
+      input.type = f.type === 'str' ? 'text' : 'number';
+      if (f.type === 'int') input.step = '1';
+      if (f.type === 'float') input.step = stepFor(options[f.name]);
+      if (f.min !== undefined) input.min = String(f.min);
+      if (f.max !== undefined) input.max = String(f.max);
+      const value = options[f.name];
+      input.value = value === null || value === undefined ? '' : String(value);
+      if (f.nullable) input.placeholder = 'auto (None)';
+      label.append(input);
+      readers.push(() => [f.name, parseField(f, input.value)]);
+    }
+    input.id = id;
+    input.dataset.field = f.name;
+    if (isDataDimField(f)) {
+      input.value = String(dataDim);
+      input.disabled = true;
+      const note = document.createElement('span');
+      note.className = 'field-note';
+      note.textContent = ' (from the data)';
+      caption.append(note);
+    }
+    if (f.doc) {
+      const doc = document.createElement('span');
+      doc.className = 'field-note';
+      doc.textContent = ` — ${f.doc}`;
+      caption.append(doc);
+    }
+    container.append(label);
+  }
+  let timer = 0;
+  const fire = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        onChange(Object.fromEntries(readers.map((read) => read())));
+      } catch (err) {
+        onInvalid(err.message);
+      }
+    }, 150);
+  };
+  container.oninput = fire;
+  container.onchange = fire;
+}
+
+function parseField(f, raw) {
+  const text = raw.trim();
+  if (text === '') {
+    if (f.nullable) return null;
+    throw new Error(`${f.name} needs a value`);
+  }
+  if (f.type === 'str') return text;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`${f.name} must be a number, got "${text}"`);
+  if (f.type === 'int' && !Number.isInteger(value)) throw new Error(`${f.name} must be a whole number, got ${text}`);
+  if (f.min !== undefined && value < f.min) throw new Error(`${f.name} must be at least ${f.min}, got ${value}`);
+  if (f.max !== undefined && value > f.max) throw new Error(`${f.name} must be at most ${f.max}, got ${value}`);
+  return value;
+}
+
+function stepFor(value) {
+  const v = Math.abs(Number(value) || 0);
+  return v >= 10 ? '1' : v >= 1 || v === 0 ? '0.1' : '0.01';
+}

@@ -1,0 +1,166 @@
+// The query node and its neighbours as an SVG graph, attention on the edges.
+// Layout: the query in the centre; each neighbour at a radius that grows with
+// its distance to the query and at the angle of its offset projected on the
+// two principal directions of the neighbourhood (so similar neighbours sit
+// together). Styles are attributes, not CSS, so the PNG export is faithful.
+
+import { makeScale } from '../colors.js';
+
+const SIZE = 560;
+const CENTRE = SIZE / 2;
+const R_MIN = 90;
+const R_MAX = 230;
+const LAYER_FILL = ['#8da0cb', '#fc8d62', '#66c2a5', '#e78ac3', '#a6d854', '#ffd92f'];
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * @param {HTMLElement} container
+ * @param {object} v
+ * @param {import('../data/graph.js').DemoGraph} v.graph
+ * @param {number} v.node
+ * @param {number[]} v.weights    one weight per neighbour (n), nearest first
+ * @param {(node: number) => void} v.onPick
+ */
+export function renderGraph(container, { graph, node, weights, onPick }) {
+  const nbrs = graph.neighbours(node);
+  const edgeLayers = graph.neighbourLayers(node);
+  const pos = radialLayout(graph, node, nbrs);
+  const scale = makeScale(0, Math.max(...weights) || 1);
+  const top = new Set([...weights.keys()].sort((a, b) => weights[b] - weights[a]).slice(0, 5));
+
+  const svg = svgEl('svg', {
+    viewBox: `0 0 ${SIZE} ${SIZE}`, width: SIZE, height: SIZE, role: 'group',
+    'aria-label': `Node ${graph.label(node)} and its ${nbrs.length} neighbours; edge width is the attention weight`,
+    'font-family': 'system-ui, sans-serif',
+  });
+  svg.append(svgEl('rect', { x: 0, y: 0, width: SIZE, height: SIZE, fill: '#ffffff' }));
+  // Faint rings: the distance scale.
+  for (const r of [R_MIN, (R_MIN + R_MAX) / 2, R_MAX]) {
+    svg.append(svgEl('circle', { cx: CENTRE, cy: CENTRE, r, fill: 'none', stroke: '#eceff3', 'stroke-width': 1 }));
+  }
+  // Light edges first so heavy ones are drawn on top.
+  const order = [...nbrs.keys()].sort((a, b) => weights[a] - weights[b]);
+  for (const r of order) {
+    const w = weights[r];
+    const line = svgEl('line', {
+      x1: CENTRE, y1: CENTRE, x2: pos[r].x, y2: pos[r].y,
+      stroke: scale.color(w), 'stroke-width': (1 + 9 * scale.t(w)).toFixed(2),
+      'stroke-linecap': 'round', 'stroke-opacity': 0.9,
+      'stroke-dasharray': edgeLayers[r] > 0 ? '6 4' : 'none',
+      'data-node': nbrs[r], 'data-weight': w,
+    });
+    line.append(title(`→ node ${graph.label(nbrs[r])}: weight ${w.toFixed(4)}` +
+      (edgeLayers[r] > 0 ? ` (layer-${edgeLayers[r]} link)` : '')));
+    svg.append(line);
+  }
+  nbrs.forEach((j, r) => {
+    const g = svgEl('g', {
+      class: 'node', tabindex: 0, role: 'button', 'data-node': j,
+      'aria-label': `node ${graph.label(j)}, layer ${graph.layers[j]}, weight ${weights[r].toFixed(4)}; press Enter to make it the query`,
+    });
+    g.append(svgEl('circle', {
+      cx: pos[r].x, cy: pos[r].y, r: 6 + 3 * Math.min(graph.layers[j], 4),
+      fill: LAYER_FILL[Math.min(graph.layers[j], LAYER_FILL.length - 1)], stroke: '#2b2f36', 'stroke-width': 1,
+    }));
+    const dx = pos[r].x - CENTRE;
+    const labelX = pos[r].x + (dx >= 0 ? 12 : -12);
+    const text = svgEl('text', {
+      x: labelX, y: pos[r].y + 4, 'text-anchor': dx >= 0 ? 'start' : 'end', 'font-size': 11, fill: '#222',
+      'font-weight': top.has(r) ? 700 : 400,
+    });
+    text.textContent = top.has(r) ? `${graph.label(j)} · ${weights[r].toFixed(3)}` : graph.label(j);
+    g.append(title(`node ${graph.label(j)} (layer ${graph.layers[j]}): weight ${weights[r].toFixed(5)}`), text);
+    g.addEventListener('click', () => onPick(j));
+    g.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        onPick(j);
+      }
+    });
+    svg.append(g);
+  });
+  svg.append(svgEl('circle', { cx: CENTRE, cy: CENTRE, r: 12 + 3 * Math.min(graph.layers[node], 4), fill: '#1d2433', stroke: '#f5a623', 'stroke-width': 3 }));
+  const q = svgEl('text', { x: CENTRE, y: CENTRE - 20 - 3 * Math.min(graph.layers[node], 4), 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700, fill: '#1d2433' });
+  q.textContent = `query ${graph.label(node)}`;
+  svg.append(q, layerKey(graph));
+  container.replaceChildren(svg);
+  return svg;
+}
+
+/** Positions of the neighbours: radius from distance, angle from a 2-D PCA of the offsets. */
+export function radialLayout(graph, node, nbrs) {
+  const d = graph.dim;
+  const q = graph.vector(node);
+  const offsets = nbrs.map((j) => Float64Array.from(graph.vector(j), (x, k) => x - q[k]));
+  const dist = offsets.map((o) => Math.hypot(...o));
+  const [p1, p2] = principalAxes(offsets, d);
+  const raw = offsets.map((o) => Math.atan2(dot(o, p2), dot(o, p1)));
+  // Half PCA angle, half even spacing by angular rank: similar neighbours stay
+  // close but labels never collide.
+  const byAngle = [...raw.keys()].sort((a, b) => raw[a] - raw[b]);
+  const angle = new Array(nbrs.length);
+  byAngle.forEach((r, rank) => {
+    const even = -Math.PI + (2 * Math.PI * (rank + 0.5)) / nbrs.length;
+    angle[r] = 0.5 * raw[r] + 0.5 * even;
+  });
+  const lo = Math.min(...dist);
+  const hi = Math.max(...dist);
+  return nbrs.map((_, r) => {
+    const radius = R_MIN + (hi > lo ? (dist[r] - lo) / (hi - lo) : 0.5) * (R_MAX - R_MIN);
+    return { x: CENTRE + radius * Math.cos(angle[r]), y: CENTRE + radius * Math.sin(angle[r]) };
+  });
+}
+
+/** Two leading principal directions of the rows (power iteration with deflation, seeded start). */
+function principalAxes(rows, d) {
+  const axes = [];
+  for (let a = 0; a < 2; a++) {
+    let v = Float64Array.from({ length: d }, (_, k) => Math.sin(k + 1 + a));  // fixed start: same layout every time
+    for (let it = 0; it < 60; it++) {
+      const next = new Float64Array(d);
+      for (const row of rows) {
+        const s = dot(row, v);
+        for (let k = 0; k < d; k++) next[k] += s * row[k];
+      }
+      for (const prev of axes) {
+        const s = dot(next, prev);
+        for (let k = 0; k < d; k++) next[k] -= s * prev[k];
+      }
+      const norm = Math.hypot(...next);
+      if (norm === 0) break;
+      v = next.map((x) => x / norm);
+    }
+    axes.push(v);
+  }
+  return axes;
+}
+
+function dot(a, b) {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
+  return s;
+}
+
+function layerKey(graph) {
+  const top = Math.min(graph.layers.reduce((m, x) => Math.max(m, x), 0), LAYER_FILL.length - 1);
+  const g = svgEl('g', { 'aria-hidden': 'true' });
+  for (let l = 0; l <= top; l++) {
+    g.append(svgEl('circle', { cx: 16, cy: 18 + l * 18, r: 6, fill: LAYER_FILL[l], stroke: '#2b2f36', 'stroke-width': 1 }));
+    const t = svgEl('text', { x: 28, y: 22 + l * 18, 'font-size': 11, fill: '#444' });
+    t.textContent = l === 0 ? 'layer 0' : `layer ${l}${l === top && top === LAYER_FILL.length - 1 ? '+' : ''}`;
+    g.append(t);
+  }
+  return g;
+}
+
+function title(text) {
+  const t = svgEl('title', {});
+  t.textContent = text;
+  return t;
+}
+
+function svgEl(tag, attrs) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}

@@ -1,0 +1,155 @@
+// Heatmap of attention weights: one row per head, one column per neighbour
+// (nearest first), on a canvas with a colour scale, hover values, arrow-key
+// navigation, and the same numbers as a table (the text alternative).
+
+import { makeScale, viridis, rgb, textColorOn } from '../colors.js';
+import { sum } from '../stats.js';
+
+const ROW_H = 30;
+const LABEL_W = 64;
+const HEAD_H = 34;
+
+/**
+ * @param {object} el        {canvas, tip, legend, table}
+ * @param {object} data
+ * @param {number[][]} data.weights  (H, n)
+ * @param {string[]} data.columns    neighbour labels (n)
+ * @param {string} data.caption
+ */
+export function renderHeatmap(el, { weights, columns, caption }) {
+  const heads = weights.length;
+  const n = columns.length;
+  const hi = Math.max(...weights.flat());
+  const scale = makeScale(0, hi > 0 ? hi : 1);
+  drawCanvas(el.canvas, weights, columns, scale);
+  renderLegend(el.legend, scale);
+  renderTable(el.table, weights, columns, caption);
+  el.canvas.setAttribute('aria-label', `${caption}: ${heads} head(s) × ${n} neighbours; the table below lists every value.`);
+  wireHover(el, weights, columns);
+  return scale;
+}
+
+function drawCanvas(canvas, weights, columns, scale) {
+  const ratio = window.devicePixelRatio || 1;
+  const cssW = Math.max(320, canvas.parentElement.clientWidth || 600);
+  const cellW = (cssW - LABEL_W) / columns.length;
+  const cssH = HEAD_H + weights.length * ROW_H;
+  canvas.width = Math.round(cssW * ratio);
+  canvas.height = Math.round(cssH * ratio);
+  canvas.style.height = `${cssH}px`;
+  canvas.dataset.cellW = String(cellW);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, cssW, cssH);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'center';
+  ctx.fillStyle = '#5b6470';
+  const every = Math.ceil(28 / cellW);  // label every k-th column when cells are narrow
+  columns.forEach((label, j) => {
+    if (j % every === 0) ctx.fillText(label, LABEL_W + (j + 0.5) * cellW, HEAD_H / 2, Math.max(cellW * every - 2, 10));
+  });
+  ctx.textAlign = 'right';
+  weights.forEach((row, h) => {
+    const y = HEAD_H + h * ROW_H;
+    ctx.fillStyle = '#5b6470';
+    ctx.fillText(weights.length > 1 ? `head ${h}` : 'weights', LABEL_W - 8, y + ROW_H / 2);
+    row.forEach((w, j) => {
+      const c = viridis(scale.t(w));
+      ctx.fillStyle = rgb(c);
+      ctx.fillRect(LABEL_W + j * cellW, y, Math.ceil(cellW), ROW_H - 1);
+      if (cellW >= 38) {
+        ctx.fillStyle = textColorOn(c);
+        ctx.textAlign = 'center';
+        ctx.fillText(w.toFixed(3), LABEL_W + (j + 0.5) * cellW, y + ROW_H / 2);
+        ctx.textAlign = 'right';
+      }
+    });
+  });
+}
+
+function renderLegend(legend, scale) {
+  const stops = Array.from({ length: 9 }, (_, i) => `${rgb(viridis(i / 8))} ${(i / 8) * 100}%`).join(', ');
+  legend.replaceChildren();
+  legend.dataset.lo = String(scale.lo);
+  legend.dataset.hi = String(scale.hi);
+  const lo = document.createElement('span');
+  lo.textContent = scale.lo.toFixed(3);
+  const bar = document.createElement('span');
+  bar.className = 'bar';
+  bar.style.background = `linear-gradient(to right, ${stops})`;
+  bar.setAttribute('role', 'img');
+  bar.setAttribute('aria-label', `colour scale from ${scale.lo.toFixed(3)} (dark purple) to ${scale.hi.toFixed(3)} (yellow)`);
+  const hi = document.createElement('span');
+  hi.textContent = `${scale.hi.toFixed(3)} (max weight)`;
+  legend.append('weight', lo, bar, hi);
+}
+
+function renderTable(table, weights, columns, caption) {
+  table.replaceChildren();
+  const cap = table.createCaption();
+  cap.textContent = caption;
+  const head = table.createTHead().insertRow();
+  for (const label of ['head', ...columns.map((c) => `node ${c}`), 'sum']) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = label;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  weights.forEach((row, h) => {
+    const tr = body.insertRow();
+    tr.dataset.head = String(h);
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = String(h);
+    tr.append(th);
+    row.forEach((w) => {
+      const td = tr.insertCell();
+      td.textContent = w.toFixed(4);
+      td.dataset.value = String(w);
+    });
+    const total = tr.insertCell();
+    total.textContent = sum(row).toFixed(4);
+    total.dataset.sum = String(sum(row));
+  });
+}
+
+function wireHover({ canvas, tip }, weights, columns) {
+  const cellAt = (x, y) => {
+    const cellW = Number(canvas.dataset.cellW);
+    const j = Math.floor((x - LABEL_W) / cellW);
+    const h = Math.floor((y - HEAD_H) / ROW_H);
+    return h >= 0 && h < weights.length && j >= 0 && j < columns.length ? { h, j } : null;
+  };
+  const show = (cell) => {
+    if (!cell) {
+      tip.hidden = true;
+      return;
+    }
+    const cellW = Number(canvas.dataset.cellW);
+    tip.hidden = false;
+    tip.textContent = `head ${cell.h} · neighbour ${cell.j + 1} (node ${columns[cell.j]}): ${weights[cell.h][cell.j].toFixed(5)}`;
+    tip.style.left = `${LABEL_W + (cell.j + 0.5) * cellW}px`;
+    tip.style.top = `${HEAD_H + cell.h * ROW_H}px`;
+  };
+  let focused = { h: 0, j: 0 };
+  canvas.onmousemove = (ev) => show(cellAt(ev.offsetX, ev.offsetY));
+  canvas.onmouseleave = () => show(null);
+  // Arrow keys walk the cells for keyboard users; the tip shows the value.
+  canvas.tabIndex = 0;
+  canvas.onfocus = () => show(focused);
+  canvas.onblur = () => show(null);
+  canvas.onkeydown = (ev) => {
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (!moves[ev.key]) return;
+    ev.preventDefault();
+    const [dh, dj] = moves[ev.key];
+    focused = {
+      h: Math.min(weights.length - 1, Math.max(0, focused.h + dh)),
+      j: Math.min(columns.length - 1, Math.max(0, focused.j + dj)),
+    };
+    show(focused);
+  };
+}
