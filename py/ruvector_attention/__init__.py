@@ -1,0 +1,25 @@
+"""ruvector-attention: attention mechanisms for graph / HNSW latent spaces.
+
+Every mechanism runs its hot loops in one C SIMD kernel (native, or WebAssembly
+inside Pyodide); numpy is optional. See docs/mechanisms.md for the guide.
+"""
+
+from ._kernel import kernel_info
+from ._parallel import get_num_threads, set_num_threads
+from ._version import __version__
+from .catalog import mechanism_catalog
+from .core import (MECHANISMS, Attention, Complexity, Gradients, MultiHeadAttention,
+                   ScaledDotProductAttention)
+from .errors import (AttentionError, DimensionMismatchError, EmptyInputError, InternalError,
+                     InvalidConfigError, NumericalInstabilityError, OutOfBoundsError,
+                     UnsupportedError)
+from .io import load, save
+
+__all__ = [
+    "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
+    "MECHANISMS", "Attention", "Complexity", "Gradients",
+    "ScaledDotProductAttention", "MultiHeadAttention",
+    "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
+    "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
+    "save", "load",
+]

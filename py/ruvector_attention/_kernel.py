@@ -1,0 +1,123 @@
+"""The only module that touches ctypes: loads the C kernel and binds one ISA's functions.
+
+The shared library (native ``.so`` or the Emscripten side module inside Pyodide)
+exports every kernel once per instruction set as ``rv_<name>_<isa>``. At import
+the best ISA the library and the CPU have is chosen; ``RUVECTOR_FORCE_SCALAR=1``
+forces the scalar path. Arguments are plain ints (addresses) and sizes, so ctypes
+does no conversion work; ctypes releases the GIL during each call, which is what
+lets ``forward_batch`` / ``forward_graph`` run kernels on several threads.
+"""
+
+import ctypes
+import os
+
+from ._version import __version__
+from .errors import InternalError
+
+LIBRARY_NAME = "libruvector_kernel.so"
+# Preference order; the CPU must also report the feature (see rv_cpu_features).
+ISA_ORDER = ("avx2", "neon", "wasm128", "sse", "scalar")
+_CPU_BIT = {"avx2": 1, "neon": 2, "wasm128": 4}
+
+_p, _i64, _i32, _f32, _u64 = (ctypes.c_void_p, ctypes.c_int64, ctypes.c_int,
+                               ctypes.c_float, ctypes.c_uint64)
+
+# name -> (restype, argtypes); mirrors RV_DECLARE_KERNELS in wasm/include/ruvector.h
+SIGNATURES = {
+    "attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64, _p, _p]),
+    "attend_multi": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
+    "attend_batch": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _p]),
+    "attend_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _i64, _i64, _p]),
+    "attend_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64,
+                               _p, _p, _p, _p, _p]),
+    "mha_forward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64,
+                           _p, _p, _p, _p, _p, _p, _p, _p, _p, _p]),
+    "mha_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64,
+                         _p, _p, _p, _p, _p, _p, _p, _i64, _i64, _p, _p]),
+    "linear": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i32]),
+    "matmul": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),
+    "matmul_tn": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),
+    "find_nonfinite": (_i64, [_p, _i64]),
+    "stream_sum": (_i32, [_p, _i64, _p]),
+}
+
+
+class Kernel:
+    """The kernel functions of one ISA, bound as attributes (``kernel.attend(...)``)."""
+
+    def __init__(self, lib, isa):
+        self.isa = isa
+        for name, (restype, argtypes) in SIGNATURES.items():
+            fn = getattr(lib, f"rv_{name}_{isa}")
+            fn.restype, fn.argtypes = restype, argtypes
+            setattr(self, name, fn)
+
+
+def _library_path():
+    return os.environ.get("RUVECTOR_KERNEL_PATH") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), LIBRARY_NAME)
+
+
+def _load():
+    path = _library_path()
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as exc:
+        raise InternalError(f"cannot load the ruvector kernel from {path}: {exc}") from None
+    lib.rv_version.restype = ctypes.c_char_p
+    lib.rv_cpu_features.restype = ctypes.c_int
+    return lib, path
+
+
+_LIB, _PATH = _load()
+KERNEL_VERSION = _LIB.rv_version().decode()
+if KERNEL_VERSION != __version__:
+    raise InternalError(f"kernel version {KERNEL_VERSION} at {_PATH} does not match "
+                        f"the Python package {__version__}: rebuild the package")
+_FEATURES = _LIB.rv_cpu_features()
+AVAILABLE = tuple(isa for isa in ISA_ORDER if hasattr(_LIB, f"rv_attend_{isa}")
+                  and (isa not in _CPU_BIT or _FEATURES & _CPU_BIT[isa]))
+_KERNELS = {isa: Kernel(_LIB, isa) for isa in AVAILABLE}
+
+
+def _default_isa():
+    if os.environ.get("RUVECTOR_FORCE_SCALAR", "") not in ("", "0"):
+        return "scalar"
+    return AVAILABLE[0]
+
+
+#: The kernel every mechanism calls; switch with ``use_isa`` (tests compare paths).
+K = _KERNELS[_default_isa()]
+
+
+def use_isa(isa):
+    """Route every later kernel call to ``isa`` (one of ``AVAILABLE``); returns the previous."""
+    global K
+    if isa not in _KERNELS:
+        raise ValueError(f"ISA {isa!r} is not available here; available: {AVAILABLE}")
+    previous, K = K.isa, _KERNELS[isa]
+    return previous
+
+
+def kernel_info():
+    """Which kernel is live: ``{'isa', 'available', 'version', 'library'}``."""
+    return {"isa": K.isa, "available": list(AVAILABLE), "version": KERNEL_VERSION,
+            "library": _PATH}
+
+
+# -- raw memory helpers (kept here so no other module needs ctypes) -----------------
+def buffer_address(buf):
+    """Address of a writable contiguous buffer (0 for an empty one)."""
+    mv = memoryview(buf)
+    return ctypes.addressof(ctypes.c_char.from_buffer(mv)) if mv.nbytes else 0
+
+
+def copy_bytes(dst, src, nbytes):
+    """memmove between two addresses."""
+    if nbytes:
+        ctypes.memmove(dst, src, nbytes)
+
+
+def read_bytes(ptr, nbytes):
+    """The ``nbytes`` bytes at address ``ptr``."""
+    return ctypes.string_at(ptr, nbytes) if nbytes else b""

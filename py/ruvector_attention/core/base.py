@@ -1,0 +1,197 @@
+"""What every mechanism shares: validated frozen configs, the ``Attention`` base class
+(parameters, state_dict, save/load, train/eval), the registry the JS layer and the
+visualizer read, and the mapping from kernel status codes to typed errors."""
+
+import dataclasses
+import enum
+from array import array
+
+from .. import _arrays, _kernel
+from ..errors import DimensionMismatchError, InternalError, InvalidConfigError
+from ..errors import NumericalInstabilityError, OutOfBoundsError, UnsupportedError
+from ..numerics import E_ARG, E_INDEX, E_NONFINITE, FLOAT32_BYTES
+
+#: name -> mechanism class, in registration order.
+MECHANISMS = {}
+
+
+class Complexity(enum.Enum):
+    LINEAR = "O(n)"
+    LINEARITHMIC = "O(n log n)"
+    QUADRATIC = "O(n^2)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Gradients:
+    """Result of ``backward``: gradients w.r.t. the inputs, and ``params`` keyed by
+    the ``state_dict()`` names."""
+
+    query: object
+    keys: object
+    values: object
+    params: dict
+
+
+def option(default, kind, *, low=None, high=None, low_open=False, high_open=False,
+           optional=False, doc=""):
+    """A config field with its type and bounds; ``validate`` enforces them and the
+    catalogue (``mechanism_catalog``) publishes them."""
+    meta = {"kind": kind, "low": low, "high": high, "low_open": low_open,
+            "high_open": high_open, "optional": optional, "doc": doc}
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def validate(config):
+    """Check every field against its ``option`` metadata; the error names the field."""
+    cls = type(config).__name__
+    for f in dataclasses.fields(config):
+        m, v = f.metadata, getattr(config, f.name)
+        if v is None and m.get("optional"):
+            continue
+        kind = m.get("kind")
+        if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
+            raise InvalidConfigError(f"{cls}.{f.name} must be an int, got {v!r}", field=f.name)
+        if kind is float:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InvalidConfigError(f"{cls}.{f.name} must be a number, got {v!r}",
+                                         field=f.name)
+            if v != v or v in (float("inf"), float("-inf")):
+                raise InvalidConfigError(f"{cls}.{f.name} must be finite, got {v!r}", field=f.name)
+        if kind is bool and not isinstance(v, bool):
+            raise InvalidConfigError(f"{cls}.{f.name} must be True or False, got {v!r}",
+                                     field=f.name)
+        low, high = m.get("low"), m.get("high")
+        if low is not None and (v < low or (m["low_open"] and v == low)):
+            rel = ">" if m["low_open"] else ">="
+            raise InvalidConfigError(f"{cls}.{f.name} must be {rel} {low}, got {v!r}", field=f.name)
+        if high is not None and (v > high or (m["high_open"] and v == high)):
+            rel = "<" if m["high_open"] else "<="
+            raise InvalidConfigError(f"{cls}.{f.name} must be {rel} {high}, got {v!r}",
+                                     field=f.name)
+
+
+def register(cls):
+    """Class decorator: list a mechanism in ``MECHANISMS``."""
+    MECHANISMS[cls.__name__] = cls
+    return cls
+
+
+def raise_for_status(rc, inputs=(), what="attention"):
+    """Turn a kernel status into the typed error; ``inputs`` are scanned to name a NaN / inf."""
+    if rc == 0:
+        return
+    if rc == E_NONFINITE:
+        _arrays.check_finite(_kernel.K, inputs)
+        raise NumericalInstabilityError(
+            f"{what}: scores or outputs overflow float32 although the inputs are finite "
+            "(scale the inputs down or raise the temperature)")
+    if rc == E_INDEX:
+        raise OutOfBoundsError(f"{what}: a neighbour index is outside [0, number of nodes)")
+    if rc == E_ARG:
+        raise DimensionMismatchError(f"{what}: the kernel rejected the sizes or CSR offsets "
+                                     "(indptr must start at 0 and never decrease)")
+    raise InternalError(f"{what}: kernel status {rc}")
+
+
+class Attention:
+    """Base of every mechanism. Subclasses set ``Config`` (a frozen dataclass) and
+    create their parameters with ``_add_param``."""
+
+    Config = None
+    complexity = Complexity.QUADRATIC
+    supports_variable_length = True
+
+    def __init__(self, config):
+        validate(config)
+        self._config = config
+        self._params = {}  # name -> (array('f'), shape)
+        self.training = False
+
+    # -- configuration ----------------------------------------------------------------
+    def config(self):
+        """The frozen, validated configuration dataclass."""
+        return self._config
+
+    @property
+    def hidden_dim(self):
+        return self._config.dim
+
+    def train(self, mode=True):
+        """Training mode (dropout active where configured); returns self, like torch."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def __repr__(self):
+        fields = ", ".join(f"{k}={v!r}" for k, v in dataclasses.asdict(self._config).items())
+        return f"{type(self).__name__}({fields})"
+
+    # -- parameters -------------------------------------------------------------------
+    def _add_param(self, name, shape, values):
+        buf = array("f", values)
+        size = 1
+        for s in shape:
+            size *= s
+        if len(buf) != size:
+            raise InternalError(f"parameter {name}: {len(buf)} values for shape {shape}")
+        self._params[name] = (buf, tuple(shape))
+
+    def _ptr(self, name, offset=0):
+        """Address of parameter ``name`` (0 if the mechanism has none by that name)."""
+        if name not in self._params:
+            return 0
+        return self._params[name][0].buffer_info()[0] + offset * FLOAT32_BYTES
+
+    def state_dict(self):
+        """Copies of the parameters: numpy arrays when numpy is installed, else shaped
+        float32 memoryviews. Names follow PyTorch / PyG where they define the same layer."""
+        out = {}
+        for name, (buf, shape) in self._params.items():
+            owner, ptr = _arrays.output(shape, _arrays.np is not None)
+            _kernel.copy_bytes(ptr, buf.buffer_info()[0], len(buf) * FLOAT32_BYTES)
+            out[name] = _arrays.result(owner, shape)
+        return out
+
+    def load_state_dict(self, state_dict):
+        """Load parameters (any array kind, torch tensors included). Names and shapes
+        must match ``state_dict()`` exactly."""
+        missing = sorted(set(self._params) - set(state_dict))
+        unexpected = sorted(set(state_dict) - set(self._params))
+        if missing or unexpected:
+            raise InvalidConfigError(f"{type(self).__name__}.load_state_dict: missing keys "
+                                     f"{missing}, unexpected keys {unexpected}", field="state_dict")
+        staged = {}
+        for name, (buf, shape) in self._params.items():
+            t = _arrays.f32(state_dict[name], name)
+            if tuple(t.shape) != shape:
+                raise DimensionMismatchError(f"{name} has shape {tuple(t.shape)}, expected {shape}",
+                                             expected=shape, actual=tuple(t.shape))
+            _arrays.check_finite(_kernel.K, [t])
+            staged[name] = _arrays.as_floats(t)
+        for name, values in staged.items():
+            self._params[name] = (values, self._params[name][1])
+
+    def parameter_names(self):
+        return list(self._params)
+
+    # -- persistence ------------------------------------------------------------------
+    def save(self, path):
+        """Write the parameters as safetensors, with the config in the metadata."""
+        from ..io import save_mechanism
+        save_mechanism(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Rebuild a mechanism saved with ``save`` (its class is read from the file)."""
+        from ..io import load_mechanism
+        mech = load_mechanism(path)
+        if cls is not Attention and not isinstance(mech, cls):
+            raise UnsupportedError(f"{path} holds a {type(mech).__name__}, not a {cls.__name__}")
+        return mech
+
+    def _no_edge_features(self, edge_features):
+        if edge_features is not None:
+            raise UnsupportedError(f"{type(self).__name__} does not use edge features")
+

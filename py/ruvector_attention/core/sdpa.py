@@ -1,0 +1,236 @@
+"""Scaled dot-product attention (Vaswani et al. 2017, https://arxiv.org/abs/1706.03762).
+
+    weights = softmax(q · K^T · s / T),  s = scale or 1/sqrt(D),  T = temperature
+    output  = weights · V
+
+Shapes: q (D,), K (N, D), V (N, DV) -> output (DV,); N keys, D key width,
+DV value width, B queries. One fused kernel pass (online softmax): no N-sized
+temporary unless the weights themselves are asked for.
+"""
+
+import dataclasses
+import math
+
+from .. import _arrays, _kernel
+from .._parallel import run_rows
+from ..errors import DimensionMismatchError, EmptyInputError
+from ..numerics import DROPOUT_SEED_SHIFT
+from ..numerics import FLOAT32_BYTES as F32
+from .base import Attention, Complexity, Gradients, option, raise_for_status, register
+
+
+@dataclasses.dataclass(frozen=True)
+class ScaledDotProductConfig:
+    dim: int = option(128, int, low=1, doc="key / query width D")
+    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    scale: float = option(None, float, low=0.0, low_open=True, optional=True,
+                          doc="score scale; default 1/sqrt(dim)")
+    dropout: float = option(0.0, float, low=0.0, high=1.0, high_open=True,
+                            doc="dropout on the weights, training mode only")
+    seed: int = option(0, int, low=0, doc="seed of the dropout draws")
+
+
+def key_value_pair(keys, values, dim, *, allow_empty=False):
+    """Validate keys (N, D) and values (N, DV) against each other and ``dim``."""
+    K = _arrays.matrix(keys, "keys", cols=dim, allow_empty=allow_empty)
+    V = _arrays.matrix(values, "values", rows=K.shape[0], allow_empty=allow_empty)
+    return K, V
+
+
+@register
+class ScaledDotProductAttention(Attention):
+    """Scaled dot-product attention over a set of keys.
+
+    Args:
+        dim: key / query width D.
+        temperature: T > 0; weights = softmax(q·k·s / T) (default 1.0).
+        scale: s > 0; default 1/sqrt(dim) (as torch ``scaled_dot_product_attention``).
+        dropout: probability in [0, 1) of dropping a weight, in training mode only,
+            seeded by ``seed`` and a per-call counter (default 0.0).
+        seed: seed of the dropout draws (default 0).
+
+    Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
+
+    Example:
+        >>> import ruvector_attention as ra
+        >>> attn = ra.ScaledDotProductAttention(4)
+        >>> out = attn.forward([1, 0, 0, 0], [[1, 0, 0, 0], [0, 1, 0, 0]], [[1, 2], [3, 4]])
+        >>> [round(x, 4) for x in out.tolist()]
+        [1.7551, 2.7551]
+    """
+
+    Config = ScaledDotProductConfig
+    complexity = Complexity.LINEAR  # one query: O(N D)
+
+    def __init__(self, dim, *, temperature=1.0, scale=None, dropout=0.0, seed=0):
+        super().__init__(ScaledDotProductConfig(dim, temperature, scale, dropout, seed))
+        c = self._config
+        self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
+        self._calls = 0
+        self._last_drop_seed = 0
+
+    # -- dropout --------------------------------------------------------------------
+    def _dropout(self):
+        """(p, kernel seed) for the next forward call; p = 0 outside training."""
+        if not (self.training and self._config.dropout > 0):
+            return 0.0, 0
+        self._calls += 1
+        seed = ((self._config.seed << DROPOUT_SEED_SHIFT) + self._calls) & (2**64 - 1)
+        self._last_drop_seed = seed
+        return self._config.dropout, seed
+
+    # -- single query -----------------------------------------------------------------
+    def _inputs(self, query, keys, values, mask):
+        q = _arrays.vector(query, "query", self._config.dim)
+        K, V = key_value_pair(keys, values, self._config.dim)
+        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
+        return q, K, V, m
+
+    def forward(self, query, keys, values, *, mask=None):
+        """Attention output for one query. A fully masked query gives zeros."""
+        q, K, V, m = self._inputs(query, keys, values, mask)
+        numpy = q.numpy or K.numpy or V.numpy
+        n, dv = V.shape
+        out, optr = _arrays.output((dv,), numpy)
+        p, seed = self._dropout()
+        rc = _kernel.K.attend(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, self._config.dim, dv,
+                              self._scale, p, seed, optr, None)
+        raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
+        return _arrays.result(out, (dv,))
+
+    def attention_weights(self, query, keys, *, mask=None):
+        """Softmax weights (N,) before dropout; masked keys get 0."""
+        q = _arrays.vector(query, "query", self._config.dim)
+        K = _arrays.matrix(keys, "keys", cols=self._config.dim)
+        n = K.shape[0]
+        m = _arrays.mask_array(mask, n) if mask is not None else None
+        numpy = q.numpy or K.numpy
+        w, wptr = _arrays.output((n,), numpy)
+        # the kernel needs values: a zero column of width 1 (cheaper than a second kernel)
+        _zero_values, zptr = _arrays.output((n,), False)
+        _unused_out, uptr = _arrays.output((1,), False)
+        rc = _kernel.K.attend(q.ptr, K.ptr, zptr, m.ptr if m else None, n, self._config.dim, 1,
+                              self._scale, 0.0, 0, uptr, wptr)
+        raise_for_status(rc, (q, K), "ScaledDotProductAttention.attention_weights")
+        return _arrays.result(w, (n,))
+
+    # -- many queries -----------------------------------------------------------------
+    def forward_batch(self, queries, keys, values, *, mask=None):
+        """Queries (B, D) over shared keys (N, D) / values (N, DV), or each query over
+        its own set: keys (B, N, D), values (B, N, DV). mask: (N,) or (B, N). -> (B, DV)."""
+        d = self._config.dim
+        Q, K, V, m, own = batch_inputs(queries, keys, values, mask, d)
+        b, n, dv = Q.shape[0], K.shape[-2], V.shape[-1]
+        out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
+        if self.training and self._config.dropout > 0:
+            for i in range(b):
+                o = self.forward(_arrays.row(Q, i), _arrays.slab(K, i) if own else K.owner,
+                                 _arrays.slab(V, i) if own else V.owner,
+                                 mask=None if m is None else _mask_row(m, i, n, own))
+                _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
+            return _arrays.result(out, (b, dv))
+
+        def call(begin, end):
+            qp, op = Q.ptr + begin * d * F32, optr + begin * dv * F32
+            if own:
+                return _kernel.K.attend_batch(
+                    qp, K.ptr + begin * n * d * F32, V.ptr + begin * n * dv * F32,
+                    (m.ptr + begin * n) if m else None, end - begin, n, d, dv, self._scale, op)
+            return _kernel.K.attend_multi(qp, end - begin, K.ptr, V.ptr, m.ptr if m else None, n,
+                                          d, dv, self._scale, op, None)
+
+        raise_for_status(run_rows(b, call), (Q, K, V), "ScaledDotProductAttention.forward_batch")
+        return _arrays.result(out, (b, dv))
+
+    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+        """Every node attends to its CSR neighbours in one kernel call:
+        out[i] = forward(X[i], X[nbrs(i)], V[nbrs(i)]), nbrs(i) = indices[indptr[i]:indptr[i+1]].
+        Shapes: features (N, D), values (N, DV) (default: features) -> (N, DV);
+        an isolated node gives a zero row."""
+        self._no_edge_features(edge_features)
+        X, V, ip, ix = graph_inputs(features, indptr, indices, values, self._config.dim)
+        num_nodes, dv = V.shape
+        out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
+
+        def call(begin, end):
+            return _kernel.K.attend_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
+                                          self._config.dim, dv, self._scale, begin, end, optr)
+
+        raise_for_status(run_rows(num_nodes, call), (X, V), "forward_graph")
+        return _arrays.result(out, (num_nodes, dv))
+
+    # -- gradients --------------------------------------------------------------------
+    def backward(self, query, keys, values, grad_output, *, mask=None):
+        """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
+        (N, DV). In training mode with dropout it differentiates the most recent
+        ``forward`` (same dropout draw). No parameters: ``params`` is empty."""
+        q, K, V, m = self._inputs(query, keys, values, mask)
+        n, dv = V.shape
+        g = _arrays.vector(grad_output, "grad_output", dv)
+        numpy = q.numpy or K.numpy or V.numpy or g.numpy
+        gq, gqp = _arrays.output((self._config.dim,), numpy)
+        gk, gkp = _arrays.output((n, self._config.dim), numpy)
+        gv, gvp = _arrays.output((n, dv), numpy)
+        _, work = _arrays.output((dv,), False)
+        p = self._config.dropout if self.training else 0.0
+        rc = _kernel.K.attend_backward(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n,
+                                       self._config.dim, dv, self._scale, p,
+                                       self._last_drop_seed if p else 0, g.ptr, gqp, gkp, gvp,
+                                       work)
+        raise_for_status(rc, (q, K, V, g), "ScaledDotProductAttention.backward")
+        return Gradients(_arrays.result(gq, (self._config.dim,)),
+                         _arrays.result(gk, (n, self._config.dim)), _arrays.result(gv, (n, dv)),
+                         {})
+
+
+def batch_inputs(queries, keys, values, mask, dim):
+    """Validate forward_batch inputs -> (Q, K, V, mask, own): queries (B, D) with shared
+    keys (N, D) / values (N, DV) / mask (N,), or (own=True) per-query keys (B, N, D),
+    values (B, N, DV), mask (B, N)."""
+    Q = _arrays.matrix(queries, "queries", cols=dim)
+    b = Q.shape[0]
+    K = _arrays.f32(keys, "keys")
+    if len(K.shape) != 3:
+        K, V = key_value_pair(K.owner, values, dim)
+        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
+        return Q, K, V, m, False
+    if K.shape[0] != b or K.shape[2] != dim:
+        raise DimensionMismatchError(
+            f"keys has shape {tuple(K.shape)}, expected ({b}, N, {dim}) for {b} queries",
+            expected=(b, "N", dim), actual=tuple(K.shape))
+    n = K.shape[1]
+    V = _arrays.f32(values, "values")
+    if len(V.shape) != 3 or tuple(V.shape[:2]) != (b, n):
+        raise DimensionMismatchError(
+            f"values has shape {tuple(V.shape)}, expected ({b}, {n}, DV) to match keys",
+            expected=(b, n, "DV"), actual=tuple(V.shape))
+    if n == 0:
+        raise EmptyInputError("keys is empty (0 keys per query)")
+    m = _arrays.mask_array(mask, b * n) if mask is not None else None
+    return Q, K, V, m, True
+
+
+def _mask_row(m, i, n, own):
+    """The mask of query i as a list of bools."""
+    flat = m.owner
+    return [bool(flat[j]) for j in (range(i * n, (i + 1) * n) if own else range(n))]
+
+
+def graph_inputs(features, indptr, indices, values, dim):
+    """Validate a CSR graph: features (N, D), indptr (N+1,), indices (E,), values (N, DV)."""
+    X = _arrays.matrix(features, "features", cols=dim)
+    V = X if values is None else _arrays.matrix(values, "values", rows=X.shape[0])
+    ip = _arrays.index_array(indptr, "indptr")
+    ix = _arrays.index_array(indices, "indices")
+    if ip.shape[0] != X.shape[0] + 1:
+        raise DimensionMismatchError(
+            f"indptr has {ip.shape[0]} entries, expected {X.shape[0] + 1} (nodes + 1)",
+            expected=X.shape[0] + 1, actual=ip.shape[0])
+    nnz = _arrays.index_at(ip, X.shape[0])
+    if nnz != ix.shape[0]:
+        raise DimensionMismatchError(
+            f"indptr[-1] = {nnz} but indices has {ix.shape[0]} entries", expected=ix.shape[0],
+            actual=nnz)
+    return X, V, ip, ix
+
+

@@ -1,0 +1,135 @@
+"""Weights as safetensors (https://github.com/huggingface/safetensors), with the
+mechanism's class and config in the metadata.
+
+Written by hand, in the standard library, because the ``safetensors`` package is a
+compiled extension that is not available inside Pyodide; the format is small
+(u64 header length, JSON header, raw little-endian data) and tests check interop
+with the real package natively.
+"""
+
+import dataclasses
+import json
+import struct
+import sys
+from array import array
+
+from . import _arrays
+from ._kernel import copy_bytes
+from ._version import __version__
+from .errors import UnsupportedError
+from .numerics import FLOAT32_BYTES
+
+_META_CLASS = "ruvector_attention.mechanism"
+_META_CONFIG = "ruvector_attention.config"
+_META_VERSION = "ruvector_attention.version"
+_MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors limit
+_DTYPE_BYTES = {"F32": 4, "F64": 8, "F16": 2, "BF16": 2}
+
+
+def _little_endian(a):
+    if sys.byteorder == "big":
+        a = array(a.typecode, a)
+        a.byteswap()
+    return a
+
+
+def save_file(tensors, path, metadata=None):
+    """Write ``{name: array-like}`` as float32 safetensors; ``metadata`` is str -> str."""
+    header, chunks, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    for name in sorted(tensors):
+        t = _arrays.f32(tensors[name], name)
+        data = _little_endian(_arrays.as_floats(t)).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # the format pads the header to 8 bytes
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)))
+        f.write(raw)
+        for chunk in chunks:
+            f.write(chunk)
+
+
+def _decode(dtype, data):
+    if dtype == "F32":
+        return _little_endian(array("f", data))
+    if dtype == "F64":
+        return array("f", _little_endian(array("d", data)))
+    if dtype == "F16":
+        return array("f", struct.unpack(f"<{len(data) // 2}e", data))
+    # BF16 is the top half of an F32
+    halves = struct.unpack(f"<{len(data) // 2}H", data)
+    return array("f", struct.unpack(f"<{len(halves)}f", struct.pack(f"<{len(halves)}I",
+                                                                   *(h << 16 for h in halves))))
+
+
+def load_file(path):
+    """Read safetensors -> (``{name: tensor}``, metadata). Tensors are numpy arrays when
+    numpy is installed, else shaped float32 memoryviews. F32 / F64 / F16 / BF16."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    bad = f"{path} is not a valid safetensors file"
+    if len(blob) < 8:
+        raise UnsupportedError(f"{bad}: shorter than its 8-byte header length")
+    (size,) = struct.unpack("<Q", blob[:8])
+    if size > min(_MAX_HEADER_BYTES, len(blob) - 8):
+        raise UnsupportedError(f"{bad}: header length {size} exceeds the file")
+    try:
+        header = json.loads(blob[8:8 + size])
+    except ValueError:
+        raise UnsupportedError(f"{bad}: the header is not JSON") from None
+    metadata = header.pop("__metadata__", None) or {}
+    body = memoryview(blob)[8 + size:]
+    tensors = {}
+    for name, spec in header.items():
+        dtype, shape = spec.get("dtype"), spec.get("shape")
+        begin, end = spec.get("data_offsets", (0, -1))
+        if dtype not in _DTYPE_BYTES:
+            raise UnsupportedError(f"{path}: tensor {name} has dtype {dtype}; "
+                                   f"supported: {sorted(_DTYPE_BYTES)}")
+        count = 1
+        for s in shape:
+            count *= s
+        if not 0 <= begin <= end <= len(body) or end - begin != count * _DTYPE_BYTES[dtype]:
+            raise UnsupportedError(f"{bad}: tensor {name} has offsets {begin}..{end} that do not "
+                                   f"fit its shape {shape} or the file")
+        values = _decode(dtype, bytes(body[begin:end]))
+        owner, ptr = _arrays.output(tuple(shape), _arrays.np is not None)
+        if count:
+            copy_bytes(ptr, values.buffer_info()[0], count * FLOAT32_BYTES)
+        tensors[name] = _arrays.result(owner, tuple(shape))
+    return tensors, metadata
+
+
+def save_mechanism(mechanism, path):
+    config = dataclasses.asdict(mechanism.config())
+    save_file(mechanism.state_dict(), path, {
+        _META_CLASS: type(mechanism).__name__, _META_CONFIG: json.dumps(config),
+        _META_VERSION: __version__})
+
+
+def load_mechanism(path):
+    from .core.base import MECHANISMS
+    tensors, metadata = load_file(path)
+    name = metadata.get(_META_CLASS)
+    if name not in MECHANISMS:
+        raise UnsupportedError(f"{path} does not name a known mechanism in its metadata "
+                               f"(found {name!r}); load the weights with load_file and "
+                               "load_state_dict instead")
+    mechanism = MECHANISMS[name](**json.loads(metadata[_META_CONFIG]))
+    mechanism.load_state_dict(tensors)
+    return mechanism
+
+
+def save(mechanism, path):
+    """Save a mechanism (parameters + config) to ``path`` as safetensors."""
+    save_mechanism(mechanism, path)
+
+
+def load(path):
+    """Load a mechanism saved with ``save``; its class comes from the file."""
+    return load_mechanism(path)
