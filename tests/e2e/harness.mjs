@@ -1,0 +1,127 @@
+// Shared set-up of the browser tests: the native fixture, the static server,
+// headless Debian Chromium through playwright-core, and page helpers that read
+// data (DOM, exported JSON), never pixels.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+import { startServer } from '../../web-demo/serve.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = path.join(ROOT, 'test-results');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Boot + first render on 2 cores; generous so a slow machine fails on data, not on time. */
+export const BOOT_TIMEOUT_MS = 90_000;
+export const RENDER_TIMEOUT_MS = 30_000;
+/** float32 kernels natively (AVX2) vs in wasm (SIMD128) sum in different orders. */
+export const WEIGHT_TOL = 2e-6;
+
+/** Fail early, with the command to run, if the build is missing. */
+export function checkBuilt() {
+  for (const p of ['dist/pyodide/pyodide-lock.json', 'dist/ruvector-attention.js']) {
+    if (!existsSync(path.join(ROOT, p))) throw new Error(`${p} is missing: run ./build.sh dist first`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (./build.sh test does it)`);
+}
+
+/** Run tests/e2e/make_fixture.py natively; returns the parsed fixture. */
+export function makeFixture(args = []) {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'ruvector-e2e-')), 'fixture.json');
+  const py = process.env.PYTHON ?? 'python3';
+  const run = spawnSync(py, [path.join(ROOT, 'tests/e2e/make_fixture.py'), out, ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`make_fixture.py failed:\n${run.stderr}`);
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+export async function startAll() {
+  checkBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startServer({ port: 0 });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  return { server, browser };
+}
+
+/** A fresh page on `query` (e.g. '?worker=0'); collects console errors for the assertion messages. */
+export async function openPage(browser, server, query = '') {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 1100 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+  // Nothing may leave 127.0.0.1 (no CDN): abort and record any other request.
+  await context.route((url) => url.hostname !== '127.0.0.1', (route) => {
+    problems.push(`external request blocked: ${route.request().url()}`);
+    return route.abort();
+  });
+  await page.goto(server.url + query);
+  return { page, context, problems };
+}
+
+export async function renderCount(page) {
+  return page.evaluate(() => Number(document.body.dataset.renderCount ?? 0));
+}
+
+/** Wait until a render newer than `before` has completed (or the page reports an error). */
+export async function waitRender(page, before, timeout = RENDER_TIMEOUT_MS) {
+  await page.waitForFunction((b) => {
+    const s = document.body.dataset.state;
+    return s === 'error' || (Number(document.body.dataset.renderCount ?? 0) > b && s === 'ready');
+  }, before, { timeout });
+  const state = await page.evaluate(() => [document.body.dataset.state, document.getElementById('status').textContent]);
+  if (state[0] === 'error') throw new Error(`the page reports an error: ${state[1]}`);
+}
+
+/** Type a node id into the picker and wait for its render. */
+export async function selectNode(page, node) {
+  const before = await renderCount(page);
+  await page.fill('#node', String(node));
+  await page.dispatchEvent('#node', 'change');
+  await waitRender(page, before);
+}
+
+/** Click "Weights (JSON)" and return the parsed download. */
+export async function exportJson(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  return JSON.parse(readFileSync(await download.path(), 'utf8'));
+}
+
+/** Click "View (PNG)" and return the bytes of the download. */
+export async function exportPng(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+  return readFileSync(await download.path());
+}
+
+/** The heatmap's text alternative: one array of numbers per head, plus the shown row sums. */
+export async function heatmapTable(page) {
+  return page.$$eval('#heatmap-table tbody tr', (rows) => rows.map((tr) => ({
+    values: [...tr.querySelectorAll('td[data-value]')].map((td) => Number(td.dataset.value)),
+    text: [...tr.querySelectorAll('td[data-value]')].map((td) => td.textContent),
+    sum: Number(tr.querySelector('td[data-sum]').dataset.sum),
+  })));
+}
+
+/** Largest |a - b| over two (H, n) arrays; throws if the shapes differ. */
+export function maxAbsDiff(a, b, what) {
+  if (a.length !== b.length) throw new Error(`${what}: ${a.length} heads on the page, ${b.length} natively`);
+  let worst = 0;
+  a.forEach((row, h) => {
+    if (row.length !== b[h].length) throw new Error(`${what}: head ${h} has ${row.length} weights on the page, ${b[h].length} natively`);
+    row.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - b[h][j])); });
+  });
+  return worst;
+}
+
+/** Width and height from a PNG's IHDR chunk; throws if it is not a PNG. */
+export function pngSize(bytes) {
+  const magic = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (!magic.every((b, i) => bytes[i] === b)) throw new Error('not a PNG');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
