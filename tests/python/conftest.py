@@ -52,7 +52,7 @@ try:  # hypothesis is a test dependency; keep its runs bounded and reproducible.
 
     settings.register_profile(
         "ruvector",
-        max_examples=40,
+        max_examples=100,
         deadline=None,  # speed is measured by the benchmark, never by tests
         derandomize=True,  # explicit seeds: the same examples on every run
         suppress_health_check=[HealthCheck.too_slow],

@@ -37,3 +37,15 @@ def random_csr(num_nodes: int, seed: int, max_degree: int = 9, isolated=(0,)):
     indptr[1:] = np.cumsum(degrees)
     indices = rng.integers(0, num_nodes, size=int(indptr[-1])).astype(np.int64)
     return indptr, indices
+
+
+def mha_with_biases(ra, dim, heads, *, value_dim=None, bias=True, seed=0):
+    """A MultiHeadAttention whose biases are non-zero (the layer initialises them to 0,
+    as torch does, which would leave every bias path untested)."""
+    mha = ra.MultiHeadAttention(dim, heads, value_dim=value_dim, bias=bias, seed=seed)
+    if bias:
+        state = {k: np.asarray(v) for k, v in mha.state_dict().items()}
+        state["in_proj_bias"] = rand(3 * dim, seed + 1000, scale=0.5)
+        state["out_proj.bias"] = rand(dim, seed + 1001, scale=0.5)
+        mha.load_state_dict(state)
+    return mha

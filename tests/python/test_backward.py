@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 import ruvector_attention as ra  # noqa: E402
 
 import reference as R  # noqa: E402
-from inputs import rand, rand_mask  # noqa: E402
+from inputs import mha_with_biases, rand, rand_mask  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 
 
@@ -60,7 +60,7 @@ MHA_CASES = [(12, 3, None, 5), (33, 3, None, 17), (24, 4, 5, 17), (128, 8, None,
 
 @pytest.mark.parametrize("dim,heads,value_dim,n", MHA_CASES)
 def test_mha_backward_matches_reference(dim, heads, value_dim, n):
-    mha = ra.MultiHeadAttention(dim, heads, value_dim=value_dim, seed=4)
+    mha = mha_with_biases(ra, dim, heads, value_dim=value_dim, seed=4)
     state = {k: np.asarray(v) for k, v in mha.state_dict().items()}
     p = R.mha_split(state, dim)
     q, k, v, g = rand(dim, 1), rand((n, dim), 2), rand((n, value_dim or dim), 3), rand(dim, 4)
@@ -104,7 +104,7 @@ def test_mha_gradient_drives_a_loss_down():
     """The gradients are usable for training: one SGD step on the parameters lowers
     0.5*|out - target|^2 (guards against a sign or transpose slip the oracles share a blind spot on)."""
     dim, heads, n = 16, 4, 9
-    mha = ra.MultiHeadAttention(dim, heads, seed=6)
+    mha = mha_with_biases(ra, dim, heads, seed=6)
     q, k, v, target = rand(dim, 1), rand((n, dim), 2), rand((n, dim), 3), rand(dim, 4)
 
     def loss():

@@ -8,7 +8,7 @@ np = pytest.importorskip("numpy")
 import ruvector_attention as ra  # noqa: E402
 
 import reference as R  # noqa: E402
-from inputs import random_csr, rand  # noqa: E402
+from inputs import mha_with_biases, random_csr, rand  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 
 
@@ -18,7 +18,7 @@ def make(mechanism, d, dv=None):
         return (ra.ScaledDotProductAttention(d, temperature=0.7),
                 lambda q, k, v: R.sdpa_forward(q, k, v, temperature=0.7))
     heads = 3 if d % 3 == 0 else 1
-    attn = ra.MultiHeadAttention(d, heads, value_dim=dv, seed=2)
+    attn = mha_with_biases(ra, d, heads, value_dim=dv, seed=2)
     p = R.mha_split({k: np.asarray(v) for k, v in attn.state_dict().items()}, d)
     return attn, lambda q, k, v: R.mha_forward(p, heads, q, k, v)
 

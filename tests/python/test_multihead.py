@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 import ruvector_attention as ra  # noqa: E402
 
 import reference as R  # noqa: E402
-from inputs import rand, rand_mask  # noqa: E402
+from inputs import mha_with_biases, rand, rand_mask  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 
 # (dim, heads, value_dim): head counts 1..16, odd head widths, value_dim != dim (torch vdim).
@@ -47,7 +47,7 @@ def torch_forward(m, q, k, v, mask=None):
 @pytest.mark.parametrize("dim,heads,value_dim", SHAPES)
 def test_forward_and_weights_match_reference(dim, heads, value_dim, n):
     vd = value_dim or dim
-    mha = ra.MultiHeadAttention(dim, heads, value_dim=value_dim, seed=5)
+    mha = mha_with_biases(ra, dim, heads, value_dim=value_dim, seed=5)
     p = params_of(mha, dim)
     q, k, v = rand(dim, 1), rand((n, dim), 2), rand((n, vd), 3)
     what = f"dim={dim} H={heads} vdim={vd} n={n}"
@@ -75,7 +75,7 @@ def test_torch_state_dict_loads_and_gives_torch_outputs(dim, heads, value_dim, m
 
 @pytest.mark.parametrize("dim,heads,value_dim,bias", [(33, 3, None, True), (24, 4, 5, True), (16, 2, None, False)])
 def test_our_state_dict_loads_into_torch(dim, heads, value_dim, bias):
-    ours = ra.MultiHeadAttention(dim, heads, value_dim=value_dim, bias=bias, seed=8)
+    ours = mha_with_biases(ra, dim, heads, value_dim=value_dim, bias=bias, seed=8)
     m = torch.nn.MultiheadAttention(dim, heads, vdim=value_dim, bias=bias, batch_first=True,
                                     dtype=torch.float64).eval()
     sd = ours.state_dict()
@@ -97,7 +97,7 @@ def test_state_dict_names_and_shapes_follow_torch(dim, heads, value_dim, bias):
 @pytest.mark.parametrize("masked", [False, True])
 def test_head_output_matches_reference(masked):
     dim, heads, n = 33, 3, 17
-    mha = ra.MultiHeadAttention(dim, heads, value_dim=5, seed=2)
+    mha = mha_with_biases(ra, dim, heads, value_dim=5, seed=2)
     p = params_of(mha, dim)
     q, k, v = rand(dim, 1), rand((n, dim), 2), rand((n, 5), 3)
     mask = rand_mask(n, 6) if masked else None
@@ -118,7 +118,7 @@ def test_head_weights_rows_sum_to_one_and_mean_is_attention_weights():
 
 def test_mask_matches_reference_and_fully_masked_is_finite():
     dim, heads, n = 24, 4, 33
-    mha = ra.MultiHeadAttention(dim, heads, seed=4)
+    mha = mha_with_biases(ra, dim, heads, seed=4)
     p = params_of(mha, dim)
     q, k, v = rand(dim, 1), rand((n, dim), 2), rand((n, dim), 3)
     mask = rand_mask(n, 5)

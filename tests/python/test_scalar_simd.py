@@ -96,3 +96,33 @@ def test_kernel_info_reports_live_path():
     assert info["isa"] in info["available"]
     assert info["isa"] in ("scalar", "sse", "avx2", "neon", "wasm128")
     assert "scalar" in info["available"]
+
+
+def test_every_available_isa_agrees_with_scalar_in_process():
+    """Also covers ISAs that are compiled but not preferred here (SSE on an AVX2 machine),
+    through _kernel.use_isa, the in-process switch."""
+    from ruvector_attention import _kernel
+
+    n, d = 1000, 37
+    q, k, v, g = rand(d, 1), rand((n, d), 2), rand((n, 11), 3), rand(11, 4)
+    mask = rand_mask(n, 5)
+
+    def compute():
+        sdpa = ra.ScaledDotProductAttention(d, temperature=1.3)
+        mha = ra.MultiHeadAttention(d, 1, value_dim=11, seed=3)
+        grads = sdpa.backward(q, k, v, g, mask=mask)
+        return {"sdpa_out": sdpa.forward(q, k, v, mask=mask), "sdpa_w": sdpa.attention_weights(q, k),
+                "sdpa_gq": grads.query, "sdpa_gk": grads.keys, "sdpa_gv": grads.values,
+                "mha_out": mha.forward(q, k, v), "mha_hw": mha.head_attention_weights(q, k, mask=mask)}
+
+    live = ra.kernel_info()["isa"]
+    try:
+        _kernel.use_isa("scalar")
+        expected = compute()
+        for isa in ra.kernel_info()["available"]:
+            _kernel.use_isa(isa)
+            assert ra.kernel_info()["isa"] == isa
+            for name, value in compute().items():
+                assert_close(value, expected[name], (name.split("_")[0], "scalar_vs_simd"), what=f"{name} {isa}")
+    finally:
+        _kernel.use_isa(live)

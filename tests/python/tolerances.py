@@ -12,10 +12,13 @@ Keys are (mechanism, path). "path" names what is compared:
 Why these numbers: inputs are ~N(0, 1), so logits q.k/sqrt(d) are O(1) and
 every output is a convex combination of O(1) values. f32 accumulation over
 d <= 128 and n <= 10 000 keys with an online softmax loses a few ulps per
-step; measured worst cases sit near 1e-6, so atol 2e-5 / rtol 1e-4 leaves
-head-room without hiding a real bug (a wrong scale or a dropped key moves the
-output by 1e-2 or more). Multi-head adds two d x d projections in f32, hence
-the looser entry. Backward sums n terms per key gradient, hence looser still.
+step. Measured worst |diff| over the whole suite (AVX2 build): SDPA
+forward 1.2e-6, weights 1.2e-7, backward 7e-8, scalar vs AVX2 7.8e-7;
+multi-head forward 3.3e-7, backward 2.4e-7. The bounds below sit about 5-10x
+above that (other ISAs and the wasm build round differently) and far below
+what a real bug does (a wrong scale, a dropped key or a missing bias moves
+outputs by 1e-2 or more). Fixtures are read by the wasm build in Node and
+the browser, so they get the loosest entry.
 
 Pure Python (no numpy) so the numpy-hidden run can use it too.
 """
@@ -31,22 +34,22 @@ except ImportError:
 
 TOLERANCES: dict[tuple[str, str], tuple[float, float]] = {
     #  (mechanism, path):          (rtol,  atol)
-    ("sdpa", "forward"): (1e-4, 2e-5),
-    ("sdpa", "weights"): (1e-4, 1e-6),
-    ("sdpa", "backward"): (2e-4, 5e-5),
-    ("sdpa", "torch"): (1e-4, 2e-5),
-    ("sdpa", "scalar_vs_simd"): (1e-4, 1e-5),
-    ("sdpa", "fixture"): (1e-4, 1e-5),
+    ("sdpa", "forward"): (3e-5, 5e-6),
+    ("sdpa", "weights"): (3e-5, 5e-7),
+    ("sdpa", "backward"): (5e-5, 5e-6),
+    ("sdpa", "torch"): (3e-5, 5e-6),
+    ("sdpa", "scalar_vs_simd"): (3e-5, 5e-6),
     ("sdpa", "consistency"): (1e-5, 1e-6),
-    ("mha", "forward"): (2e-4, 5e-5),
-    ("mha", "weights"): (2e-4, 2e-6),
-    ("mha", "backward"): (5e-4, 1e-4),
-    ("mha", "torch"): (2e-4, 5e-5),
-    ("mha", "scalar_vs_simd"): (2e-4, 2e-5),
-    ("mha", "fixture"): (2e-4, 2e-5),
+    ("sdpa", "fixture"): (1e-4, 1e-5),
+    ("mha", "forward"): (5e-5, 1e-5),
+    ("mha", "weights"): (5e-5, 5e-7),
+    ("mha", "backward"): (1e-4, 1e-5),
+    ("mha", "torch"): (5e-5, 1e-5),
+    ("mha", "scalar_vs_simd"): (5e-5, 5e-6),
     ("mha", "consistency"): (2e-5, 2e-6),
-    # Pure-Python reference in the numpy-hidden run: same maths, same budget.
-    ("pure", "forward"): (1e-4, 2e-5),
+    ("mha", "fixture"): (2e-4, 2e-5),
+    # Pure-Python reference in the numpy-hidden run: same maths as ("sdpa", "forward").
+    ("pure", "forward"): (3e-5, 5e-6),
 }
 
 
