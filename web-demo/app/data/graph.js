@@ -64,17 +64,30 @@ export class DemoGraph {
     return best;
   }
 
-  /** The result of the Python generator, as sent back by the runtime. */
+  /**
+   * The result of the Python generator (a LayeredGraph) as sent back by the
+   * runtime: arrays arrive as { data, shape } (or plain typed arrays).
+   */
   static fromDataset(d, source) {
-    return new DemoGraph({
-      vectors: d.vectors,
+    const arr = (x, what) => {
+      const data = x?.data ?? x;
+      if (!data || typeof data.length !== 'number') throw new Error(`the generated graph has no ${what} array`);
+      return data;
+    };
+    const ints = (x, what) => Int32Array.from(arr(x, what), Number);
+    const graph = new DemoGraph({
+      vectors: Float32Array.from(arr(d.vectors, 'vectors')),
       dim: d.dim,
-      indptr: Int32Array.from(d.indptr, Number),
-      indices: Int32Array.from(d.indices, Number),
-      layers: Int32Array.from(d.layers, Number),
-      edgeLayers: Int32Array.from(d.edgeLayers, Number),
+      indptr: ints(d.indptr, 'indptr'),
+      indices: ints(d.indices, 'indices'),
+      layers: ints(d.layers, 'layers'),
+      edgeLayers: ints(d.edgeLayers, 'edgeLayers'),
       source,
     });
+    if (graph.vectors.length !== graph.count * graph.dim || graph.indptr[graph.count] !== graph.indices.length) {
+      throw new Error('the generated graph is inconsistent (vectors or CSR sizes disagree)');
+    }
+    return graph;
   }
 
   /** User vectors with an explicit edge list (source attends to target). */
