@@ -39,7 +39,7 @@ export class DemoRuntime {
 
   /** ruvector_attention.datasets.hnsw_graph, run by Python in the runtime (the same code as natively). */
   async syntheticGraph({ numNodes, dim, m, seed }) {
-    const d = await this.rt.call('datasets.hnsw_graph', { numNodes, dim, m, seed });
+    const d = await this.rt.datasets.hnswGraph({ numNodes, dim, m, seed });
     return DemoGraph.fromDataset(d, { kind: 'synthetic', generator: 'ruvector_attention.datasets.hnsw_graph', numNodes, dim, m, seed });
   }
 
