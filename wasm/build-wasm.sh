@@ -12,5 +12,7 @@ flags=(-O3 -fno-math-errno -I"$here/include" -DRV_VERSION="\"$version\"" -fPIC)
 emcc "${flags[@]}" -msimd128 -c "$here/src/cpu.c" -o "$tmp/cpu.o"
 emcc "${flags[@]}" -msimd128 -DRV_ISA_WASM128 -DRV_ISA_SUFFIX=wasm128 -c "$here/src/kernels.c" -o "$tmp/k128.o"
 emcc "${flags[@]}" -fno-vectorize -fno-slp-vectorize -DRV_ISA_SCALAR -DRV_ISA_SUFFIX=scalar -c "$here/src/kernels.c" -o "$tmp/kscalar.o"
-emcc -O3 -msimd128 -sSIDE_MODULE=1 "$tmp"/*.o -o "$out/libruvector_kernel.so"
+# WASM_BIGINT: int64_t arguments stay i64 in the exports. Without it emcc 3.1.6 splits them
+# into i32 pairs, and Pyodide's ctypes (which passes BigInts) aborts with a fatal error.
+emcc -O3 -msimd128 -sSIDE_MODULE=1 -sWASM_BIGINT "$tmp"/*.o -o "$out/libruvector_kernel.so"
 echo "built $out/libruvector_kernel.so ($(stat -c %s "$out/libruvector_kernel.so") bytes)"
