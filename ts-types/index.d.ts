@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'UNSUPPORTED'            // UnsupportedError
   | 'INTERNAL'               // anything else raised by Python or the runtime
   | 'DISPOSED'               // a method was called on a disposed object / terminated runtime
-  | 'INIT_FAILED';           // Pyodide or the wheel could not be loaded, or versions disagree
+  | 'INIT_FAILED'            // Pyodide or the wheel could not be loaded, or versions disagree
+  | 'NOT_INITIALIZED';       // compat classes used before `await init()`
 
 /** Every error this package throws (or rejects with) is an AttentionError. */
 export declare class AttentionError extends Error {
@@ -56,10 +57,10 @@ export interface Rows2D extends FlatRows {
 
 /**
  * A set of rows (keys, values, queries, features):
- * an array of Float32Array, nested number arrays, a {@link FlatRows},
+ * an array of rows (each a Float32Array or number[]), a {@link FlatRows},
  * or a {@link Matrix} that already lives in the wasm heap (no copy at all).
  */
-export type Rows = readonly Float32Array[] | readonly (readonly number[])[] | FlatRows | Matrix;
+export type Rows = readonly (Float32Array | readonly number[])[] | FlatRows | Matrix;
 
 /** Boolean key mask: true / nonzero = the key takes part (torch SDPA's boolean attn_mask). */
 export type Mask = Uint8Array | readonly boolean[] | readonly number[];
@@ -193,14 +194,17 @@ export interface ConfigField {
   /** The Python keyword name. */
   pythonName: string;
   type: 'int' | 'float' | 'bool' | 'str' | 'enum';
-  /** Absent = required. null = Python None. */
+  /** The Python default (null = None); for a required field, a sensible starting value. */
   default?: number | boolean | string | null;
+  /** A positional constructor argument in Python (must be given). */
   required: boolean;
   /** Whether null (Python None) is allowed. */
   nullable: boolean;
-  /** Inclusive numeric bounds where the Python config has them. */
+  /** Numeric bounds where the Python config has them (inclusive unless *Exclusive). */
   min?: number;
   max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
   /** Allowed values for 'enum' (and fixed string choices). */
   choices?: readonly string[];
   doc?: string;
@@ -211,6 +215,10 @@ export interface MechanismInfo {
   name: string;
   /** One-line description (first docstring line). */
   summary: string;
+  /** Python sub-package, e.g. 'core', 'geometric'. */
+  family?: string;
+  /** Cost for one query, e.g. 'O(n)'. */
+  complexity?: string;
   fields: readonly ConfigField[];
   /** camelCase names of the methods this mechanism supports (e.g. 'headAttentionWeights'). */
   methods: readonly string[];
@@ -227,6 +235,45 @@ export interface Versions {
   isa: string;
   /** Pyodide version. */
   pyodide: string;
+}
+
+// ---------------------------------------------------------------- datasets
+
+/** A neighbour graph in CSR form with an HNSW layer per node (Python `datasets.LayeredGraph`). */
+export interface LayeredGraph {
+  /** (N * dim) row-major. */
+  vectors: Float32Array;
+  dim: number;
+  numNodes: number;
+  /** (N + 1): the neighbours of i are indices[indptr[i] .. indptr[i+1]), nearest first. */
+  indptr: Int32Array;
+  /** (E) */
+  indices: Int32Array;
+  /** (N) HNSW level of each node. */
+  layers: Int32Array;
+  /** (E) highest layer each link exists on. */
+  edgeLayers: Int32Array;
+  /** The seed it was made from (null for user data). */
+  seed: number | null;
+}
+
+export interface HnswGraphOptions {
+  /** Default 2000, at least 2m + 1. */
+  numNodes?: number;
+  /** Default 32. */
+  dim?: number;
+  /** HNSW's M: 2m links per node on layer 0, m above (default 8). */
+  m?: number;
+  numClusters?: number;
+  /** Same seed → same graph natively and in Pyodide (default 0). */
+  seed?: number;
+}
+
+/** Seeded synthetic graphs, computed by the Python package (same results as natively). */
+export interface Datasets {
+  hnswGraph(options?: HnswGraphOptions): LayeredGraph;
+  /** Exact k-nearest-neighbour graph over user vectors (N * dim, row-major). */
+  knnGraph(vectors: Float32Array, dim: number, options?: { k?: number; layers?: readonly number[] | Int32Array }): LayeredGraph;
 }
 
 // ---------------------------------------------------------------- runtimes
@@ -272,6 +319,7 @@ export interface Runtime {
   /** Copy rows into a Python-owned buffer in the wasm heap (see {@link Matrix}). */
   matrix(data: Float32Array, rows: number): Matrix;
   matrix(rows: Rows): Matrix;
+  readonly datasets: Datasets;
 }
 
 /** Worker runtime: every method returns a Promise. */
@@ -283,6 +331,7 @@ export interface AsyncRuntime {
   create(name: string, options?: Record<string, unknown>): Promise<AsyncMechanism>;
   matrix(data: Float32Array, rows: number): Promise<AsyncMatrix>;
   matrix(rows: Rows): Promise<AsyncMatrix>;
+  readonly datasets: Async<Datasets>;
   /** Stops the worker; later calls reject with AttentionError('DISPOSED'). A new init({worker:true}) boots again. */
   terminate(): Promise<void>;
 }

@@ -1,0 +1,237 @@
+// The JS half of the bridge to Python (py/ruvector_attention/_bridge.py is the
+// other half; read its docstring for the protocol). Inputs are copied with one
+// TypedArray.set into Python-owned array.array buffers in the wasm heap, only
+// small integers travel through `ctrl`, and outputs are copied out of `out`.
+//
+// Wasm memory growth detaches every TypedArray view on the heap, and Python
+// replaces a buffer when it grows one (ctrl[GENERATION] changes), so views are
+// re-acquired whenever either happened (checked before and after each call).
+import { AttentionError } from './errors.ts';
+import { maskBytes, type Arg } from './inputs.ts';
+import type { ErrorCode } from '../../ts-types/index.d.ts';
+
+// Mirrors the constants at the top of _bridge.py.
+const MASK_LEN = 2, NARGS = 1, OUT_NDIM = 3, OUT_LEN = 4, OUT_SHAPE = 5, GENERATION = 8;
+const ARG_BASE = 16, MAX_ARGS = 8;
+const KIND = { float: 1, matrix: 2, int: 3, scalar: 4 } as const;
+
+// The few Pyodide shapes used here (kept minimal so the bundle does not depend on Pyodide's types).
+export interface PyBuffer { data: ArrayBufferView; release(): void }
+export interface PyProxy {
+  (...args: unknown[]): any;
+  get(key: unknown): any;
+  getBuffer(type: string): PyBuffer;
+  destroy(): void;
+}
+export interface PyodideLike {
+  pyimport(name: string): PyProxy;
+  loadPackage(names: string | string[], options?: object): Promise<unknown>;
+  loadedPackages: Record<string, string>;
+  version: string;
+}
+
+export interface ArrayResult { data: Float32Array; shape: number[] }
+export interface CallOptions { mask?: unknown; kwargs?: Record<string, unknown> }
+
+export class Bridge {
+  private readonly fn: Record<
+    'invoke' | 'callFunction' | 'create' | 'dispose' | 'reserve' | 'buffers' | 'lastError' | 'matrix'
+    | 'matrixData' | 'loadStateDict' | 'info' | 'liveObjects', PyProxy>;
+  private held: PyBuffer[] = [];
+  // Views on the wasm heap (ArrayBufferLike: Pyodide may run on a SharedArrayBuffer).
+  private ctrl: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private floats: Float32Array<ArrayBufferLike>[] = [];
+  private ints: Int32Array<ArrayBufferLike>[] = [];
+  private mask: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private out: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private generation = -1;
+
+  constructor(py: PyodideLike) {
+    // Module attributes are read once; each call is then a plain PyProxy call.
+    const mod: any = py.pyimport('ruvector_attention._bridge');
+    this.fn = {
+      invoke: mod.invoke, callFunction: mod.call_function, create: mod.create, dispose: mod.dispose, reserve: mod.reserve,
+      buffers: mod.buffers, lastError: mod.last_error, matrix: mod.matrix, matrixData: mod.matrix_data,
+      loadStateDict: mod.load_state_dict, info: mod.info, liveObjects: mod.live_objects,
+    };
+    // `mod` is kept alive: the function proxies above are borrowed from it.
+    this.acquire();
+  }
+
+  /** (Re-)acquire typed views on every Python buffer. */
+  private acquire(): void {
+    for (const b of this.held) b.release();
+    this.held = [];
+    const bufs = this.fn.buffers();
+    const take = <T extends ArrayBufferView>(obj: PyProxy, type: string): T => {
+      const b = obj.getBuffer(type);
+      this.held.push(b);
+      obj.destroy();
+      return b.data as T;
+    };
+    try {
+      this.ctrl = take<Int32Array>(bufs.get('ctrl'), 'i32');
+      const floats = bufs.get('float'), ints = bufs.get('int');
+      this.floats = []; this.ints = [];
+      for (let i = 0; i < MAX_ARGS; i++) {
+        this.floats.push(take<Float32Array>(floats.get(i), 'f32'));
+        this.ints.push(take<Int32Array>(ints.get(i), 'i32'));
+      }
+      floats.destroy(); ints.destroy();
+      this.mask = take<Uint8Array>(bufs.get('mask'), 'u8');
+      this.out = take<Float32Array>(bufs.get('out'), 'f32');
+    } finally {
+      bufs.destroy();
+    }
+    this.generation = this.ctrl[GENERATION]!;
+  }
+
+  /** Views are stale after wasm memory growth (detached: length 0) or a Python-side reallocation. */
+  private refresh(): void {
+    if (this.ctrl.length === 0 || this.ctrl[GENERATION] !== this.generation) this.acquire();
+  }
+
+  private reserve(kind: 'f' | 'i' | 'B', index: number, n: number): void {
+    const have = kind === 'f' ? this.floats[index]!.length : kind === 'i' ? this.ints[index]!.length : this.mask.length;
+    if (have >= n) return;
+    const arr = this.fn.reserve(kind, index, n);
+    arr?.destroy?.();
+    this.acquire();
+  }
+
+  private raise(): never {
+    const [code, pyType, message] = JSON.parse(this.fn.lastError()) as [ErrorCode, string, string];
+    throw new AttentionError(code, message, pyType);
+  }
+
+  private check(status: unknown): unknown {
+    this.refresh();
+    if (status === -1) this.raise();
+    return status;
+  }
+
+  /** Write args (and mask) into the Python buffers and describe them in ctrl. */
+  private stage(args: readonly Arg[], mask: unknown): void {
+    if (args.length > MAX_ARGS) throw new AttentionError('INTERNAL', `too many array arguments (${args.length})`);
+    let maskSrc: { length: number; write(dst: Uint8Array): void } | undefined;
+    if (mask !== undefined && mask !== null) maskSrc = maskBytes(mask);
+    this.refresh();
+    args.forEach((a, i) => {
+      if (a.kind === 'float') this.reserve('f', i, a.length);
+      else if (a.kind === 'int') this.reserve('i', i, a.length);
+    });
+    if (maskSrc) this.reserve('B', 0, maskSrc.length);
+    this.refresh();
+    const ctrl = this.ctrl;
+    args.forEach((a, i) => {
+      const base = ARG_BASE + 5 * i;
+      ctrl[base] = KIND[a.kind];
+      ctrl[base + 1] = a.shape.length;
+      if (a.kind === 'matrix') ctrl[base + 2] = a.handle;
+      else if (a.kind === 'scalar') ctrl[base + 2] = a.value;
+      else {
+        for (let k = 0; k < a.shape.length; k++) ctrl[base + 2 + k] = a.shape[k]!;
+        if (a.kind === 'float') a.write(this.floats[i]!);
+        else a.write(this.ints[i]!);
+      }
+    });
+    ctrl[NARGS] = args.length;
+    if (maskSrc) { maskSrc.write(this.mask); ctrl[MASK_LEN] = maskSrc.length; } else ctrl[MASK_LEN] = -1;
+  }
+
+  /** Call `method` of Python object `handle`; returns an array, a JSON value, or undefined. */
+  invoke(handle: number, method: string, args: readonly Arg[], options?: CallOptions): unknown {
+    this.stage(args, options?.mask);
+    const status = options?.kwargs
+      ? this.fn.invoke(handle, method, JSON.stringify(options.kwargs))
+      : this.fn.invoke(handle, method);
+    this.check(status);
+    if (typeof status === 'string') return this.hydrate(JSON.parse(status));
+    const ndim = this.ctrl[OUT_NDIM]!;
+    if (ndim < 0) return undefined;
+    const shape = Array.from(this.ctrl.subarray(OUT_SHAPE, OUT_SHAPE + ndim));
+    return { data: this.out.slice(0, this.ctrl[OUT_LEN]!), shape } satisfies ArrayResult;
+  }
+
+  /** Call a module function listed in _bridge.FUNCTIONS (e.g. 'datasets.hnsw_graph'). */
+  callFunction(name: string, args: readonly Arg[], kwargs?: Record<string, unknown>): unknown {
+    this.stage(args, undefined);
+    const status = this.fn.callFunction(name, JSON.stringify(kwargs ?? {}));
+    this.check(status);
+    return typeof status === 'string' ? this.hydrate(JSON.parse(status)) : undefined;
+  }
+
+  /** Replace {"$a" | "$i": [offset, shape]} references by copies of the output buffer. */
+  private hydrate(x: unknown): unknown {
+    if (Array.isArray(x)) return x.map(v => this.hydrate(v));
+    if (x && typeof x === 'object') {
+      const ref = (x as { $a?: [number, number[]] }).$a;
+      if (ref) {
+        const [offset, shape] = ref;
+        const n = shape.reduce((a, b) => a * b, 1);
+        return { data: this.out.slice(offset, offset + n), shape } satisfies ArrayResult;
+      }
+      const iref = (x as { $i?: [number, number[]] }).$i;
+      if (iref) {  // int32 bit patterns stored in the float32 output buffer
+        const [offset, shape] = iref;
+        const n = shape.reduce((a, b) => a * b, 1);
+        const ints = new Int32Array(this.out.buffer, this.out.byteOffset + 4 * offset, n).slice();
+        return { data: ints, shape };
+      }
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(x)) o[k] = this.hydrate(v);
+      return o;
+    }
+    return x;
+  }
+
+  create(name: string, options: object): number {
+    return this.check(this.fn.create(name, JSON.stringify(options))) as number;
+  }
+
+  dispose(handle: number): void {
+    this.check(this.fn.dispose(handle));
+  }
+
+  info(): { python: string; kernel: string; isa: string; catalog: unknown[] } {
+    return JSON.parse(this.check(this.fn.info()) as string);
+  }
+
+  liveObjects(): number {
+    return this.fn.liveObjects() as number;
+  }
+
+  /** A resident (rows, cols) matrix; returns its handle and a view getter that survives memory growth. */
+  matrix(rows: number, cols: number): { handle: number; view: () => Float32Array; release: () => void } {
+    const handle = this.check(this.fn.matrix(rows, cols)) as number;
+    const proxy: PyProxy = this.fn.matrixData(handle);
+    let buf = proxy.getBuffer('f32');
+    return {
+      handle,
+      view: () => {
+        if (buf.data.byteLength === 0 && rows * cols > 0) { buf.release(); buf = proxy.getBuffer('f32'); }
+        return buf.data as Float32Array;
+      },
+      release: () => { buf.release(); proxy.destroy(); },
+    };
+  }
+
+  /** Load flat parameter arrays (written into float slot 0) by name. */
+  loadStateDict(handle: number, state: Record<string, ArrayLike<number>>): void {
+    const layout: Record<string, [number, number]> = {};
+    let total = 0;
+    for (const [name, values] of Object.entries(state)) {
+      if (!(values instanceof Float32Array) && !Array.isArray(values)) {
+        throw new AttentionError('UNSUPPORTED', `state['${name}'] must be a Float32Array or number[]`);
+      }
+      layout[name] = [total, values.length];
+      total += values.length;
+    }
+    this.refresh();
+    this.reserve('f', 0, total);
+    this.refresh();
+    const dst = this.floats[0]!;
+    for (const [name, values] of Object.entries(state)) dst.set(values, layout[name]![0]);
+    this.check(this.fn.loadStateDict(handle, JSON.stringify(layout)));
+  }
+}

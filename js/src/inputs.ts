@@ -1,0 +1,189 @@
+// Turns the accepted JS input kinds into argument descriptions the bridge can
+// write into Python-owned buffers: a shape plus a `write` that copies the
+// values with TypedArray.set (a memcpy for Float32Array sources), or a
+// resident matrix handle (no copy at all). Shape errors that JS can see are
+// reported here, naming the argument; everything else is Python's to check.
+import { AttentionError } from './errors.ts';
+
+/** Marks objects that wrap a Python-resident matrix (see runtime.ts / worker). */
+export const MATRIX_HANDLE: unique symbol = Symbol('ruvector-attention.matrix');
+
+export interface ResidentMatrix {
+  readonly [MATRIX_HANDLE]: () => number;   // throws if disposed
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export type FloatArg = {
+  kind: 'float';
+  shape: number[];
+  length: number;
+  write(dst: Float32Array): void;
+};
+export type MatrixArg = { kind: 'matrix'; shape: number[]; handle: number };
+export type IntArg = { kind: 'int'; shape: number[]; length: number; write(dst: Int32Array): void };
+export type ScalarArg = { kind: 'scalar'; shape: []; value: number };
+export type Arg = FloatArg | MatrixArg | IntArg | ScalarArg;
+
+/** A whole-number positional argument (e.g. a head index). */
+export function intScalarArg(x: unknown, name: string): ScalarArg {
+  if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 0x7fffffff) {
+    throw new AttentionError('OUT_OF_BOUNDS', `${name} must be an integer, got ${String(x)}`);
+  }
+  return { kind: 'scalar', shape: [], value: x };
+}
+
+type Numeric = ArrayLike<number>;
+
+function isNumericArray(x: unknown): x is Numeric {
+  if (Array.isArray(x)) return true;
+  return ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array)
+    && !(x instanceof BigUint64Array);
+}
+
+function typeName(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'Array';
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  return typeof x;
+}
+
+function unsupported(name: string, expected: string, got: unknown): AttentionError {
+  return new AttentionError('UNSUPPORTED', `${name} must be ${expected}, got ${typeName(got)}`);
+}
+
+function isResident(x: unknown): x is ResidentMatrix {
+  return typeof x === 'object' && x !== null && MATRIX_HANDLE in x;
+}
+
+function isFlatRows(x: unknown): x is { data: Float32Array; rows: number; cols?: number } {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)
+    && 'data' in x && 'rows' in x;
+}
+
+/** One vector (query, gradient): Float32Array (memcpy) or any array of numbers. */
+export function vectorArg(x: unknown, name: string): FloatArg {
+  if (!isNumericArray(x)) throw unsupported(name, 'a Float32Array or an array of numbers', x);
+  const src = x;
+  return { kind: 'float', shape: [src.length], length: src.length, write: dst => dst.set(src) };
+}
+
+/** A set of rows: Float32Array[] / number[][] / {data, rows[, cols]} / resident Matrix. */
+export function rowsArg(x: unknown, name: string): FloatArg | MatrixArg {
+  if (isResident(x)) return { kind: 'matrix', shape: [x.rows, x.cols], handle: x[MATRIX_HANDLE]() };
+  if (isFlatRows(x)) return flatRowsArg(x, name);
+  if (Array.isArray(x)) return arrayRowsArg(x, name);
+  if (x instanceof Float32Array) {
+    throw new AttentionError('UNSUPPORTED',
+      `${name} is a flat Float32Array: pass { data, rows } (or flat(data, rows)) so the row count is explicit`);
+  }
+  throw unsupported(name, 'Float32Array[], number[][], { data: Float32Array, rows } or a Matrix', x);
+}
+
+function flatRowsArg(x: { data: unknown; rows: unknown; cols?: unknown }, name: string): FloatArg {
+  const { data, rows, cols } = x;
+  if (!(data instanceof Float32Array)) throw unsupported(`${name}.data`, 'a Float32Array', data);
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0) {
+    throw new AttentionError('DIMENSION_MISMATCH', `${name}.rows must be a whole number >= 0, got ${String(rows)}`);
+  }
+  let width: number;
+  if (rows === 0) {
+    if (data.length !== 0) {
+      throw new AttentionError('DIMENSION_MISMATCH', `${name} has rows = 0 but ${data.length} values`);
+    }
+    width = typeof cols === 'number' ? cols : 0;
+  } else {
+    if (data.length % rows !== 0) {
+      throw new AttentionError('DIMENSION_MISMATCH',
+        `${name}.data has ${data.length} values, which is not ${rows} rows of equal width`);
+    }
+    width = data.length / rows;
+    if (cols !== undefined && cols !== width) {
+      throw new AttentionError('DIMENSION_MISMATCH',
+        `${name} says cols = ${String(cols)} but ${data.length} values / ${rows} rows = ${width}`);
+    }
+  }
+  return { kind: 'float', shape: [rows, width], length: data.length, write: dst => dst.set(data) };
+}
+
+function arrayRowsArg(x: readonly unknown[], name: string): FloatArg {
+  const rows = x.length;
+  if (rows === 0) return { kind: 'float', shape: [0, 0], length: 0, write: () => {} };
+  const first = x[0];
+  if (!isNumericArray(first)) throw unsupported(`${name}[0]`, 'a Float32Array or an array of numbers', first);
+  const width = first.length;
+  for (let i = 1; i < rows; i++) {
+    const row = x[i];
+    if (!isNumericArray(row)) throw unsupported(`${name}[${i}]`, 'a Float32Array or an array of numbers', row);
+    if (row.length !== width) {
+      throw new AttentionError('DIMENSION_MISMATCH',
+        `${name}[${i}] has ${row.length} values, expected ${width} like ${name}[0]`);
+    }
+  }
+  const list = x as readonly Numeric[];
+  return {
+    kind: 'float', shape: [rows, width], length: rows * width,
+    write: dst => { for (let i = 0, off = 0; i < rows; i++, off += width) dst.set(list[i]!, off); },
+  };
+}
+
+/** forwardBatch keys/values: one shared set (2-D) or one set per query (3-D). */
+export function rowsOrSetsArg(x: unknown, name: string): FloatArg | MatrixArg {
+  const perQuery = Array.isArray(x) && x.length > 0
+    && (isFlatRows(x[0]) || isResident(x[0]) || (Array.isArray(x[0]) && x[0].length > 0 && isNumericArray(x[0][0])));
+  if (!perQuery) return rowsArg(x, name);
+  const sets = (x as unknown[]).map((s, i) => rowsArg(s, `${name}[${i}]`));
+  const [n, d] = sets[0]!.shape as [number, number];
+  sets.forEach((s, i) => {
+    if (s.shape[0] !== n || s.shape[1] !== d) {
+      throw new AttentionError('DIMENSION_MISMATCH',
+        `${name}[${i}] is (${s.shape.join(', ')}), expected (${n}, ${d}) like ${name}[0]`);
+    }
+    if (s.kind === 'matrix') {
+      throw new AttentionError('UNSUPPORTED', `${name}[${i}]: per-query sets cannot be resident matrices`);
+    }
+  });
+  const floats = sets as FloatArg[];
+  const size = n * d;
+  return {
+    kind: 'float', shape: [sets.length, n, d], length: sets.length * size,
+    write: dst => floats.forEach((s, i) => s.write(dst.subarray(i * size, (i + 1) * size))),
+  };
+}
+
+/** CSR indptr / indices. Values must be whole numbers in int32 range (wasm32 cannot hold more). */
+export function indexArg(x: unknown, name: string): IntArg {
+  let src: ArrayLike<number | bigint>;
+  if (Array.isArray(x) || x instanceof Int32Array || x instanceof Uint32Array
+      || x instanceof BigInt64Array || x instanceof BigUint64Array) {
+    src = x;
+  } else {
+    throw unsupported(name, 'an Int32Array, Uint32Array, BigInt64Array or number[]', x);
+  }
+  const n = src.length;
+  const checked = x instanceof Int32Array;
+  return {
+    kind: 'int', shape: [n], length: n,
+    write: dst => {
+      if (checked) { dst.set(x as Int32Array); return; }
+      for (let i = 0; i < n; i++) {
+        const v = Number(src[i]);
+        if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+          throw new AttentionError('OUT_OF_BOUNDS', `${name}[${i}] = ${String(src[i])} is not an int32 index`);
+        }
+        dst[i] = v;
+      }
+    },
+  };
+}
+
+/** Boolean mask as bytes (1 = the key takes part). */
+export function maskBytes(x: unknown, name = 'mask'): { length: number; write(dst: Uint8Array): void } {
+  if (x instanceof Uint8Array) return { length: x.length, write: dst => dst.set(x) };
+  if (!Array.isArray(x) && !isNumericArray(x)) throw unsupported(name, 'a Uint8Array or an array of booleans', x);
+  const src = x as ArrayLike<unknown>;
+  return {
+    length: src.length,
+    write: dst => { for (let i = 0; i < src.length; i++) dst[i] = src[i] ? 1 : 0; },
+  };
+}

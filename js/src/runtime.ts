@@ -1,0 +1,266 @@
+// The main-thread (synchronous) runtime: mechanism classes that mirror the
+// Python ones, resident matrices, and the catalogue. Each method is one
+// bridge.invoke with its arguments described by inputs.ts.
+import { AttentionError, disposedError } from './errors.ts';
+import type { ArrayResult, Bridge } from './bridge.ts';
+import type { Booted } from './boot.ts';
+import {
+  MATRIX_HANDLE, indexArg, intScalarArg, rowsArg, rowsOrSetsArg, vectorArg, type Arg, type ResidentMatrix,
+} from './inputs.ts';
+import type {
+  Datasets, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, Mechanism, MechanismInfo, Rows, Rows2D, Runtime, StateDict, Vector, Versions,
+} from '../../ts-types/index.d.ts';
+
+// Python objects of JS objects that were garbage-collected without dispose().
+const leaked = new FinalizationRegistry<() => void>(free => { try { free(); } catch { /* runtime gone */ } });
+
+function asArray(r: unknown): ArrayResult {
+  if (!r || typeof r !== 'object' || !((r as ArrayResult).data instanceof Float32Array)) {
+    throw new AttentionError('INTERNAL', 'expected an array result from Python');
+  }
+  return r as ArrayResult;
+}
+
+export function toRows2D(r: unknown): Rows2D {
+  const { data, shape } = asArray(r);
+  if (shape.length === 2) return { data, rows: shape[0]!, cols: shape[1]! };
+  if (data.length === 0) return { data, rows: shape[0] ?? 0, cols: 0 };
+  throw new AttentionError('INTERNAL', `expected a 2-D result, got shape (${shape.join(', ')})`);
+}
+
+function toStateDict(r: unknown): StateDict {
+  const out: StateDict = {};
+  for (const [k, v] of Object.entries(r as Record<string, unknown>)) out[k] = asArray(v).data;
+  return out;
+}
+
+function checkOptions(options: unknown, what: string): object {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new AttentionError('INVALID_CONFIG', `${what} options must be an object like { dim: 128 }`);
+  }
+  return options;
+}
+
+/** Base class: the methods every Python mechanism has. */
+export class MechanismBase implements Mechanism {
+  readonly name: string;
+  #bridge: Bridge;
+  #handle: number;
+  #training = false;
+  #unregister: object = {};
+
+  constructor(bridge: Bridge, name: string, options: unknown) {
+    this.#bridge = bridge;
+    this.name = name;
+    const handle = bridge.create(name, checkOptions(options, name));
+    this.#handle = handle;
+    leaked.register(this, () => bridge.dispose(handle), this.#unregister);
+  }
+
+  get disposed(): boolean { return this.#handle === 0; }
+  get training(): boolean { return this.#training; }
+
+  protected call(method: string, args: Arg[], options?: MaskOptions & { kwargs?: Record<string, unknown> }): unknown {
+    if (this.#handle === 0) throw disposedError(this.name);
+    return this.#bridge.invoke(this.#handle, method, args, options);
+  }
+
+  forward(query: Vector, keys: Rows, values: Rows, options?: MaskOptions): Float32Array {
+    return asArray(this.call('forward',
+      [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')], options)).data;
+  }
+
+  attentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Float32Array {
+    return asArray(this.call('attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], options)).data;
+  }
+
+  forwardBatch(queries: Rows, keys: Rows | readonly Rows[], values: Rows | readonly Rows[]): Rows2D {
+    return toRows2D(this.call('forward_batch',
+      [rowsArg(queries, 'queries'), rowsOrSetsArg(keys, 'keys'), rowsOrSetsArg(values, 'values')]));
+  }
+
+  forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
+               options?: { values?: Rows }): Rows2D {
+    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
+    let kwargs: Record<string, unknown> | undefined;
+    if (options?.values !== undefined) {
+      args.push(rowsArg(options.values, 'values'));
+      kwargs = { values: { $arg: 3 } };
+    }
+    return toRows2D(this.call('forward_graph', args, kwargs ? { kwargs } : undefined));
+  }
+
+  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: MaskOptions): Gradients {
+    const g = this.call('backward', [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'),
+      vectorArg(gradOutput, 'gradOutput')], options) as Record<string, unknown>;
+    return {
+      query: asArray(g.query).data, keys: toRows2D(g.keys), values: toRows2D(g.values),
+      params: toStateDict(g.params ?? {}),
+    };
+  }
+
+  config(): any {
+    return this.call('config', []);
+  }
+
+  stateDict(): StateDict {
+    return toStateDict(this.call('state_dict', []));
+  }
+
+  loadStateDict(state: Record<string, Float32Array | readonly number[]>): void {
+    if (this.#handle === 0) throw disposedError(this.name);
+    if (typeof state !== 'object' || state === null) {
+      throw new AttentionError('UNSUPPORTED', 'loadStateDict expects { name: Float32Array }');
+    }
+    this.#bridge.loadStateDict(this.#handle, state);
+  }
+
+  train(mode = true): void {
+    this.call(mode ? 'train' : 'eval', []);
+    this.#training = mode;
+  }
+
+  eval(): void { this.train(false); }
+
+  dispose(): void {
+    if (this.#handle === 0) return;
+    const handle = this.#handle;
+    this.#handle = 0;
+    leaked.unregister(this.#unregister);
+    this.#bridge.dispose(handle);
+  }
+}
+
+export class MultiHeadAttentionImpl extends MechanismBase {
+  headAttentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Rows2D {
+    return toRows2D(this.call('head_attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], options));
+  }
+
+  headOutput(head: number, query: Vector, keys: Rows, values: Rows, options?: MaskOptions): Float32Array {
+    return asArray(this.call('head_output', [intScalarArg(head, 'head'), vectorArg(query, 'query'),
+      rowsArg(keys, 'keys'), rowsArg(values, 'values')], options)).data;
+  }
+}
+
+type Resident = ReturnType<Bridge['matrix']>;
+
+/** A float32 matrix owned by Python in the wasm heap (see ts-types Matrix). */
+export class MatrixImpl implements Matrix, ResidentMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  #bridge: Bridge;
+  #m: Resident | null;
+  #unregister: object = {};
+
+  constructor(bridge: Bridge, rows: number, cols: number) {
+    this.#bridge = bridge;
+    this.rows = rows;
+    this.cols = cols;
+    const m = bridge.matrix(rows, cols);
+    this.#m = m;
+    leaked.register(this, () => { m.release(); bridge.dispose(m.handle); }, this.#unregister);
+  }
+
+  [MATRIX_HANDLE] = (): number => this.#live().handle;
+
+  #live(): Resident {
+    if (!this.#m) throw disposedError('Matrix');
+    return this.#m;
+  }
+
+  get disposed(): boolean { return this.#m === null; }
+
+  set(data: Float32Array): void {
+    if (!(data instanceof Float32Array)) throw new AttentionError('UNSUPPORTED', 'Matrix.set expects a Float32Array');
+    if (data.length !== this.rows * this.cols) {
+      throw new AttentionError('DIMENSION_MISMATCH',
+        `Matrix.set got ${data.length} values, expected ${this.rows} x ${this.cols} = ${this.rows * this.cols}`);
+    }
+    this.#live().view().set(data);
+  }
+
+  toFloat32Array(): Float32Array {
+    return this.#live().view().slice(0, this.rows * this.cols);
+  }
+
+  dispose(): void {
+    const m = this.#m;
+    if (!m) return;
+    this.#m = null;
+    leaked.unregister(this.#unregister);
+    m.release();
+    this.#bridge.dispose(m.handle);
+  }
+}
+
+/** Copy rows into a new resident matrix. */
+export function makeMatrix(bridge: Bridge, data: unknown, rows?: number): MatrixImpl {
+  const arg = rowsArg(rows === undefined ? data : { data, rows }, 'matrix');
+  if (arg.kind === 'matrix') throw new AttentionError('UNSUPPORTED', 'matrix() got a Matrix already');
+  const [r, c] = arg.shape as [number, number];
+  const m = new MatrixImpl(bridge, r, c);
+  if (arg.length) {
+    const tmp = new Float32Array(arg.length);
+    arg.write(tmp);
+    m.set(tmp);
+  }
+  return m;
+}
+
+const TYPED: Record<string, typeof MechanismBase> = { MultiHeadAttention: MultiHeadAttentionImpl };
+
+function toGraph(r: unknown): LayeredGraph {
+  const g = r as Record<string, { data: any } | number | null>;
+  const data = (k: string) => (g[k] as { data: any }).data;
+  const indptr = data('indptr') as Int32Array;
+  return {
+    vectors: data('vectors'), dim: g.dim as number, numNodes: indptr.length - 1, indptr,
+    indices: data('indices'), layers: data('layers'), edgeLayers: data('edgeLayers'), seed: g.seed as number | null,
+  };
+}
+
+function plainOptions(options: unknown, what: string): Record<string, unknown> {
+  return checkOptions(options, what) as Record<string, unknown>;
+}
+
+/** Python's ruvector_attention.datasets (same graphs natively and in Pyodide). */
+export function makeDatasets(bridge: Bridge): Datasets {
+  return {
+    hnswGraph: (options?: HnswGraphOptions) =>
+      toGraph(bridge.callFunction('datasets.hnsw_graph', [], plainOptions(options, 'hnswGraph'))),
+    knnGraph: (vectors: Float32Array, dim: number, options?: { k?: number; layers?: readonly number[] | Int32Array }) => {
+      const kwargs: Record<string, unknown> = { dim };
+      if (options?.k !== undefined) kwargs.k = options.k;
+      if (options?.layers !== undefined) kwargs.layers = Array.from(options.layers);
+      return toGraph(bridge.callFunction('datasets.knn_graph', [vectorArg(vectors, 'vectors')], kwargs));
+    },
+  };
+}
+
+/** The synchronous runtime over one booted Pyodide. */
+export function makeRuntime(booted: Booted): Runtime {
+  const { bridge, versions, catalog } = booted;
+  const construct = (name: string, options: unknown): MechanismBase => {
+    if (typeof name !== 'string') throw new AttentionError('UNSUPPORTED', 'create() needs a mechanism name');
+    const Cls = TYPED[name] ?? MechanismBase;
+    return new Cls(bridge, name, options);
+  };
+  class ScaledDotProductAttention extends MechanismBase {
+    constructor(options: unknown) { super(bridge, 'ScaledDotProductAttention', options); }
+  }
+  class MultiHeadAttention extends MultiHeadAttentionImpl {
+    constructor(options: unknown) { super(bridge, 'MultiHeadAttention', options); }
+  }
+  const rt = {
+    mode: 'main' as const,
+    versions: Object.freeze({ ...versions }) as Versions,
+    mechanisms: (): MechanismInfo[] => structuredClone(catalog),
+    ScaledDotProductAttention,
+    MultiHeadAttention,
+    create: async (name: string, options?: unknown) => construct(name, options),
+    matrix: (data: unknown, rows?: number) => makeMatrix(bridge, data, rows),
+    datasets: makeDatasets(bridge),
+  };
+  return rt as unknown as Runtime;
+}

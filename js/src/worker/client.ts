@@ -1,0 +1,166 @@
+// The main-thread side of worker mode: an AsyncRuntime whose objects are
+// thin handles; every method posts one Request and awaits its Response.
+import { AttentionError, deserializeError, disposedError } from '../errors.ts';
+import { startWorker, type WorkerLike } from '../platform.ts';
+import type { BootResult, CreateResult, MatrixResult, Request, Response } from './protocol.ts';
+import type { AsyncRuntime, InitOptions, MechanismInfo } from '../../../ts-types/index.d.ts';
+
+type Pending = { resolve: (v: any) => void; reject: (e: Error) => void };
+type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+class Connection {
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private dead: AttentionError | null = null;
+
+  constructor(private worker: WorkerLike, private onProgress?: InitOptions['onProgress']) {
+    worker.onMessage((m: Response) => {
+      if (m.type === 'progress') { this.onProgress?.(m.stage, m.detail); return; }
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.ref(false);
+      if (m.type === 'result') p.resolve(m.value);
+      else p.reject(deserializeError(m.error));
+    });
+    worker.onError(e => this.fail(new AttentionError('INTERNAL', `the worker stopped: ${e.message}`)));
+  }
+
+  request<T>(body: RequestBody): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref(true);
+      try {
+        this.worker.post({ ...body, id }, []);
+      } catch (e) {  // e.g. an argument that cannot be structured-cloned
+        this.pending.delete(id);
+        reject(new AttentionError('UNSUPPORTED', `cannot send this argument to the worker: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  fail(error: AttentionError): void {
+    if (this.dead) return;
+    this.dead = error;
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  async terminate(): Promise<void> {
+    this.fail(new AttentionError('DISPOSED', 'the worker runtime was terminated'));
+    await this.worker.terminate();
+  }
+}
+
+const MATRIX = Symbol('remote-matrix');
+
+class RemoteMatrix {
+  [MATRIX]: number;
+  #conn: Connection;
+  #disposed = false;
+  readonly rows: number;
+  readonly cols: number;
+  constructor(conn: Connection, r: MatrixResult) {
+    this.#conn = conn; this[MATRIX] = r.target; this.rows = r.rows; this.cols = r.cols;
+  }
+  get disposed(): boolean { return this.#disposed; }
+  #call(method: string, args: unknown[]): Promise<any> {
+    if (this.#disposed) return Promise.reject(disposedError('Matrix'));
+    return this.#conn.request({ type: 'call', target: this[MATRIX], method, args });
+  }
+  set(data: Float32Array): Promise<void> { return this.#call('set', [data]); }
+  toFloat32Array(): Promise<Float32Array> { return this.#call('toFloat32Array', []); }
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#conn.request({ type: 'dispose', target: this[MATRIX] });
+  }
+}
+
+/** Replace RemoteMatrix arguments by references the worker resolves. */
+function encode(x: unknown): unknown {
+  if (x instanceof RemoteMatrix) {
+    if (x.disposed) throw disposedError('Matrix');
+    return { $matrix: x[MATRIX] };
+  }
+  if (x && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) o[k] = encode(v);
+    return o;
+  }
+  return x;
+}
+
+class RemoteMechanism {
+  readonly name: string;
+  #conn: Connection;
+  #target: number;
+  #disposed = false;
+  #training = false;
+  constructor(conn: Connection, r: CreateResult) { this.#conn = conn; this.#target = r.target; this.name = r.name; }
+  get disposed(): boolean { return this.#disposed; }
+  get training(): boolean { return this.#training; }
+
+  protected call(method: string, args: unknown[]): Promise<any> {
+    if (this.#disposed) return Promise.reject(disposedError(this.name));
+    let encoded: unknown[];
+    try { encoded = args.map(encode); } catch (e) { return Promise.reject(e); }
+    return this.#conn.request({ type: 'call', target: this.#target, method, args: encoded });
+  }
+
+  forward(...a: unknown[]) { return this.call('forward', a); }
+  attentionWeights(...a: unknown[]) { return this.call('attentionWeights', a); }
+  forwardBatch(...a: unknown[]) { return this.call('forwardBatch', a); }
+  forwardGraph(...a: unknown[]) { return this.call('forwardGraph', a); }
+  backward(...a: unknown[]) { return this.call('backward', a); }
+  config() { return this.call('config', []); }
+  stateDict() { return this.call('stateDict', []); }
+  loadStateDict(state: unknown) { return this.call('loadStateDict', [state]); }
+  headAttentionWeights(...a: unknown[]) { return this.call('headAttentionWeights', a); }
+  headOutput(...a: unknown[]) { return this.call('headOutput', a); }
+  async train(mode = true) { await this.call('train', [mode]); this.#training = mode; }
+  async eval() { await this.train(false); }
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#conn.request({ type: 'dispose', target: this.#target });
+  }
+}
+
+/** Start a worker, boot Pyodide inside it, and wrap it as an AsyncRuntime. */
+export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
+  let worker: WorkerLike;
+  try {
+    worker = await startWorker();
+  } catch (e) {
+    throw new AttentionError('INIT_FAILED', `cannot start the worker: ${(e as Error).message}`);
+  }
+  const conn = new Connection(worker, options.onProgress);
+  let booted: BootResult;
+  try {
+    booted = await conn.request<BootResult>({ type: 'boot', ...(options.indexURL ? { indexURL: options.indexURL } : {}) });
+  } catch (e) {
+    await conn.terminate().catch(() => {});
+    const err = e as AttentionError;
+    throw err.code === 'INIT_FAILED' ? err : new AttentionError('INIT_FAILED', err.message);
+  }
+  const rt = {
+    mode: 'worker' as const,
+    versions: Object.freeze({ ...booted.versions }),
+    mechanisms: () => conn.request<MechanismInfo[]>({ type: 'mechanisms' }),
+    create: async (name: string, opts?: unknown) =>
+      new RemoteMechanism(conn, await conn.request<CreateResult>({ type: 'create', name, options: opts })),
+    matrix: async (data: unknown, rows?: number) => {
+      const body = rows === undefined ? { type: 'matrix' as const, data: encode(data) } : { type: 'matrix' as const, data, rows };
+      return new RemoteMatrix(conn, await conn.request<MatrixResult>(body));
+    },
+    datasets: {
+      hnswGraph: (...args: unknown[]) => conn.request({ type: 'datasets', method: 'hnswGraph', args }),
+      knnGraph: (...args: unknown[]) => conn.request({ type: 'datasets', method: 'knnGraph', args }),
+    },
+    terminate: () => conn.terminate(),
+  };
+  return rt as unknown as AsyncRuntime;
+}

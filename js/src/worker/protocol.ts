@@ -1,0 +1,53 @@
+// The one message union between the main thread and the worker (Web Worker or
+// worker_threads). Every request carries an id; the worker answers each with
+// exactly one `result` or `error` of the same id. Result Float32Arrays are
+// transferred (the worker drops them after posting); inputs are structured-
+// cloned so the caller's arrays stay usable. Resident matrices cross as
+// { $matrix: target } references.
+import type { SerializedError } from '../errors.ts';
+import type { BootStage, MechanismInfo, Versions } from '../../../ts-types/index.d.ts';
+
+export type Request =
+  | { id: number; type: 'boot'; indexURL?: string }
+  | { id: number; type: 'mechanisms' }
+  | { id: number; type: 'create'; name: string; options: unknown }
+  | { id: number; type: 'matrix'; data: unknown; rows?: number }
+  | { id: number; type: 'call'; target: number; method: string; args: unknown[] }
+  | { id: number; type: 'dispose'; target: number }
+  | { id: number; type: 'datasets'; method: 'hnswGraph' | 'knnGraph'; args: unknown[] };
+
+export type Response =
+  | { id: number; type: 'result'; value: unknown }
+  | { id: number; type: 'error'; error: SerializedError }
+  | { id: 0; type: 'progress'; stage: BootStage; detail: string };
+
+export interface BootResult { versions: Versions }
+export interface CreateResult { target: number; name: string }
+export interface MatrixResult { target: number; rows: number; cols: number }
+export type MechanismsResult = MechanismInfo[];
+
+/** Marker for a resident matrix inside call arguments. */
+export interface MatrixRef { $matrix: number }
+
+export function isMatrixRef(x: unknown): x is MatrixRef {
+  return typeof x === 'object' && x !== null && typeof (x as MatrixRef).$matrix === 'number';
+}
+
+/** Methods the worker will call on a mechanism / matrix (anything else is refused). */
+export const MECHANISM_METHODS = new Set([
+  'forward', 'attentionWeights', 'forwardBatch', 'forwardGraph', 'backward', 'config',
+  'stateDict', 'loadStateDict', 'train', 'eval', 'headAttentionWeights', 'headOutput',
+]);
+export const MATRIX_METHODS = new Set(['set', 'toFloat32Array']);
+
+/** ArrayBuffers inside a result, to transfer instead of copy. */
+export function transferables(x: unknown, out: Transferable[] = [], seen = new Set<unknown>()): Transferable[] {
+  if (ArrayBuffer.isView(x)) {
+    if (!seen.has(x.buffer)) { seen.add(x.buffer); out.push(x.buffer as ArrayBuffer); }
+  } else if (Array.isArray(x)) {
+    for (const v of x) transferables(v, out, seen);
+  } else if (x && typeof x === 'object') {
+    for (const v of Object.values(x)) transferables(v, out, seen);
+  }
+  return out;
+}

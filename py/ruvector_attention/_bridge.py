@@ -1,0 +1,507 @@
+"""The Python half of the JavaScript bridge (js/src/bridge.ts is the other half).
+
+Why it exists: converting JS arrays element by element into Python objects
+costs far more than the attention itself. So inputs and outputs live in
+Python-owned ``array.array`` buffers inside the wasm heap; JavaScript writes
+inputs straight into them through ``getBuffer('f32')`` (one memcpy), reads the
+output the same way, and each call passes only small integers through
+``ctrl``. This module turns those buffers into shaped memoryviews, calls the
+public Python API, and copies results back. It is plain Python (no numpy, no
+``js`` import), so it also runs natively, where tests drive it directly.
+
+Protocol of one call (see ``invoke``):
+
+* JS writes each array argument into an input slot (or names a resident
+  ``Matrix``) and describes it in ``ctrl``: ``ARG_BASE + 5*i`` holds
+  ``kind, ndim, dim0, dim1, dim2`` (kind: 1 float slot, 2 matrix with its
+  handle in dim0, 3 int slot, 4 an int scalar in dim0).
+* ``ctrl[MASK_LEN] >= 0`` passes ``mask=`` from the uint8 mask slot.
+* ``invoke(handle, method, kwargs_json)`` returns ``0`` (result, if an array,
+  is in ``out`` with its shape in ``ctrl[OUT_*]``), a JSON string for
+  structured results (arrays inside are ``{"$a": [offset, shape]}`` into
+  ``out``; ``{"$i": ...}`` for int32 data), or ``-1`` on error
+  (``last_error()`` says what).
+* ``call_function(name, kwargs_json)`` does the same for the public module
+  functions in ``FUNCTIONS`` (e.g. the synthetic graphs of ``datasets``).
+
+Shape legend: N keys, D key width, DV value width, B batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import re
+from array import array
+
+from . import errors
+
+# ctrl layout (int32). JS mirrors these numbers in js/src/bridge.ts.
+CTRL_SIZE = 64
+HANDLE, NARGS, MASK_LEN, OUT_NDIM, OUT_LEN = 0, 1, 2, 3, 4
+OUT_SHAPE = 5           # 5, 6, 7: the output shape (up to 3 dims)
+GENERATION = 8          # bumped whenever a buffer object is replaced (JS re-acquires views)
+ARG_BASE = 16           # 5 ints per argument, up to MAX_ARGS arguments
+MAX_ARGS = 8
+KIND_NONE, KIND_FLOAT, KIND_MATRIX, KIND_INT, KIND_SCALAR = 0, 1, 2, 3, 4
+
+ctrl = array("i", bytes(4 * CTRL_SIZE))
+float_slots = [array("f") for _ in range(MAX_ARGS)]
+int_slots = [array("i") for _ in range(MAX_ARGS)]
+mask_slot = array("B")
+out = array("f")
+
+_objects: dict[int, object] = {}   # handle -> mechanism or Matrix
+_next_handle = 1
+_last_error = ("INTERNAL", "", "")
+
+
+class Matrix:
+    """A float32 (rows, cols) buffer that stays in the wasm heap between calls."""
+
+    def __init__(self, rows, cols):
+        self.rows, self.cols = rows, cols
+        self.data = _zeros("f", rows * cols)
+
+    def view(self):
+        return _shaped(memoryview(self.data), (self.rows, self.cols))
+
+
+# ------------------------------------------------------------------ buffers
+
+def _zeros(typecode, n):
+    return array(typecode, bytes(array(typecode).itemsize * n))
+
+
+def reserve(kind, index, n):
+    """Make input slot ``index`` of ``kind`` ('f', 'i', 'B') hold at least n items.
+
+    Returns the (possibly new) array; the caller re-acquires its buffer view."""
+    if kind == "f":
+        slots = float_slots
+    elif kind == "i":
+        slots = int_slots
+    elif kind == "B":
+        global mask_slot
+        if len(mask_slot) < n:
+            mask_slot = _zeros("B", _grow(len(mask_slot), n))
+            ctrl[GENERATION] += 1
+        return mask_slot
+    else:
+        raise errors.InternalError(f"unknown slot kind {kind!r}")
+    if len(slots[index]) < n:
+        slots[index] = _zeros(kind, _grow(len(slots[index]), n))
+        ctrl[GENERATION] += 1
+    return slots[index]
+
+
+def _grow(current, needed):
+    # Grow geometrically so a loop of slightly larger inputs does not reallocate each time.
+    return max(needed, current + current // 2, 64)
+
+
+def _shaped(mv, shape):
+    """A C-contiguous memoryview with ``shape`` over the first prod(shape) items of mv."""
+    count = 1
+    for s in shape:
+        count *= s
+    flat = mv[:count]
+    if len(shape) == 1 or count == 0:
+        # memoryview cannot cast to a shape with a zero dimension; an empty flat view
+        # makes the mechanism report the empty input itself (EmptyInputError).
+        return flat
+    return flat.cast("B").cast(flat.format, shape)
+
+
+def _ensure_out(n):
+    """Grow out to n items, keeping what _pack already wrote into it."""
+    global out
+    if len(out) < n:
+        bigger = _zeros("f", _grow(len(out), n))
+        bigger[:len(out)] = out
+        out = bigger
+        ctrl[GENERATION] += 1
+
+
+def buffers():
+    """The current buffer objects, for JS to (re-)acquire views after a generation change."""
+    return {"ctrl": ctrl, "float": float_slots, "int": int_slots, "mask": mask_slot, "out": out}
+
+
+# ------------------------------------------------------------------ errors
+
+def _error_code(exc):
+    if isinstance(exc, errors.AttentionError):
+        return exc.code
+    if isinstance(exc, TypeError):
+        # e.g. an unknown or missing constructor keyword
+        return "INVALID_CONFIG"
+    return "INTERNAL"
+
+
+def _guard(fn):
+    """Run fn; on an exception record (code, type, message) and return -1."""
+    def wrapped(*args):
+        global _last_error
+        try:
+            return fn(*args)
+        except Exception as exc:  # every failure becomes a typed JS error, never a crash
+            _last_error = (_error_code(exc), type(exc).__name__, str(exc))
+            return -1
+    wrapped.__name__ = fn.__name__
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
+def last_error():
+    """JSON [code, python type, message] of the last failed call."""
+    return json.dumps(_last_error)
+
+
+# ------------------------------------------------------------------ names
+
+_CAMEL_RE = re.compile(r"_([a-z0-9])")
+_SNAKE_RE = re.compile(r"([A-Z])")
+
+
+def camel(name):
+    return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
+
+
+def snake(name):
+    return _SNAKE_RE.sub(lambda m: "_" + m.group(1).lower(), name)
+
+
+def _mechanisms():
+    import ruvector_attention as ra
+    return ra.MECHANISMS
+
+
+# ------------------------------------------------------------------ arguments
+
+def _arg(i):
+    base = ARG_BASE + 5 * i
+    kind, ndim = ctrl[base], ctrl[base + 1]
+    shape = tuple(ctrl[base + 2: base + 2 + ndim])
+    if kind == KIND_FLOAT:
+        return _shaped(memoryview(float_slots[i]), shape)
+    if kind == KIND_INT:
+        return _shaped(memoryview(int_slots[i]), shape)
+    if kind == KIND_MATRIX:
+        return _get(ctrl[base + 2], Matrix).view()
+    if kind == KIND_SCALAR:
+        return ctrl[base + 2]
+    if kind == KIND_NONE:
+        return None
+    raise errors.InternalError(f"bad argument kind {kind}")
+
+
+def _get(handle, cls=None):
+    obj = _objects.get(handle)
+    if obj is None:
+        raise errors.InternalError(f"handle {handle} does not exist (already disposed?)")
+    if cls is not None and not isinstance(obj, cls):
+        raise errors.InternalError(f"handle {handle} is a {type(obj).__name__}, not a {cls.__name__}")
+    return obj
+
+
+# ------------------------------------------------------------------ results
+
+def _is_array(x):
+    return isinstance(x, (memoryview, array)) or hasattr(x, "__array_interface__")
+
+
+_INT_FORMATS = set("bBhHiIlLqQnN")
+
+
+def _emit_array(x, offset):
+    """Copy array x into out at offset; return (n items, shape, is_int).
+
+    Integer arrays (CSR indices, layers) travel as int32 bit patterns in the
+    float32 buffer, so they stay exact; JS reads them through an Int32Array."""
+    mv = memoryview(x)
+    shape = tuple(mv.shape)
+    fmt = mv.format.lstrip("@=<>!")  # numpy reports e.g. '<q'; cast() takes native codes only
+    is_int = fmt in _INT_FORMATS
+    if is_int or fmt != "f" or not mv.c_contiguous:
+        # ints as int32; other dtypes (float64, bool) or strided views as one float32 copy
+        flat = memoryview(mv.tobytes()).cast(fmt)
+        mv = memoryview(array("i" if is_int else "f", flat)).cast("B")
+    else:
+        mv = mv.cast("B")
+    n = mv.nbytes // 4
+    _ensure_out(offset + n)
+    if n:
+        memoryview(out)[offset:offset + n].cast("B")[:] = mv
+    return n, shape, is_int
+
+
+def _pack(x, state):
+    """JSON-able structure with arrays moved into out (state = [next offset])."""
+    if hasattr(x, "item") and not _is_array(x):  # numpy scalars
+        x = x.item()
+    if x is None or isinstance(x, (bool, int, float, str)):
+        if isinstance(x, float) and x != x:
+            return None
+        return x
+    if isinstance(x, enum.Enum):
+        return x.value if isinstance(x.value, (int, float, str)) else x.name
+    if _is_array(x):
+        n, shape, is_int = _emit_array(x, state[0])
+        ref = {"$i" if is_int else "$a": [state[0], list(shape)]}
+        state[0] += n
+        return ref
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {camel(f.name): _pack(getattr(x, f.name), state) for f in dataclasses.fields(x)}
+    if isinstance(x, dict):
+        return {str(k): _pack(v, state) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_pack(v, state) for v in x]
+    if hasattr(x, "__dict__"):  # e.g. a Gradients object that is not a dataclass
+        return {camel(k): _pack(v, state) for k, v in vars(x).items() if not k.startswith("_")}
+    raise errors.UnsupportedError(f"cannot return a {type(x).__name__} to JavaScript")
+
+
+def _emit_array_is_int(x):
+    return memoryview(x).format.lstrip("@=<>!") in _INT_FORMATS
+
+
+def _emit(result):
+    ctrl[OUT_NDIM] = -1
+    if result is None:
+        return 0
+    if _is_array(result) and not _emit_array_is_int(result):
+        n, shape, _ = _emit_array(result, 0)
+        ctrl[OUT_NDIM], ctrl[OUT_LEN] = len(shape), n
+        for k, s in enumerate(shape[:3]):
+            ctrl[OUT_SHAPE + k] = s
+        return 0
+    return json.dumps(_pack(result, [0]), allow_nan=False)
+
+
+# ------------------------------------------------------------------ calls
+
+@_guard
+def invoke(handle, method, kwargs_json=None):
+    """Call ``method`` of object ``handle`` with the arguments described in ctrl."""
+    obj = _get(handle)
+    if method.startswith("_") or not callable(getattr(obj, method, None)):
+        raise errors.UnsupportedError(f"{type(obj).__name__} has no method {method!r}")
+    args = [_arg(i) for i in range(ctrl[NARGS])]
+    kwargs = {}
+    if kwargs_json:
+        kwargs = {snake(k): _decode(v) for k, v in json.loads(kwargs_json).items()}
+    if ctrl[MASK_LEN] >= 0:
+        kwargs["mask"] = memoryview(mask_slot)[:ctrl[MASK_LEN]].cast("?")
+    result = getattr(obj, method)(*args, **kwargs)
+    return _emit(None if result is obj else result)  # train()/eval() return self, like torch
+
+
+def _decode(value):
+    """kwargs values: {'$arg': i} means array argument i (e.g. forward_graph's values=)."""
+    if isinstance(value, dict) and "$arg" in value:
+        return _arg(value["$arg"])
+    return value
+
+
+def _register(obj):
+    global _next_handle
+    handle = _next_handle
+    _next_handle += 1
+    _objects[handle] = obj
+    return handle
+
+
+@_guard
+def create(name, options_json):
+    """Construct mechanism ``name`` from camelCase options; returns its handle."""
+    classes = _mechanisms()
+    if name not in classes:
+        raise errors.UnsupportedError(
+            f"unknown mechanism {name!r}; available: {', '.join(sorted(classes))}")
+    options = json.loads(options_json) if options_json else {}
+    if not isinstance(options, dict):
+        raise errors.InvalidConfigError("options must be an object", field="options")
+    kwargs = {snake(k): v for k, v in options.items()}
+    return _register(classes[name](**kwargs))
+
+
+@_guard
+def matrix(rows, cols):
+    """A resident (rows, cols) float32 buffer; returns its handle (data via matrix_data)."""
+    if rows < 0 or cols < 0:
+        raise errors.DimensionMismatchError(f"a matrix needs rows, cols >= 0, got ({rows}, {cols})")
+    return _register(Matrix(rows, cols))
+
+
+def matrix_data(handle):
+    return _get(handle, Matrix).data
+
+
+@_guard
+def load_state_dict(handle, layout_json):
+    """Load parameters written flat into float slot 0; layout = {name: [offset, length]}.
+
+    Each tensor is reshaped to the mechanism's own parameter shape when the
+    length matches, so the mechanism's shape check reports real mismatches."""
+    obj = _get(handle)
+    current = obj.state_dict()
+    flat = memoryview(float_slots[0])
+    state = {}
+    for name, (offset, length) in json.loads(layout_json).items():
+        data = flat[offset:offset + length]
+        shape = tuple(memoryview(current[name]).shape) if name in current else (length,)
+        count = 1
+        for s in shape:
+            count *= s
+        state[name] = _shaped(data, shape) if count == length else data
+    obj.load_state_dict(state)
+    return 0
+
+
+#: Module functions JS may call by name: "module.function" under ruvector_attention.
+FUNCTIONS = ("datasets.hnsw_graph", "datasets.knn_graph")
+
+
+@_guard
+def call_function(name, kwargs_json=None):
+    """Call a public module function with the ctrl-described arrays as positional args."""
+    if name not in FUNCTIONS:
+        raise errors.UnsupportedError(f"unknown function {name!r}; available: {', '.join(FUNCTIONS)}")
+    import importlib
+    module_name, func_name = name.rsplit(".", 1)
+    fn = getattr(importlib.import_module(f"ruvector_attention.{module_name}"), func_name)
+    args = [_arg(i) for i in range(ctrl[NARGS])]
+    kwargs = {snake(k): _decode(v) for k, v in json.loads(kwargs_json).items()} if kwargs_json else {}
+    return _emit(fn(*args, **kwargs))
+
+
+@_guard
+def dispose(handle):
+    _objects.pop(handle, None)
+    return 0
+
+
+def live_objects():
+    """How many handles are alive (tests check dispose() frees them)."""
+    return len(_objects)
+
+
+@_guard
+def info():
+    """JSON {python, kernel, isa, catalog}: what init() checks and rt.mechanisms() returns."""
+    import ruvector_attention as ra
+    kinfo = ra.kernel_info()
+    return json.dumps({
+        "python": ra.__version__,
+        "kernel": kinfo["version"],
+        "isa": kinfo["isa"],
+        "catalog": catalog(),
+    })
+
+
+def catalog():
+    """The mechanism catalogue in the shape of ts-types ``MechanismInfo``.
+
+    Built from ``mechanism_catalog()`` when the package has it, else from the
+    ``MECHANISMS`` registry and each ``Config`` dataclass's ``option`` metadata."""
+    import ruvector_attention as ra
+    source = getattr(ra, "mechanism_catalog", None)
+    entries = source() if source else [_introspect(name, cls) for name, cls in _mechanisms().items()]
+    return [_mechanism_info(entry) for entry in entries]
+
+
+_TYPE_NAMES = {int: "int", float: "float", bool: "bool", str: "str"}
+# Methods a JS class may expose (public API of the Python classes, camelCased).
+_PUBLIC_METHODS = ("forward", "attention_weights", "forward_batch", "forward_graph", "backward",
+                   "head_attention_weights", "head_output", "forward_with_edges", "attention_mask",
+                   "apply_rotation", "forward_with_metadata", "get_routing")
+
+
+def _introspect(name, cls):
+    fields = []
+    for f in dataclasses.fields(cls.Config):
+        m = dict(f.metadata)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        fields.append({"name": f.name, "kind": m.get("kind"), "default": default,
+                       "optional": m.get("optional"),
+                       "low": m.get("low"), "high": m.get("high"), "low_open": m.get("low_open"),
+                       "high_open": m.get("high_open"), "doc": m.get("doc")})
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return {"name": name, "summary": doc[0] if doc else "", "fields": fields,
+            "methods": [m for m in _PUBLIC_METHODS if callable(getattr(cls, m, None))]}
+
+
+def _field_type(field):
+    kind = field.get("type", field.get("kind"))
+    if isinstance(kind, type):
+        if issubclass(kind, enum.Enum):
+            return "enum", [str(e.value) for e in kind]
+        return _TYPE_NAMES.get(kind, "float"), None
+    if isinstance(kind, str):
+        return kind, None
+    return "float", None
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def _required_params(name):
+    """Constructor parameters without a default (dim, num_heads, ...)."""
+    import inspect
+    cls = _mechanisms().get(name)
+    if cls is None:
+        return set()
+    params = inspect.signature(cls.__init__).parameters.values()
+    return {p.name for p in params if p.default is inspect.Parameter.empty and p.name != "self"
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+def _mechanism_info(entry):
+    required_names = _required_params(entry["name"])
+    fields = []
+    for field in entry.get("fields", entry.get("params", [])):
+        py_name = field.get("python_name") or field["name"]
+        type_name, choices = _field_type(field)
+        required = py_name in required_names or bool(field.get("required", False))
+        out_field = {
+            "name": camel(py_name),
+            "pythonName": py_name,
+            "type": type_name,
+            "required": required,
+            "nullable": bool(field.get("nullable", field.get("optional", False))),
+        }
+        default = field.get("default")
+        if default is not dataclasses.MISSING:
+            # for a required field this is the value a form should start from
+            out_field["default"] = _plain(default)
+        low = field.get("min", field.get("low"))
+        high = field.get("max", field.get("high"))
+        if low is not None:
+            out_field["min"] = low
+            if field.get("low_open", field.get("lowOpen")):
+                out_field["minExclusive"] = True
+        if high is not None:
+            out_field["max"] = high
+            if field.get("high_open", field.get("highOpen")):
+                out_field["maxExclusive"] = True
+        choices = field.get("choices", choices)
+        if choices:
+            out_field["choices"] = [str(_plain(c)) for c in choices]
+        if field.get("doc"):
+            out_field["doc"] = field["doc"]
+        fields.append(out_field)
+    info = {
+        "name": entry["name"],
+        "summary": entry.get("summary", ""),
+        "fields": fields,
+        "methods": [camel(m) for m in entry.get("methods", [])],
+    }
+    for key in ("family", "complexity"):
+        if entry.get(key) is not None:
+            info[key] = _plain(entry[key])
+    return info
