@@ -10,7 +10,8 @@ Shape legend: N keys, D query/key width, DV value width, H heads, HD = D // H.
 Conventions (DESIGN.md section 5):
   logits  = (q . k_j) * s,  s = (scale if given else 1/sqrt(D)) / temperature
   mask    = booleans, True = the key takes part; a fully masked query gives
-            zero weights and a zero output (never NaN)
+            zero weights and a zero output (never NaN), for multi-head too
+            (torch gives NaN there; the output bias is not added)
   multi-head follows torch: in_proj_weight = [W_q; W_k; W_v] when value_dim == D,
   else q_proj_weight / k_proj_weight / v_proj_weight; in_proj_bias = [b_q; b_k; b_v].
 """
@@ -137,7 +138,13 @@ def mha_head_output(p, num_heads, head, q, keys, values, mask=None) -> np.ndarra
     return _mha_parts(p, num_heads, q, keys, values, mask)[5][head]  # (HD,)
 
 
+def fully_masked(mask) -> bool:
+    return mask is not None and not np.any(mask)
+
+
 def mha_forward(p, num_heads, q, keys, values, mask=None) -> np.ndarray:
+    if fully_masked(mask):  # DESIGN.md: zero output (torch would give NaN; the biases do not leak)
+        return np.zeros(p["w_o"].shape[0])
     heads = _mha_parts(p, num_heads, q, keys, values, mask)[5]
     return p["w_o"] @ heads.reshape(-1) + p["b_o"]                # (D,)
 
@@ -145,6 +152,8 @@ def mha_forward(p, num_heads, q, keys, values, mask=None) -> np.ndarray:
 def mha_backward(p, num_heads, q, keys, values, grad_output, mask=None, *, separate_proj=False):
     """Gradients of <grad_output, mha_forward(...)> w.r.t. inputs and every torch-named parameter."""
     q, keys, values, g = f64(q), f64(keys), f64(values), f64(grad_output)
+    if fully_masked(mask):  # the output is constant zero, so every gradient is zero
+        g = np.zeros_like(g)
     dim = p["w_q"].shape[0]
     hd = dim // num_heads
     qp, qh, kh, vh, a, heads = _mha_parts(p, num_heads, q, keys, values, mask)

@@ -65,10 +65,11 @@ def flatten(x) -> tuple[list[float], tuple[int, ...]]:
     -> (flat list of floats, shape)."""
     if hasattr(x, "detach"):  # torch tensor
         x = x.detach().cpu().double().numpy()
-    if hasattr(x, "tolist") and hasattr(x, "shape"):  # numpy array
-        return [float(v) for v in x.reshape(-1).tolist()], tuple(x.shape)
     if isinstance(x, memoryview):
-        return flatten(x.tolist()) if x.ndim != 1 else ([float(v) for v in x.tolist()], (len(x),))
+        flat, _ = flatten(x.tolist()) if x.ndim else ([float(x.tolist())], ())
+        return flat, tuple(x.shape)
+    if hasattr(x, "tolist") and hasattr(x, "reshape"):  # numpy array
+        return [float(v) for v in x.reshape(-1).tolist()], tuple(x.shape)
     if isinstance(x, (int, float)):
         return [float(x)], ()
     items = list(x)
