@@ -8,7 +8,7 @@ E_ARG = -2  # a size or pointer argument is invalid
 E_INDEX = -3  # a CSR neighbour index is out of range
 EXP_FLOOR = -87.33654475  # ln(FLT_MIN): softmax exponents below are clamped, never denormal
 MAX_HEADS = 16  # multi-head supports 1..16 heads
-KEY_BLOCK = 8  # keys scored together in one online-softmax step
+KEY_BLOCK = 32  # keys scored together in one online-softmax step (amortises max / exp)
 
 # --- Python side ----------------------------------------------------------------
 FLOAT32_BYTES = 4

@@ -26,7 +26,7 @@
 /* Named numerics (mirrored in ruvector_attention/numerics.py; a test checks). */
 #define RV_EXP_FLOOR (-87.33654475f) /* ln(FLT_MIN): exp below this is clamped, never denormal */
 #define RV_MAX_HEADS 16              /* multi-head supports 1..16 heads */
-#define RV_KEY_BLOCK 8               /* keys scored together in one online-softmax step */
+#define RV_KEY_BLOCK 32              /* keys scored together in one online-softmax step */
 
 /* rv_cpu_features() bits. */
 #define RV_CPU_AVX2_FMA 1

@@ -57,6 +57,22 @@ static inline void dot4(const float *q, const float *const *k, int64_t n, float 
   }
 }
 
+/* Eight dot products sharing the loads of q: eight independent FMA chains hide
+ * the FMA latency (one chain per key would stall on it). */
+static inline void dot8(const float *q, const float *const *k, int64_t n, float *out) {
+  rv_v s[8];
+  for (int j = 0; j < 8; j++) s[j] = rv_zero();
+  int64_t i = 0;
+  for (; i + RV_W <= n; i += RV_W) {
+    rv_v x = rv_load(q + i);
+    for (int j = 0; j < 8; j++) s[j] = rv_fma(x, rv_load(k[j] + i), s[j]);
+  }
+  rv_hsum8(s, out);
+  if (i < n)
+    for (int j = 0; j < 8; j++)
+      for (int64_t t = i; t < n; t++) out[j] += q[t] * k[j][t];
+}
+
 /* y += a * x */
 static inline void axpy(float *y, const float *x, float a, int64_t n) {
   rv_v va = rv_set1(a);
@@ -125,17 +141,27 @@ static int block_step(softmax_state *st, const float *q, const key_block *blk, i
                       int64_t dv, float scale, float drop_p, uint64_t drop_seed) {
   float sc[RV_KEY_BLOCK], p[RV_KEY_BLOCK];
   const int b = blk->count;
+  if (b < 1) return RV_OK;
   int j = 0;
+  for (; j + 8 <= b; j += 8) dot8(q, blk->k + j, d, sc + j);
   for (; j + 4 <= b; j += 4) dot4(q, blk->k + j, d, sc + j);
   for (; j < b; j++) sc[j] = dot(q, blk->k[j], d);
+  for (; j < RV_KEY_BLOCK; j++) sc[j] = sc[0]; /* pad a partial block: neutral for max / min */
 
-  float bm = -RV_INF;
-  for (j = 0; j < b; j++) {
-    sc[j] *= scale;
-    if (!RV_ISFINITE(sc[j])) return RV_E_NONFINITE;
-    if (sc[j] > bm) bm = sc[j];
-    if (st->scores) st->scores[blk->pos[j]] = sc[j];
+  /* scale, block max and min in vector form; -inf / +inf / NaN scores are errors
+   * (a NaN that slips past max / min makes the sum NaN, checked at the end) */
+  const rv_v vscale = rv_set1(scale);
+  rv_v vmax = rv_set1(-RV_INF), vmin = rv_set1(RV_INF);
+  for (j = 0; j < RV_KEY_BLOCK; j += RV_W) {
+    rv_v x = rv_mul(rv_load(sc + j), vscale);
+    rv_store(sc + j, x);
+    vmax = rv_max(vmax, x);
+    vmin = rv_min(vmin, x);
   }
+  const float bm = rv_hmax(vmax);
+  if (!(rv_hmin(vmin) > -RV_INF) || !(bm < RV_INF)) return RV_E_NONFINITE;
+  if (st->scores)
+    for (j = 0; j < b; j++) st->scores[blk->pos[j]] = sc[j];
   if (bm > st->m) {
     if (st->s > 0.0f) {
       float c = exp1(st->m - bm);
@@ -144,17 +170,33 @@ static int block_step(softmax_state *st, const float *q, const key_block *blk, i
     }
     st->m = bm;
   }
-  for (j = 0; j < RV_KEY_BLOCK; j++) sc[j] = j < b ? sc[j] - st->m : 0.0f;
-  for (j = 0; j < RV_KEY_BLOCK; j += RV_W) rv_store(p + j, rv_exp(rv_load(sc + j)));
-
-  for (j = 0; j < b; j++) {
-    st->s += p[j];
-    if (drop_p > 0.0f)
-      p[j] = dropout_keep(drop_seed, blk->pos[j], drop_p) ? p[j] / (1.0f - drop_p) : 0.0f;
+  const rv_v vm = rv_set1(st->m);
+  rv_v vsum = rv_zero();
+  for (j = 0; j < RV_KEY_BLOCK; j += RV_W) {
+    rv_v e = rv_exp(rv_sub(rv_load(sc + j), vm));
+    rv_store(p + j, e);
+    vsum = rv_add(vsum, e);
   }
+  float s = rv_hsum(vsum);
+  for (j = b; j < RV_KEY_BLOCK; j++) s -= p[j]; /* the padding lanes */
+  st->s += s;
+  if (drop_p > 0.0f)
+    for (j = 0; j < b; j++)
+      p[j] = dropout_keep(drop_seed, blk->pos[j], drop_p) ? p[j] / (1.0f - drop_p) : 0.0f;
 
-  /* acc += sum_j p_j v_j, one vector of acc kept in a register across the block */
+  /* acc += sum_j p_j v_j; eight vectors of acc stay in registers across the block
+   * (eight independent FMA chains), then single vectors, then a scalar tail */
   int64_t c = 0;
+  for (; c + 8 * RV_W <= dv; c += 8 * RV_W) {
+    rv_v a[8];
+    for (int t = 0; t < 8; t++) a[t] = rv_load(st->acc + c + t * RV_W);
+    for (j = 0; j < b; j++) {
+      const rv_v pj = rv_set1(p[j]);
+      const float *v = blk->v[j] + c;
+      for (int t = 0; t < 8; t++) a[t] = rv_fma(pj, rv_load(v + t * RV_W), a[t]);
+    }
+    for (int t = 0; t < 8; t++) rv_store(st->acc + c + t * RV_W, a[t]);
+  }
   for (; c + RV_W <= dv; c += RV_W) {
     rv_v a = rv_load(st->acc + c);
     for (j = 0; j < b; j++) a = rv_fma(rv_set1(p[j]), rv_load(blk->v[j] + c), a);
@@ -188,6 +230,18 @@ static inline void next_block(key_block *blk, int64_t *i, int64_t n, const float
                               const float *V, const int64_t *idx, const uint8_t *mask,
                               int64_t d, int64_t dv, float *const *scores, int64_t nscores) {
   blk->count = 0;
+  if (!mask) { /* the common case: the next RV_KEY_BLOCK rows, no per-key branch */
+    const int64_t b = n - *i < RV_KEY_BLOCK ? n - *i : RV_KEY_BLOCK;
+    for (int64_t j = 0; j < b; j++) {
+      const int64_t r = idx ? idx[*i + j] : *i + j;
+      blk->k[j] = K + r * d;
+      blk->v[j] = V + r * dv;
+      blk->pos[j] = *i + j;
+    }
+    blk->count = (int)b;
+    *i += b;
+    return;
+  }
   for (; *i < n && blk->count < RV_KEY_BLOCK; (*i)++) {
     if (mask && !mask[*i]) {
       for (int64_t h = 0; h < nscores; h++)

@@ -5,10 +5,12 @@
  *   rv_v              vector type
  *   rv_load/rv_store  unaligned load / store of RV_W floats
  *   rv_set1/rv_zero   broadcast / zero
- *   rv_add/rv_mul     lane-wise
+ *   rv_add/rv_sub/rv_mul/rv_max/rv_min   lane-wise (max / min: NaN handling is
+ *                     ISA-specific; callers never rely on it)
  *   rv_fma(a, b, c)   a * b + c (fused where the ISA has it)
  *   rv_floor_lo(x)    max(x, RV_EXP_FLOOR) keeping NaN (so bad scores stay visible)
  *   rv_hsum(v)        horizontal sum
+ *   rv_hsum8(s, out)  out[0..7] = horizontal sums of the 8 vectors s[0..7]
  *   rv_round(x)       round to nearest integer (as float)
  *   rv_pow2(n)        2^n for integral float n in [-126, 127]
  *
@@ -29,6 +31,9 @@ typedef __m256 rv_v;
 #define rv_zero() _mm256_setzero_ps()
 #define rv_add(a, b) _mm256_add_ps(a, b)
 #define rv_mul(a, b) _mm256_mul_ps(a, b)
+#define rv_sub(a, b) _mm256_sub_ps(a, b)
+#define rv_max(a, b) _mm256_max_ps(a, b)
+#define rv_min(a, b) _mm256_min_ps(a, b)
 #define rv_fma(a, b, c) _mm256_fmadd_ps(a, b, c)
 /* maxps returns its second operand when either is NaN: put x second. */
 #define rv_floor_lo(x) _mm256_max_ps(_mm256_set1_ps(RV_EXP_FLOOR), x)
@@ -42,6 +47,15 @@ static inline float rv_hsum(rv_v v) {
   return _mm_cvtss_f32(s);
 }
 
+/* Eight horizontal sums at once: two rounds of hadd and one lane swap. */
+static inline void rv_hsum8(const rv_v *s, float *out) {
+  __m256 u0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
+  __m256 u1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20),
+                                      _mm256_permute2f128_ps(u0, u1, 0x31)));
+}
+#define RV_HAVE_HSUM8 1
+
 #elif defined(RV_ISA_SSE)
 #include <emmintrin.h>
 #define RV_W 4
@@ -52,6 +66,9 @@ typedef __m128 rv_v;
 #define rv_zero() _mm_setzero_ps()
 #define rv_add(a, b) _mm_add_ps(a, b)
 #define rv_mul(a, b) _mm_mul_ps(a, b)
+#define rv_sub(a, b) _mm_sub_ps(a, b)
+#define rv_max(a, b) _mm_max_ps(a, b)
+#define rv_min(a, b) _mm_min_ps(a, b)
 #define rv_fma(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c)
 #define rv_floor_lo(x) _mm_max_ps(_mm_set1_ps(RV_EXP_FLOOR), x)
 /* cvtps rounds to nearest under the default MXCSR mode (SSE2 has no roundps). */
@@ -74,6 +91,9 @@ typedef float32x4_t rv_v;
 #define rv_zero() vdupq_n_f32(0.0f)
 #define rv_add(a, b) vaddq_f32(a, b)
 #define rv_mul(a, b) vmulq_f32(a, b)
+#define rv_sub(a, b) vsubq_f32(a, b)
+#define rv_max(a, b) vmaxq_f32(a, b)
+#define rv_min(a, b) vminq_f32(a, b)
 #define rv_fma(a, b, c) vfmaq_f32(c, a, b)
 #define rv_floor_lo(x) vmaxq_f32(x, vdupq_n_f32(RV_EXP_FLOOR)) /* vmaxq propagates NaN */
 #define rv_round(x) vrndnq_f32(x)
@@ -91,6 +111,9 @@ typedef v128_t rv_v;
 #define rv_zero() wasm_f32x4_splat(0.0f)
 #define rv_add(a, b) wasm_f32x4_add(a, b)
 #define rv_mul(a, b) wasm_f32x4_mul(a, b)
+#define rv_sub(a, b) wasm_f32x4_sub(a, b)
+#define rv_max(a, b) wasm_f32x4_pmax(a, b)
+#define rv_min(a, b) wasm_f32x4_pmin(a, b)
 #define rv_fma(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
 #define rv_floor_lo(x) wasm_f32x4_max(x, wasm_f32x4_splat(RV_EXP_FLOOR)) /* propagates NaN */
 #define rv_round(x) wasm_f32x4_nearest(x)
@@ -110,6 +133,9 @@ typedef float rv_v;
 #define rv_zero() 0.0f
 #define rv_add(a, b) ((a) + (b))
 #define rv_mul(a, b) ((a) * (b))
+#define rv_sub(a, b) ((a) - (b))
+#define rv_max(a, b) ((a) < (b) ? (b) : (a))
+#define rv_min(a, b) ((b) < (a) ? (b) : (a))
 #define rv_fma(a, b, c) ((a) * (b) + (c))
 #define rv_floor_lo(x) ((x) < RV_EXP_FLOOR ? RV_EXP_FLOOR : (x)) /* NaN compares false: kept */
 #define rv_round(x) __builtin_rintf(x)
@@ -124,6 +150,28 @@ static inline float rv_pow2(float n) {
 #else
 #error "define one of RV_ISA_AVX2, RV_ISA_SSE, RV_ISA_NEON, RV_ISA_WASM128, RV_ISA_SCALAR"
 #endif
+
+#ifndef RV_HAVE_HSUM8
+static inline void rv_hsum8(const rv_v *s, float *out) {
+  for (int j = 0; j < 8; j++) out[j] = rv_hsum(s[j]);
+}
+#endif
+
+/* Horizontal max / min through memory: once per key block, not worth an ISA table. */
+static inline float rv_hmax(rv_v v) {
+  float t[RV_W], m;
+  rv_store(t, v);
+  m = t[0];
+  for (int i = 1; i < RV_W; i++) m = t[i] > m ? t[i] : m;
+  return m;
+}
+static inline float rv_hmin(rv_v v) {
+  float t[RV_W], m;
+  rv_store(t, v);
+  m = t[0];
+  for (int i = 1; i < RV_W; i++) m = t[i] < m ? t[i] : m;
+  return m;
+}
 
 /* exp(x) on RV_W lanes, any finite x <= 88 (softmax only feeds x <= 0):
  * Cody-Waite range reduction x = n ln2 + r, then Cephes' degree-6 polynomial;
