@@ -80,7 +80,7 @@ export function renderConfigForm(container, info, options, { dataDim, onChange, 
     if (f.doc) {
       const doc = document.createElement('span');
       doc.className = 'field-note';
-      doc.textContent = ` — ${f.doc}`;
+      doc.textContent = ` — ${f.doc.replace(/``([^`]*)``/g, '$1')}`;
       caption.append(doc);
     }
     container.append(label);

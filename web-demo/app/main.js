@@ -186,7 +186,7 @@ function infoOf(name) {
 function resetOptions() {
   const info = infoOf(state.mechanism);
   state.options = defaultOptions(info, state.graph.dim);
-  $('mechanism-summary').textContent = info.summary;
+  $('mechanism-summary').textContent = plainText(info.summary);
   renderConfigForm($('config-fields'), info, state.options, {
     dataDim: state.graph.dim,
     onChange: (options) => {
@@ -198,6 +198,11 @@ function resetOptions() {
   });
   const heads = $('graph-head');
   heads.replaceChildren(new Option('mean over heads', 'mean'));
+}
+
+/** Docstring text without reStructuredText markup (``code``, :class:`X`). */
+function plainText(text) {
+  return (text ?? '').replace(/:[a-z]+:`([^`]*)`/g, '$1').replace(/``([^`]*)``/g, '$1');
 }
 
 function dimOverrides(info) {
