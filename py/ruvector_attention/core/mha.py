@@ -25,7 +25,7 @@ from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from .base import Attention, Complexity, option, raise_for_status, register
 from .mha_backward import mha_backward
-from .sdpa import batch_inputs, graph_inputs, key_value_pair
+from .sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,7 +222,8 @@ class MultiHeadAttention(Attention):
             return _kernel.K.mha_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
                                        *weights, begin, end, sptr, optr)
 
-        raise_for_status(run_rows(num_nodes, call), (X, V), "MultiHeadAttention.forward_graph")
+        raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
+                               "MultiHeadAttention.forward_graph")
         return _arrays.result(out, (num_nodes, d))
 
 

@@ -13,8 +13,8 @@ import math
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..errors import DimensionMismatchError, EmptyInputError
-from ..numerics import DROPOUT_SEED_SHIFT
+from ..errors import DimensionMismatchError, EmptyInputError, OutOfBoundsError
+from ..numerics import DROPOUT_SEED_SHIFT, E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
 from .base import Attention, Complexity, Gradients, option, raise_for_status, register
 
@@ -156,7 +156,8 @@ class ScaledDotProductAttention(Attention):
             return _kernel.K.attend_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
                                           self._config.dim, dv, self._scale, begin, end, optr)
 
-        raise_for_status(run_rows(num_nodes, call), (X, V), "forward_graph")
+        raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
+                               "ScaledDotProductAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
@@ -214,6 +215,28 @@ def _mask_row(m, i, n, own):
     """The mask of query i as a list of bools."""
     flat = m.owner
     return [bool(flat[j]) for j in (range(i * n, (i + 1) * n) if own else range(n))]
+
+
+def raise_for_graph_status(rc, X, V, ip, ix, what):
+    """raise_for_status for CSR kernels, naming the offending indptr / indices entry."""
+    num_nodes = X.shape[0]
+    if rc == E_INDEX:
+        for e in range(ix.shape[0]):
+            j = _arrays.index_at(ix, e)
+            if not 0 <= j < num_nodes:
+                raise OutOfBoundsError(f"{what}: indices[{e}] = {j} is outside [0, {num_nodes}) "
+                                       "(the number of nodes)", index=j, length=num_nodes)
+    if rc == E_ARG:
+        prev = _arrays.index_at(ip, 0)
+        if prev != 0:
+            raise DimensionMismatchError(f"{what}: indptr[0] = {prev}, expected 0")
+        for i in range(1, ip.shape[0]):
+            cur = _arrays.index_at(ip, i)
+            if cur < prev:
+                raise DimensionMismatchError(f"{what}: indptr must never decrease, but "
+                                             f"indptr[{i}] = {cur} < indptr[{i - 1}] = {prev}")
+            prev = cur
+    raise_for_status(rc, (X, V), what)
 
 
 def graph_inputs(features, indptr, indices, values, dim):
