@@ -60,7 +60,17 @@ export interface Rows2D extends FlatRows {
  * an array of rows (each a Float32Array or number[]), a {@link FlatRows},
  * or a {@link Matrix} that already lives in the wasm heap (no copy at all).
  */
-export type Rows = readonly (Float32Array | readonly number[])[] | FlatRows | Matrix;
+export type Rows = readonly (Float32Array | readonly number[])[] | FlatRows | MatrixHandle;
+
+/**
+ * A resident matrix as an argument: a {@link Matrix} of the main runtime or an
+ * {@link AsyncMatrix} of the worker runtime (each only in the runtime that made it).
+ */
+export interface MatrixHandle {
+  readonly rows: number;
+  readonly cols: number;
+  readonly disposed: boolean;
+}
 
 /** Boolean key mask: true / nonzero = the key takes part (torch SDPA's boolean attn_mask). */
 export type Mask = Uint8Array | readonly boolean[] | readonly number[];

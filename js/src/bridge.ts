@@ -201,6 +201,12 @@ export class Bridge {
     return this.fn.liveObjects() as number;
   }
 
+  /** Current size of the wasm linear memory (tests check that calls do not grow it). */
+  heapBytes(): number {
+    this.refresh();
+    return this.ctrl.buffer.byteLength;
+  }
+
   /** A resident (rows, cols) matrix; returns its handle and a view getter that survives memory growth. */
   matrix(rows: number, cols: number): { handle: number; view: () => Float32Array; release: () => void } {
     const handle = this.check(this.fn.matrix(rows, cols)) as number;

@@ -262,5 +262,11 @@ export function makeRuntime(booted: Booted): Runtime {
     matrix: (data: unknown, rows?: number) => makeMatrix(bridge, data, rows),
     datasets: makeDatasets(bridge),
   };
+  // Not public API: what the tests need to see inside (Python objects alive, wasm heap size).
+  Object.defineProperty(rt, INTERNALS, {
+    value: { liveObjects: () => bridge.liveObjects(), heapBytes: () => bridge.heapBytes() },
+  });
   return rt as unknown as Runtime;
 }
+
+export const INTERNALS = Symbol.for('ruvector-attention.internals');

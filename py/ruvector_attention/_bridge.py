@@ -288,21 +288,24 @@ def invoke(handle, method, kwargs_json=None):
     obj = _get(handle)
     if method.startswith("_") or not callable(getattr(obj, method, None)):
         raise errors.UnsupportedError(f"{type(obj).__name__} has no method {method!r}")
-    args = [_arg(i) for i in range(ctrl[NARGS])]
-    kwargs = {}
-    if kwargs_json:
-        kwargs = {snake(k): _decode(v) for k, v in json.loads(kwargs_json).items()}
+    args, kwargs = _arguments(kwargs_json)
     if ctrl[MASK_LEN] >= 0:
         kwargs["mask"] = memoryview(mask_slot)[:ctrl[MASK_LEN]].cast("?")
     result = getattr(obj, method)(*args, **kwargs)
     return _emit(None if result is obj else result)  # train()/eval() return self, like torch
 
 
-def _decode(value):
-    """kwargs values: {'$arg': i} means array argument i (e.g. forward_graph's values=)."""
-    if isinstance(value, dict) and "$arg" in value:
-        return _arg(value["$arg"])
-    return value
+def _arguments(kwargs_json):
+    """Positional args from ctrl, and kwargs from JSON where {'$arg': i} names array
+    argument i (e.g. forward_graph's values=); those are not passed positionally."""
+    kwargs, by_name = {}, set()
+    for key, value in (json.loads(kwargs_json) if kwargs_json else {}).items():
+        if isinstance(value, dict) and "$arg" in value:
+            by_name.add(value["$arg"])
+            value = _arg(value["$arg"])
+        kwargs[snake(key)] = value
+    args = [_arg(i) for i in range(ctrl[NARGS]) if i not in by_name]
+    return args, kwargs
 
 
 def _register(obj):
@@ -372,8 +375,7 @@ def call_function(name, kwargs_json=None):
     import importlib
     module_name, func_name = name.rsplit(".", 1)
     fn = getattr(importlib.import_module(f"ruvector_attention.{module_name}"), func_name)
-    args = [_arg(i) for i in range(ctrl[NARGS])]
-    kwargs = {snake(k): _decode(v) for k, v in json.loads(kwargs_json).items()} if kwargs_json else {}
+    args, kwargs = _arguments(kwargs_json)
     return _emit(fn(*args, **kwargs))
 
 

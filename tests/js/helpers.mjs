@@ -1,0 +1,170 @@
+// Shared by the Node tests: the built distribution, the shared fixtures
+// (tests/fixtures/*.json, generated natively by tests/python/make_fixtures.py)
+// and the one comparison helper.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(ROOT, 'dist');
+
+if (!existsSync(join(DIST, 'node', 'index.mjs')) || !existsSync(join(DIST, 'pyodide', 'pyodide-lock.json'))) {
+  throw new Error('dist/ is not built: run ./build.sh dist first');
+}
+
+/** The package entry points, loaded from dist/ exactly as a Node user gets them. */
+export const lib = await import(join(DIST, 'node', 'index.mjs'));
+export const compatLib = () => import(join(DIST, 'node', 'compat.mjs'));
+
+/** JS vs native (the fixtures' expected values): 1e-6 relative to the array's scale. */
+export const NATIVE_RTOL = 1e-6;
+
+export function loadFixture(name) {
+  const file = join(ROOT, 'tests', 'fixtures', `${name}.json`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run python3 tests/python/make_fixtures.py`);
+  return JSON.parse(readFileSync(file, 'utf8')).cases;
+}
+
+const SPECIAL = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** A fixture ARRAY {shape, data} as a Float32Array (non-finite values spelled as strings). */
+export function f32(array) {
+  return Float32Array.from(array.data, v => (typeof v === 'string' ? SPECIAL[v] : v));
+}
+
+/** ARRAY of shape (n, d) as each input kind the API accepts. */
+export function rowsAs(kind, array) {
+  const [n, d] = array.shape;
+  const data = f32(array);
+  const rows = () => Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
+  switch (kind) {
+    case 'flat': return { data, rows: n, cols: d };
+    case 'float32[]': return rows();
+    case 'number[][]': return rows().map(r => Array.from(r));
+    default: throw new Error(kind);
+  }
+}
+
+/** (B, n, d) → one set per query. */
+export function setsAs(kind, array) {
+  const [b, n, d] = array.shape;
+  const data = f32(array);
+  return Array.from({ length: b }, (_, i) =>
+    rowsAs(kind, { shape: [n, d], data: Array.from(data.subarray(i * n * d, (i + 1) * n * d)) }));
+}
+
+export function camel(name) {
+  return name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+}
+
+export function camelOptions(config) {
+  const out = {};
+  for (const [k, v] of Object.entries(config ?? {})) out[camel(k)] = v;
+  return out;
+}
+
+/**
+ * |got_i - want_i| <= rtol * ‖want‖∞ for every element: relative to the array's scale.
+ * Wasm SIMD128 and native AVX2 sum in different orders, so the rounding error of an
+ * element is about eps·(size of its summands), not eps·|element| (a small element
+ * next to large ones differs by more than 1e-6 of itself, never of the array).
+ */
+export function assertClose(got, want, rtol, what) {
+  assert.equal(got.length, want.length, `${what}: length ${got.length} != ${want.length}`);
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  const tol = rtol * Math.max(scale, 1e-30);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      assert.fail(`${what}[${i}]: got ${got[i]}, expected ${want[i]} (|diff| ${Math.abs(got[i] - want[i]).toExponential(2)} > ${tol.toExponential(2)} = ${rtol} x max|expected|)`);
+    }
+  }
+}
+
+export function expectAttentionError(fn, code, words = []) {
+  let thrown;
+  try { fn(); } catch (e) { thrown = e; }
+  assert.ok(thrown, `expected AttentionError ${code}, nothing was thrown`);
+  assert.ok(thrown instanceof lib.AttentionError, `expected AttentionError, got ${thrown?.constructor?.name}: ${thrown?.message}`);
+  assert.equal(thrown.code, code, `code: ${thrown.message}`);
+  for (const w of words) assert.ok(thrown.message.includes(w), `message "${thrown.message}" lacks "${w}"`);
+  return thrown;
+}
+
+export async function expectRejection(promise, code, words = []) {
+  let thrown;
+  try { await promise; } catch (e) { thrown = e; }
+  assert.ok(thrown, `expected a rejection with ${code}`);
+  assert.ok(thrown instanceof lib.AttentionError, `expected AttentionError, got ${thrown?.constructor?.name}: ${thrown?.message}`);
+  assert.equal(thrown.code, code, `code: ${thrown.message}`);
+  for (const w of words) assert.ok(thrown.message.includes(w), `message "${thrown.message}" lacks "${w}"`);
+  return thrown;
+}
+
+/** Seeded uniform floats in [-1, 1) (mulberry32), for inputs beyond the fixtures. */
+export function randomF32(n, seed = 1) {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** Runs one fixture case through a (sync or async) mechanism; returns the raw result. */
+export async function runCase(mech, c, kind) {
+  const a = c.args;
+  const rows = x => rowsAs(kind, x);
+  const maskOpt = a.mask ? { mask: a.mask.data } : undefined;
+  switch (c.method) {
+    case 'forward': return mech.forward(f32(a.query), rows(a.keys), rows(a.values), maskOpt);
+    case 'attention_weights': return mech.attentionWeights(f32(a.query), rows(a.keys), maskOpt);
+    case 'head_attention_weights': return mech.headAttentionWeights(f32(a.query), rows(a.keys), maskOpt);
+    case 'head_output': return mech.headOutput(a.head, f32(a.query), rows(a.keys), rows(a.values), maskOpt);
+    case 'forward_batch': {
+      const kv = x => (x.shape.length === 3 ? setsAs(kind, x) : rows(x));
+      return mech.forwardBatch(rows(a.queries), kv(a.keys), kv(a.values));
+    }
+    case 'forward_graph':
+      return mech.forwardGraph(rows(a.features), Int32Array.from(a.indptr.data), a.indices.data,
+        a.values ? { values: rows(a.values) } : undefined);
+    case 'backward':
+      return mech.backward(f32(a.query), rows(a.keys), rows(a.values), f32(a.grad_output), maskOpt);
+    default: throw new Error(`unknown fixture method ${c.method}`);
+  }
+}
+
+/** Compare a result to the fixture's expected value (shape and numbers). */
+export function checkExpected(got, c, rtol = NATIVE_RTOL) {
+  const e = c.expected;
+  const flatOf = r => (r instanceof Float32Array ? r : r.data);
+  const shapeOf = r => (r instanceof Float32Array ? [r.length] : [r.rows, r.cols]);
+  if (c.method === 'backward') {
+    assertClose(got.query, f32(e.query), rtol, `${c.name} grad query`);
+    assertClose(got.keys.data, f32(e.keys), rtol, `${c.name} grad keys`);
+    assert.deepEqual([got.keys.rows, got.keys.cols], e.keys.shape);
+    assertClose(got.values.data, f32(e.values), rtol, `${c.name} grad values`);
+    assert.deepEqual(Object.keys(got.params).sort(), Object.keys(e.params).sort(), `${c.name} param names`);
+    for (const [k, v] of Object.entries(e.params)) assertClose(got.params[k], f32(v), rtol, `${c.name} grad ${k}`);
+    return;
+  }
+  const want = e.shape.includes(0) ? [e.shape[0], 0].slice(0, e.shape.length) : e.shape;
+  if (!e.shape.includes(0)) assert.deepEqual(shapeOf(got), want, `${c.name} shape`);
+  assertClose(flatOf(got), f32(e), rtol, c.name);
+}
+
+/** Make the fixture's mechanism through `create` (works in both runtimes). */
+export async function mechanismFor(rt, c) {
+  const mech = await rt.create(c.mechanism, camelOptions(c.config));
+  if (c.state_dict && !c.state_from_seed) {
+    const state = {};
+    for (const [k, v] of Object.entries(c.state_dict)) state[k] = f32(v);
+    await mech.loadStateDict(state);
+  }
+  return mech;
+}

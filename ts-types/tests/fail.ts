@@ -1,0 +1,26 @@
+// Must NOT type-check. Every line marked `// ERROR` has to produce a compile
+// error and no other line may (tests/js/types.test.mjs checks both), so the
+// file fails for the reasons below and not by accident.
+import { init, type Runtime, type AsyncRuntime } from '../index.js';
+import * as compat from '../compat.js';
+
+export async function misuse(rt: Runtime, art: AsyncRuntime): Promise<void> {
+  new rt.ScaledDotProductAttention({});                          // ERROR dim is required
+  new rt.ScaledDotProductAttention({ dim: '128' });              // ERROR dim is a number
+  new rt.MultiHeadAttention({ dim: 128 });                       // ERROR numHeads is required
+  new rt.MultiHeadAttention({ dim: 128, numHeads: 4, heads: 4 }); // ERROR unknown option
+  const sdpa = new rt.ScaledDotProductAttention({ dim: 4 });
+  sdpa.forward('query', [[1]], [[1]]);                           // ERROR query must be numeric
+  sdpa.forward([1], new Float32Array(4), [[1]]);                 // ERROR a flat array needs a row count
+  sdpa.forward([1], [[1]]);                                      // ERROR values are required
+  const out: string = sdpa.forward([1], [[1]], [[1]]);           // ERROR returns Float32Array
+  sdpa.headAttentionWeights([1], [[1]]);                         // ERROR only multi-head has heads
+  const dim: string = sdpa.config().dim;                         // ERROR config().dim is a number
+  const sync: Float32Array = await art.create('ScaledDotProductAttention', { dim: 4 }).then(m => m.forward([1], [[1]], [[1]]));
+  const notAwaited: Float32Array = (await art.create('ScaledDotProductAttention', { dim: 4 })).forward([1], [[1]], [[1]]); // ERROR worker methods return Promises
+  const mode: 'worker' = rt.mode;                                // ERROR the main runtime's mode is 'main'
+  const r: Runtime = await init({ worker: true });               // ERROR worker: true gives an AsyncRuntime
+  new compat.DotProductAttention();                              // ERROR dim is required
+  new compat.MultiHeadAttention(8);                              // ERROR numHeads is required
+  void [out, dim, sync, notAwaited, mode, r];
+}

@@ -1,0 +1,92 @@
+// Must type-check: every documented way of calling the public API.
+import {
+  AttentionError, flat, init, version,
+  type AsyncRuntime, type ErrorCode, type Gradients, type MechanismInfo, type Rows2D, type Runtime,
+} from '../index.js';
+import * as compat from '../compat.js';
+
+export async function mainThread(): Promise<void> {
+  const rt: Runtime = await init();
+  const rt2: Runtime = await init({ indexURL: '/dist/pyodide/', onProgress: (stage, detail) => void [stage, detail] });
+  void rt2;
+  const sdpa = new rt.ScaledDotProductAttention({ dim: 4, temperature: 0.5, scale: null, dropout: 0.1, seed: 3 });
+  const q = new Float32Array(4);
+  const keys = [new Float32Array(4), new Float32Array(4)];
+  const out: Float32Array = sdpa.forward(q, keys, [[1, 2], [3, 4]]);
+  const w: Float32Array = sdpa.attentionWeights([1, 0, 0, 0], flat(new Float32Array(8), 2), { mask: [true, false] });
+  sdpa.forward(q, { data: new Float32Array(8), rows: 2, cols: 4 }, keys, { mask: new Uint8Array([1, 1]) });
+  const batch: Rows2D = sdpa.forwardBatch([q, q], keys, keys);
+  const perQuery: Rows2D = sdpa.forwardBatch([q], [keys], [keys]);
+  const graph: Rows2D = sdpa.forwardGraph(keys, new Int32Array([0, 1, 2]), [1, 0], { values: keys });
+  const g: Gradients = sdpa.backward(q, keys, keys, q);
+  const gq: Float32Array = g.query;
+  const cfg = sdpa.config();
+  const dim: number = cfg.dim;
+  const scale: number | null = cfg.scale;
+  sdpa.loadStateDict(sdpa.stateDict());
+  sdpa.train(); sdpa.eval();
+  const training: boolean = sdpa.training;
+  sdpa.dispose();
+  const disposed: boolean = sdpa.disposed;
+
+  const mha = new rt.MultiHeadAttention({ dim: 8, numHeads: 2, valueDim: 4, bias: false });
+  const heads: Rows2D = mha.headAttentionWeights(q, keys);
+  const h0: Float32Array = mha.headOutput(0, q, keys, keys);
+  const numHeads: number = mha.config().numHeads;
+  const created = await rt.create('MultiHeadAttention', { dim: 8, numHeads: 2 });
+  created.headAttentionWeights(q, keys);
+  const anyMech = await rt.create('SomeFutureAttention', { dim: 8, curvature: -1 });
+  anyMech.forward(q, keys, keys);
+
+  const m = rt.matrix(new Float32Array(8), 2);
+  m.set(new Float32Array(8));
+  sdpa.forward(q, m, m);
+  const copy: Float32Array = m.toFloat32Array();
+  m.dispose();
+
+  const cat: MechanismInfo[] = rt.mechanisms();
+  const fieldNames: string[] = cat.flatMap(c => c.fields.map(f => f.name));
+  const isa: string = rt.versions.isa;
+  const graphData = rt.datasets.hnswGraph({ numNodes: 100, dim: 8, seed: 1 });
+  const indptr: Int32Array = graphData.indptr;
+  void [out, w, batch, perQuery, graph, gq, dim, scale, training, disposed, heads, h0, numHeads, copy,
+    fieldNames, isa, indptr];
+}
+
+export async function worker(): Promise<void> {
+  const rt: AsyncRuntime = await init({ worker: true });
+  const sdpa = await rt.create('ScaledDotProductAttention', { dim: 4 });
+  const out: Float32Array = await sdpa.forward([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]]);
+  const name: 'ScaledDotProductAttention' = sdpa.name;
+  const mha = await rt.create('MultiHeadAttention', { dim: 4, numHeads: 2 });
+  const heads: Rows2D = await mha.headAttentionWeights([1, 0, 0, 0], [[1, 0, 0, 0]]);
+  const cat: MechanismInfo[] = await rt.mechanisms();
+  const m = await rt.matrix([[1, 0, 0, 0]]);
+  await sdpa.forward([1, 0, 0, 0], m, [[1]]);
+  await m.dispose();
+  await sdpa.dispose();
+  const g = await rt.datasets.hnswGraph();
+  await rt.terminate();
+  void [out, name, heads, cat, g];
+}
+
+export function errors(e: unknown): ErrorCode | undefined {
+  if (e instanceof AttentionError) {
+    const code: ErrorCode = e.code;
+    const msg: string = e.message;
+    void msg;
+    return code;
+  }
+  return undefined;
+}
+
+export async function compatUsage(): Promise<number> {
+  await compat.init();
+  const dp = new compat.DotProductAttention(4);
+  const r: Float32Array = dp.compute([1, 0, 0, 0], [[1, 0, 0, 0]], [new Float32Array(2)]);
+  dp.computeWithMask([1, 0, 0, 0], [[1, 0, 0, 0]], [[1, 2]], [true]);
+  const mha = new compat.MultiHeadAttention(8, 2);
+  const headDim: number = mha.headDim;
+  void [r, version, compat.info().supportedTypes];
+  return headDim + dp.dim + mha.numHeads;
+}
