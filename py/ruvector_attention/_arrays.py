@@ -83,7 +83,7 @@ def f32(x, name):
                 raise UnsupportedError(f"{name} has dtype {x.dtype}, expected a float array")
             if x.dtype != np.float32 or not x.flags.c_contiguous:
                 x = np.ascontiguousarray(x, dtype=np.float32)
-            return Tensor(x.__array_interface__["data"][0], x.shape, x, True, name)
+            return Tensor(buffer_address(x), x.shape, x, True, name)
     if isinstance(x, array):
         if x.typecode != "f":
             x = array("f", x)
@@ -186,7 +186,7 @@ def index_array(x, name):
         if x.size and x.dtype.kind not in "iu":
             raise UnsupportedError(f"{name} must hold integers, got dtype {x.dtype}")
         x = np.ascontiguousarray(x, dtype=np.int64).reshape(-1)
-        return Tensor(x.__array_interface__["data"][0], x.shape, x, True, name)
+        return Tensor(buffer_address(x), x.shape, x, True, name)
     try:
         a = x if isinstance(x, array) and x.typecode == "q" else array("q", x)
     except (TypeError, OverflowError):
@@ -204,7 +204,7 @@ def mask_array(x, n, name="mask"):
     if np is not None and not isinstance(x, (list, tuple, array)):
         m = np.ascontiguousarray(np.asarray(x) != 0, dtype=np.uint8).reshape(-1)
         owner, size = m, m.size
-        ptr = m.__array_interface__["data"][0]
+        ptr = buffer_address(m)
     else:
         flat = list(_flatten_list(list(x))) if isinstance(x, (list, tuple)) else list(x)
         owner = array("B", [1 if v else 0 for v in flat])
@@ -222,7 +222,7 @@ def output(shape, numpy):
         size *= s
     if numpy:
         out = np.zeros(shape, dtype=np.float32)
-        return out, out.__array_interface__["data"][0]
+        return out, buffer_address(out)
     out = array("f", bytes(size * FLOAT32_BYTES))
     return out, (out.buffer_info()[0] if size else 0)
 

