@@ -3,10 +3,9 @@
 // the main thread), and checks that JS, Python and kernel versions agree.
 import { Bridge, type PyodideLike } from './bridge.ts';
 import { AttentionError } from './errors.ts';
-import { pyodideLocations } from './platform.ts';
+import { PACKAGE, pyodideLocations } from './platform.ts';
 import type { BootStage, MechanismInfo, Versions } from '../../ts-types/index.d.ts';
 
-export const PACKAGE = 'ruvector-attention';
 export const JS_VERSION: string = __RUVECTOR_VERSION__;
 
 export interface Booted {

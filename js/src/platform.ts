@@ -37,12 +37,13 @@ export async function pyodideLocations(indexURL?: string): Promise<PyodideLocati
       const require = createRequire(import.meta.url);
       core = withSlash(path.dirname(require.resolve('pyodide/package.json')));
     }
-    let lock: unknown;
+    let lock: { packages?: Record<string, { file_name: string; sha256: string }> };
     try {
       lock = JSON.parse(await readFile(ours + 'pyodide-lock.json', 'utf8'));
     } catch (e) {
       throw new AttentionError('INIT_FAILED', `cannot read ${ours}pyodide-lock.json: ${(e as Error).message}`);
     }
+    await checkWheel(ours, lock.packages?.[PACKAGE]);
     return {
       indexURL: core, loaderURL: pathToFileURL(core + 'pyodide.mjs').href,
       lockFileContents: lock, packageBaseUrl: ours, packageCacheDir: ours,
@@ -51,6 +52,32 @@ export async function pyodideLocations(indexURL?: string): Promise<PyodideLocati
   const base = withSlash(indexURL ?? new URL(__PYODIDE_DIR__, import.meta.url).href);
   const absolute = new URL(base, globalThis.location?.href ?? import.meta.url).href;
   return { indexURL: absolute, loaderURL: absolute + 'pyodide.mjs' };
+}
+
+export const PACKAGE = 'ruvector-attention';
+
+/**
+ * Node: our wheel must be in the package folder with the lock's sha256. Pyodide
+ * would download a missing file from its CDN, and skips the hash check for
+ * local files, so both are checked here first.
+ */
+async function checkWheel(dir: string, entry: { file_name: string; sha256: string } | undefined): Promise<void> {
+  if (!entry) throw new AttentionError('INIT_FAILED', `${dir}pyodide-lock.json does not list ${PACKAGE}`);
+  if (__TARGET__ === 'node') {  // a constant: the bundler drops this block from the browser build
+    const { readFile } = await import('node:fs/promises');
+    const { createHash } = await import('node:crypto');
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(dir + entry.file_name);
+    } catch {
+      throw new AttentionError('INIT_FAILED', `the wheel ${dir}${entry.file_name} is missing (rebuild with ./build.sh dist)`);
+    }
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== entry.sha256) {
+      throw new AttentionError('INIT_FAILED',
+        `the wheel ${entry.file_name} has sha256 ${sha}, but pyodide-lock.json says ${entry.sha256}`);
+    }
+  }
 }
 
 /** Start the worker script that sits next to this bundle. */
