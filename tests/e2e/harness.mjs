@@ -69,12 +69,21 @@ export async function renderCount(page) {
   return page.evaluate(() => Number(document.body.dataset.renderCount ?? 0));
 }
 
-/** Wait until a render newer than `before` has completed (or the page reports an error). */
-export async function waitRender(page, before, timeout = RENDER_TIMEOUT_MS) {
-  await page.waitForFunction((b) => {
+/**
+ * Wait until a render newer than `before` has completed (or the page reports an
+ * error). `expect` ({node, mechanism, options}: a partial view) must match the
+ * rendered view, so a render started by an earlier event cannot satisfy it.
+ */
+export async function waitRender(page, before, expect = {}, timeout = RENDER_TIMEOUT_MS) {
+  await page.waitForFunction(([b, want]) => {
     const s = document.body.dataset.state;
-    return s === 'error' || (Number(document.body.dataset.renderCount ?? 0) > b && s === 'ready');
-  }, before, { timeout });
+    if (s === 'error') return true;
+    if (!(Number(document.body.dataset.renderCount ?? 0) > b && s === 'ready')) return false;
+    const view = JSON.parse(document.body.dataset.view ?? '{}');
+    const same = (a, e) => (e && typeof e === 'object'
+      ? Object.entries(e).every(([k, v]) => same(a?.[k], v)) : a === e);
+    return same(view, want);
+  }, [before, expect], { timeout });
   const state = await page.evaluate(() => [document.body.dataset.state, document.getElementById('status').textContent]);
   if (state[0] === 'error') throw new Error(`the page reports an error: ${state[1]}`);
 }
@@ -84,7 +93,15 @@ export async function selectNode(page, node) {
   const before = await renderCount(page);
   await page.fill('#node', String(node));
   await page.dispatchEvent('#node', 'change');
-  await waitRender(page, before);
+  await waitRender(page, before, { node });
+}
+
+/** Pick a mechanism in the select (a no-op if it is already shown) and wait for its render. */
+export async function chooseMechanism(page, name) {
+  if (await page.$eval('#mechanism', (el) => el.value) === name) return;
+  const before = await renderCount(page);
+  await page.selectOption('#mechanism', name);
+  await waitRender(page, before, { mechanism: name });
 }
 
 /** Click "Weights (JSON)" and return the parsed download. */

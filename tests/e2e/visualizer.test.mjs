@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
-  ARTIFACTS, BOOT_TIMEOUT_MS, ROOT, WEIGHT_TOL, exportJson, exportPng, heatmapTable, makeFixture, maxAbsDiff,
+  ARTIFACTS, BOOT_TIMEOUT_MS, ROOT, WEIGHT_TOL, chooseMechanism, exportJson, exportPng, heatmapTable, makeFixture, maxAbsDiff,
   openPage, pngSize, renderCount, selectNode, startAll, waitRender,
 } from './harness.mjs';
 
@@ -27,15 +27,26 @@ after(async () => {
   await env?.server.close();
 });
 
-/** Open the page, wait for the first rendered weights, report the cold start. */
-async function bootPage(t, query) {
+/** Open the page, wait for the first rendered weights, record the cold start. */
+async function bootPage(query) {
   const opened = await openPage(env.browser, env.server, query);
-  await waitRender(opened.page, 0, BOOT_TIMEOUT_MS);
+  await waitRender(opened.page, 0, {}, BOOT_TIMEOUT_MS);
   const coldMs = await opened.page.evaluate(() => Number(document.body.dataset.coldStartMs));
   const mode = await opened.page.evaluate(() => document.body.dataset.mode);
-  t.diagnostic(`cold start to first rendered weights (${mode}): ${coldMs} ms`);
-  writeFileSync(path.join(ARTIFACTS, `cold-start-${mode}.json`), JSON.stringify({ mode, coldStartMs: coldMs }));
-  return opened;
+  const timings = await opened.page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('ruvector:')).map((m) => [m.name.slice(9), Math.round(m.startTime)])));
+  writeFileSync(path.join(ARTIFACTS, `cold-start-${mode}.json`), JSON.stringify({ mode, coldStartMs: coldMs, timings }));
+  return { ...opened, coldMs, report: `cold start to first rendered weights (${mode}): ${coldMs} ms; milestones ${JSON.stringify(timings)}` };
+}
+
+/** The fixture case (defaults or a changed config) computed natively with exactly these options. */
+function referenceFor(mechanism, options) {
+  const cases = [fixture.mechanisms[mechanism], ...fixture.changed.filter((c) => c.mechanism === mechanism)];
+  return cases.find((c) => c && !c.error && JSON.stringify(sortKeys(c.options)) === JSON.stringify(sortKeys(options)));
+}
+
+function sortKeys(o) {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function checkSumsToOne(weights, what) {
@@ -93,10 +104,11 @@ async function checkReferenceCases(page, mode) {
 
 describe('worker mode (default)', () => {
   let opened;
-  before(async (t) => { opened = await bootPage(t, ''); });
+  before(async () => { opened = await bootPage(''); });
   after(async () => { await opened?.context.close(); });
 
-  test('boots, shows the status line, and renders weights equal to the native values', async () => {
+  test('boots, shows the status line, and renders weights equal to the native values', async (t) => {
+    t.diagnostic(opened.report);
     const status = await opened.page.textContent('#status');
     assert.match(status, /Ready/);
     assert.match(await opened.page.textContent('#runtime-info'), /Web Worker .* kernel wasm128/);
@@ -109,13 +121,11 @@ describe('worker mode (default)', () => {
     const node = fixture.nodes[0];
     await selectNode(page, node);
     for (const c of fixture.changed) {
-      let before = await renderCount(page);
-      await page.selectOption('#mechanism', c.mechanism);
-      await waitRender(page, before);
+      await chooseMechanism(page, c.mechanism);
       const [[field, value]] = Object.entries(c.change);
-      before = await renderCount(page);
+      const before = await renderCount(page);
       await page.fill(`#cfg-${field}`, String(value));
-      await waitRender(page, before);
+      await waitRender(page, before, { mechanism: c.mechanism, options: c.change });
       const doc = await exportJson(page);
       assert.equal(doc.current.mechanism, c.mechanism);
       assert.deepEqual(doc.current.options, c.options, `${c.mechanism} re-created with ${field} = ${value}`);
@@ -130,9 +140,10 @@ describe('worker mode (default)', () => {
 
   test('an invalid config value shows a message and keeps the last view', async () => {
     const { page } = opened;
-    await page.selectOption('#mechanism', 'ScaledDotProductAttention');
-    await page.waitForSelector('#cfg-temperature');
+    await chooseMechanism(page, 'MultiHeadAttention');  // switching resets the config to the defaults
+    await chooseMechanism(page, 'ScaledDotProductAttention');
     const before = await exportJson(page);
+    assert.equal(before.current.options.temperature, 1);
     await page.fill('#cfg-temperature', '-1');
     await page.waitForFunction(() => document.getElementById('config-message').textContent !== '');
     assert.match(await page.textContent('#config-message'), /temperature/);
@@ -167,8 +178,9 @@ describe('worker mode (default)', () => {
     await selectNode(page, node);
     const doc = await exportJson(page);
     assert.equal(doc.dataset.kind, 'synthetic');
-    const ref = fixture.mechanisms[doc.current.mechanism];
-    if (!ref.error) assert.ok(maxAbsDiff(doc.current.weights, ref.weights[node], 'after errors') <= WEIGHT_TOL);
+    const ref = referenceFor(doc.current.mechanism, doc.current.options);
+    assert.ok(ref, `a native reference for ${doc.current.mechanism} ${JSON.stringify(doc.current.options)}`);
+    assert.ok(maxAbsDiff(doc.current.weights, ref.weights[node], 'after errors') <= WEIGHT_TOL);
     assert.deepEqual(opened.problems, []);
   });
 
@@ -223,9 +235,7 @@ describe('worker mode (default)', () => {
     let before = await renderCount(page);
     await page.click('#ds-generate');  // back to the synthetic graph of the fixture
     await waitRender(page, before);
-    before = await renderCount(page);
-    await page.selectOption('#mechanism', 'MultiHeadAttention');
-    await waitRender(page, before);
+    await chooseMechanism(page, 'MultiHeadAttention');
     await selectNode(page, fixture.nodes[2]);
     const png = pngSize(await exportPng(page));
     assert.ok(png.width > 800 && png.height > 400, `PNG is ${png.width}x${png.height}`);
@@ -239,10 +249,11 @@ describe('worker mode (default)', () => {
 
 describe('main-thread mode (?worker=0)', () => {
   let opened;
-  before(async (t) => { opened = await bootPage(t, '?worker=0'); });
+  before(async () => { opened = await bootPage('?worker=0'); });
   after(async () => { await opened?.context.close(); });
 
-  test('the same reference cases give the native weights on the main thread', async () => {
+  test('the same reference cases give the native weights on the main thread', async (t) => {
+    t.diagnostic(opened.report);
     assert.match(await opened.page.textContent('#runtime-info'), /main thread/);
     await checkReferenceCases(opened.page, 'main');
     assert.deepEqual(opened.problems, []);

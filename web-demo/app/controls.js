@@ -30,7 +30,12 @@ export function defaultOptions(info, dataDim, overrides = {}) {
  * onChange(options) fires (debounced) with the whole new options object when
  * every field is valid; onInvalid(message) fires otherwise.
  */
+const pendingEdit = new WeakMap();  // container -> debounce timer of its current form
+
 export function renderConfigForm(container, info, options, { dataDim, onChange, onInvalid }) {
+  // An edit still waiting in the debounce belongs to the old form (e.g. the
+  // change event a blur fires when the user picks another mechanism): drop it.
+  clearTimeout(pendingEdit.get(container));
   container.replaceChildren();
   const readers = [];
   for (const f of info.fields) {
@@ -85,16 +90,15 @@ export function renderConfigForm(container, info, options, { dataDim, onChange, 
     }
     container.append(label);
   }
-  let timer = 0;
   const fire = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    clearTimeout(pendingEdit.get(container));
+    pendingEdit.set(container, setTimeout(() => {
       try {
         onChange(Object.fromEntries(readers.map((read) => read())));
       } catch (err) {
         onInvalid(err.message);
       }
-    }, 150);
+    }, 150));
   };
   container.oninput = fire;
   container.onchange = fire;
@@ -110,8 +114,12 @@ function parseField(f, raw) {
   const value = Number(text);
   if (!Number.isFinite(value)) throw new Error(`${f.name} must be a number, got "${text}"`);
   if (f.type === 'int' && !Number.isInteger(value)) throw new Error(`${f.name} must be a whole number, got ${text}`);
-  if (f.min !== undefined && value < f.min) throw new Error(`${f.name} must be at least ${f.min}, got ${value}`);
-  if (f.max !== undefined && value > f.max) throw new Error(`${f.name} must be at most ${f.max}, got ${value}`);
+  if (f.min !== undefined && (value < f.min || (f.minExclusive && value === f.min))) {
+    throw new Error(`${f.name} must be ${f.minExclusive ? 'greater than' : 'at least'} ${f.min}, got ${value}`);
+  }
+  if (f.max !== undefined && (value > f.max || (f.maxExclusive && value === f.max))) {
+    throw new Error(`${f.name} must be ${f.maxExclusive ? 'less than' : 'at most'} ${f.max}, got ${value}`);
+  }
   return value;
 }
 

@@ -5,7 +5,8 @@
 // nodes, dim, m, seed set the synthetic graph; node and mechanism the first view.
 //
 // For tests and scripts, <body> carries data-state (booting|busy|ready|error),
-// data-render-count (bumped after each completed render) and data-cold-start-ms.
+// data-render-count (bumped after each completed render), data-view (JSON
+// {node, mechanism, options} of that render) and data-cold-start-ms.
 
 import { bootRuntime, BOOT_STAGES } from './runtime.js';
 import { defaultOptions, renderConfigForm, isDataDimField } from './controls.js';
@@ -32,7 +33,15 @@ const state = {
   current: null,      // the last rendered view (what the JSON export writes)
   comparison: [],
   coldStartMs: null,
+  timings: {},        // boot milestones, ms since navigation start
 };
+
+/** Record a boot milestone (ms since navigation start) for the export and the status line. */
+function mark(name) {
+  performance.mark(`ruvector:${name}`);
+  state.timings[name] = Math.round(performance.now());
+  return state.timings[name];
+}
 
 function setStatus(text, kind = 'busy') {
   $('status').textContent = text;
@@ -53,6 +62,7 @@ async function boot() {
     state.rt = await bootRuntime({
       worker,
       onProgress: (stage, detail) => {
+        mark(`boot-${stage}`);
         $('boot-progress').value = BOOT_STAGES.indexOf(stage) + 1;
         setStatus(`Loading: ${detail || stage}…`, 'booting');
       },
@@ -61,6 +71,7 @@ async function boot() {
     setStatus(`The library could not start: ${err.message}`, 'error');
     return;
   }
+  mark('runtime-ready');
   const v = state.rt.versions;
   $('runtime-info').textContent = `${state.rt.mode === 'worker' ? 'Web Worker' : 'main thread'} · ruvector-attention ${v.python} · kernel ${v.isa} · Pyodide ${v.pyodide}`;
   state.catalog = await state.rt.mechanisms();
@@ -69,6 +80,7 @@ async function boot() {
   setStatus('Generating the synthetic graph…');
   const ok = await loadSynthetic(readSyntheticParams(true));
   if (!ok) return;
+  mark('graph-ready');
   await selectNode(clampNode(Number(params.get('node') ?? state.graph.hub())));
   $('boot-progress').hidden = true;
 }
@@ -249,17 +261,19 @@ async function refresh() {
   showMessage('config-message', '');
   state.current = { node, neighbours: nbrs, mechanism, options, ...main };
   renderViews();
+  if (state.coldStartMs === null) {
+    // Cold start = navigation start → the first weights on screen (the comparison follows).
+    state.coldStartMs = mark('first-weights');
+    document.body.dataset.coldStartMs = state.coldStartMs.toFixed(0);
+  }
   const comparison = await compareAll(query, keys, nbrs.length);
   if (seq !== state.seq) return;
   state.comparison = comparison;
   renderCompareTable();
   // Free mechanisms of configs no longer shown (each config edit creates one).
   state.rt.prune(new Set(comparison.map((r) => state.rt.keyOf(r.name, r.options))));
+  document.body.dataset.view = JSON.stringify({ node, mechanism, options });
   document.body.dataset.renderCount = String(Number(document.body.dataset.renderCount ?? 0) + 1);
-  if (state.coldStartMs === null) {
-    state.coldStartMs = performance.now();  // ms since navigation start
-    document.body.dataset.coldStartMs = state.coldStartMs.toFixed(0);
-  }
   setStatus(`Ready · first weights ${(state.coldStartMs / 1000).toFixed(2)} s after page load (${state.rt.mode === 'worker' ? 'worker' : 'main thread'})`, 'ready');
 }
 
@@ -325,6 +339,7 @@ function exportDocument() {
     format: EXPORT_FORMAT,
     runtime: { mode: state.rt.mode, versions: state.rt.versions },
     coldStartMs: state.coldStartMs,
+    bootTimings: state.timings,
     dataset: { ...graph.source, numNodes: graph.count, dim: graph.dim },
     node, label: graph.label(node), layer: graph.layers[node],
     neighbours, neighbourLabels: neighbours.map((j) => graph.label(j)),
@@ -363,6 +378,7 @@ function wireControls() {
   $('file-load').addEventListener('click', loadFile);
   $('node').addEventListener('change', () => {
     const i = Number($('node').value);
+    if (i === state.node && state.current?.node === i) return;  // e.g. the change event of a blur
     if (!Number.isInteger(i) || i < 0 || i >= state.graph.count) {
       showMessage('data-message', `Node must be a whole number in 0..${state.graph.count - 1}, got ${$('node').value}.`);
       return;
@@ -373,6 +389,7 @@ function wireControls() {
   $('node-random').addEventListener('click', () => selectNode(Math.floor(Math.random() * state.graph.count)));
   $('node-hub').addEventListener('click', () => selectNode(state.graph.hub()));
   $('mechanism').addEventListener('change', () => {
+    if ($('mechanism').value === state.mechanism) return;
     state.mechanism = $('mechanism').value;
     resetOptions();
     refresh();

@@ -6,10 +6,12 @@
 
 import { makeScale } from '../colors.js';
 
-const SIZE = 560;
-const CENTRE = SIZE / 2;
+const WIDTH = 640;   // wider than tall: room for labels left and right
+const HEIGHT = 560;
+const CX = WIDTH / 2;
+const CY = HEIGHT / 2;
 const R_MIN = 90;
-const R_MAX = 230;
+const R_MAX = 225;
 const LAYER_FILL = ['#8da0cb', '#fc8d62', '#66c2a5', '#e78ac3', '#a6d854', '#ffd92f'];
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -29,24 +31,25 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
   const top = new Set([...weights.keys()].sort((a, b) => weights[b] - weights[a]).slice(0, 5));
 
   const svg = svgEl('svg', {
-    viewBox: `0 0 ${SIZE} ${SIZE}`, width: SIZE, height: SIZE, role: 'group',
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'group',
     'aria-label': `Node ${graph.label(node)} and its ${nbrs.length} neighbours; edge width is the attention weight`,
     'font-family': 'system-ui, sans-serif',
   });
-  svg.append(svgEl('rect', { x: 0, y: 0, width: SIZE, height: SIZE, fill: '#ffffff' }));
+  svg.append(svgEl('rect', { x: 0, y: 0, width: WIDTH, height: HEIGHT, fill: '#ffffff' }));
   // Faint rings: the distance scale.
   for (const r of [R_MIN, (R_MIN + R_MAX) / 2, R_MAX]) {
-    svg.append(svgEl('circle', { cx: CENTRE, cy: CENTRE, r, fill: 'none', stroke: '#eceff3', 'stroke-width': 1 }));
+    svg.append(svgEl('circle', { cx: CX, cy: CY, r, fill: 'none', stroke: '#eceff3', 'stroke-width': 1 }));
   }
   // Light edges first so heavy ones are drawn on top.
   const order = [...nbrs.keys()].sort((a, b) => weights[a] - weights[b]);
   for (const r of order) {
     const w = weights[r];
     const line = svgEl('line', {
-      x1: CENTRE, y1: CENTRE, x2: pos[r].x, y2: pos[r].y,
+      x1: CX, y1: CY, x2: pos[r].x, y2: pos[r].y,
       stroke: scale.color(w), 'stroke-width': (1 + 9 * scale.t(w)).toFixed(2),
-      'stroke-linecap': 'round', 'stroke-opacity': 0.9,
-      'stroke-dasharray': edgeLayers[r] > 0 ? '6 4' : 'none',
+      // butt caps keep the dashes of thick upper-layer edges apart
+      'stroke-linecap': edgeLayers[r] > 0 ? 'butt' : 'round', 'stroke-opacity': 0.9,
+      'stroke-dasharray': edgeLayers[r] > 0 ? '7 5' : 'none',
       'data-node': nbrs[r], 'data-weight': w,
     });
     line.append(title(`→ node ${graph.label(nbrs[r])}: weight ${w.toFixed(4)}` +
@@ -62,7 +65,7 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
       cx: pos[r].x, cy: pos[r].y, r: 6 + 3 * Math.min(graph.layers[j], 4),
       fill: LAYER_FILL[Math.min(graph.layers[j], LAYER_FILL.length - 1)], stroke: '#2b2f36', 'stroke-width': 1,
     }));
-    const dx = pos[r].x - CENTRE;
+    const dx = pos[r].x - CX;
     const labelX = pos[r].x + (dx >= 0 ? 12 : -12);
     const text = svgEl('text', {
       x: labelX, y: pos[r].y + 4, 'text-anchor': dx >= 0 ? 'start' : 'end', 'font-size': 11, fill: '#222',
@@ -79,8 +82,8 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
     });
     svg.append(g);
   });
-  svg.append(svgEl('circle', { cx: CENTRE, cy: CENTRE, r: 12 + 3 * Math.min(graph.layers[node], 4), fill: '#1d2433', stroke: '#f5a623', 'stroke-width': 3 }));
-  const q = svgEl('text', { x: CENTRE, y: CENTRE - 20 - 3 * Math.min(graph.layers[node], 4), 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700, fill: '#1d2433' });
+  svg.append(svgEl('circle', { cx: CX, cy: CY, r: 12 + 3 * Math.min(graph.layers[node], 4), fill: '#1d2433', stroke: '#f5a623', 'stroke-width': 3 }));
+  const q = svgEl('text', { x: CX, y: CY - 20 - 3 * Math.min(graph.layers[node], 4), 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700, fill: '#1d2433' });
   q.textContent = `query ${graph.label(node)}`;
   svg.append(q, layerKey(graph));
   container.replaceChildren(svg);
@@ -95,19 +98,16 @@ export function radialLayout(graph, node, nbrs) {
   const dist = offsets.map((o) => Math.hypot(...o));
   const [p1, p2] = principalAxes(offsets, d);
   const raw = offsets.map((o) => Math.atan2(dot(o, p2), dot(o, p1)));
-  // Half PCA angle, half even spacing by angular rank: similar neighbours stay
-  // close but labels never collide.
+  // Even spacing in the order of the PCA angle: similar neighbours stay side by
+  // side, and labels never pile up.
   const byAngle = [...raw.keys()].sort((a, b) => raw[a] - raw[b]);
   const angle = new Array(nbrs.length);
-  byAngle.forEach((r, rank) => {
-    const even = -Math.PI + (2 * Math.PI * (rank + 0.5)) / nbrs.length;
-    angle[r] = 0.5 * raw[r] + 0.5 * even;
-  });
+  byAngle.forEach((r, rank) => { angle[r] = -Math.PI + (2 * Math.PI * (rank + 0.5)) / nbrs.length; });
   const lo = Math.min(...dist);
   const hi = Math.max(...dist);
   return nbrs.map((_, r) => {
     const radius = R_MIN + (hi > lo ? (dist[r] - lo) / (hi - lo) : 0.5) * (R_MAX - R_MIN);
-    return { x: CENTRE + radius * Math.cos(angle[r]), y: CENTRE + radius * Math.sin(angle[r]) };
+    return { x: CX + radius * Math.cos(angle[r]), y: CY + radius * Math.sin(angle[r]) };
   });
 }
 
