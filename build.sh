@@ -16,14 +16,14 @@ PY_BUILD_DEPS=(scikit-build-core "cmake>=3.18" ninja build wheel)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-need_apt() {  # need_apt <command> <debian package>
+need_apt() {  # need_apt <command> <debian package>...
   command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ]; then
-    log "installing Debian package $2"
+    log "installing Debian package(s) ${*:2}"
     [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${@:2}" >/dev/null
   else
-    echo "missing '$1': run 'sudo apt-get install $2' and try again" >&2; exit 1
+    echo "missing '$1': run 'sudo apt-get install ${*:2}' and try again" >&2; exit 1
   fi
 }
 
@@ -40,6 +40,9 @@ deps_build() {
 
 deps_test() {
   need_apt chromium chromium
+  # the NEON kernels are checked under qemu (tests/python/test_isa_cross.py)
+  need_apt aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  need_apt qemu-aarch64 qemu-user
   $PY -c 'import numpy, pytest, hypothesis, safetensors, torch, pytest_timeout' 2>/dev/null \
     || $PY -m pip install -q "${PY_TEST_DEPS[@]}"
 }
