@@ -138,21 +138,26 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
         members[c].append(i)
     probe = _nearest_clusters(centres, CLUSTERS_PROBED)
 
-    links: list[dict[int, int]] = [{} for _ in range(num_nodes)]  # node -> {neighbour: top layer}
-    for i in range(num_nodes):
-        candidates = [j for c in probe[cluster_of[i]] for j in members[c] if j != i]
-        if len(candidates) < 2 * m:  # tiny clusters: fall back to every node
-            candidates = [j for j in range(num_nodes) if j != i]
-        for j in _nearest(rows, i, candidates, 2 * m):
-            links[i][j] = 0
+    # node -> {neighbour: (top layer of the link, distance)}
+    links: list[dict[int, tuple[int, float]]] = [{} for _ in range(num_nodes)]
+    for c in range(num_clusters):
+        # The candidates of every node of cluster c are the same: gather them once.
+        candidates = [j for p in probe[c] for j in members[p]]
+        if len(candidates) <= 2 * m:  # tiny clusters: fall back to every node
+            candidates = list(range(num_nodes))
+        cand_rows = [rows[j] for j in candidates]
+        for i in members[c]:
+            for d, j in _nearest(rows[i], cand_rows, candidates, 2 * m, exclude=i):
+                links[i][j] = (0, d)
     for layer in range(1, max(levels) + 1):
         upper = [i for i in range(num_nodes) if levels[i] >= layer]
         if len(upper) < 2:
             break
+        upper_rows = [rows[j] for j in upper]
         for i in upper:
-            for j in _nearest(rows, i, [j for j in upper if j != i], m):
-                links[i][j] = layer
-    return _to_csr(vectors, dim, rows, links, array("q", levels), seed)
+            for d, j in _nearest(rows[i], upper_rows, upper, m, exclude=i):
+                links[i][j] = (layer, d)
+    return _to_csr(vectors, dim, links, array("q", levels), seed)
 
 
 def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
@@ -172,8 +177,9 @@ def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
     k = min(k, n - 1)
     levels = _layers(layers, n)
     rows = _rows(vectors, n, dim)
-    links = [{j: 0 for j in _nearest(rows, i, [j for j in range(n) if j != i], k)} for i in range(n)]
-    return _to_csr(vectors, dim, rows, links, levels, None)
+    everyone = list(range(n))
+    links = [{j: (0, d) for d, j in _nearest(rows[i], rows, everyone, k, exclude=i)} for i in range(n)]
+    return _to_csr(vectors, dim, links, levels, None)
 
 
 def _unit_gaussian(rng: random.Random) -> float:
@@ -194,11 +200,11 @@ def _rows(vectors: array, n: int, dim: int) -> list[tuple[float, ...]]:
     return [tuple(vectors[i * dim:(i + 1) * dim]) for i in range(n)]
 
 
-def _nearest(rows, i: int, candidates: list[int], count: int) -> list[int]:
-    """The ``count`` candidates nearest to row ``i``, nearest first, ties by index."""
-    here = rows[i]
-    scored = sorted(zip(map(math.dist, repeat(here), [rows[j] for j in candidates]), candidates))
-    return [j for _, j in scored[:count]]
+def _nearest(here, cand_rows, candidates: list[int], count: int, exclude: int):
+    """(distance, index) of the ``count`` candidates nearest to ``here``, nearest
+    first, ties by index, skipping the candidate ``exclude`` (the node itself)."""
+    scored = sorted(zip(map(math.dist, repeat(here), cand_rows), candidates))
+    return [(d, j) for d, j in scored[:count + 1] if j != exclude][:count]
 
 
 def _nearest_clusters(centres, count: int) -> list[list[int]]:
@@ -208,13 +214,13 @@ def _nearest_clusters(centres, count: int) -> list[list[int]]:
                                         for o in idx if o != c)[:count - 1]] for c in idx]
 
 
-def _to_csr(vectors, dim, rows, links, levels, seed) -> LayeredGraph:
+def _to_csr(vectors, dim, links, levels, seed) -> LayeredGraph:
     indptr, indices, edge_layers = array("q", [0]), array("q"), array("q")
-    for i, nbrs in enumerate(links):
-        here = rows[i]
-        for j in sorted(nbrs, key=lambda j: (math.dist(here, rows[j]), j)):
+    for nbrs in links:
+        # nearest first, ties by index
+        for j, (layer, _) in sorted(nbrs.items(), key=lambda kv: (kv[1][1], kv[0])):
             indices.append(j)
-            edge_layers.append(nbrs[j])
+            edge_layers.append(layer)
         indptr.append(len(indices))
     return LayeredGraph(vectors, dim, indptr, indices, levels, edge_layers, seed)
 
