@@ -78,12 +78,14 @@ async function handle(req, res, roots) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${req.url}${hint}`);
     return;
   }
-  res.writeHead(200, {
-    'Content-Type': mimeOf(file),
-    'Content-Length': stat.size,
-    'Cache-Control': 'no-cache',  // a rebuilt dist/ must be picked up on reload
-    'X-Content-Type-Options': 'nosniff',
-  });
+  // no-cache + ETag: a rebuilt dist/ is picked up on reload, an unchanged file costs a 304.
+  const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  const common = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, common).end();
+    return;
+  }
+  res.writeHead(200, { ...common, 'Content-Type': mimeOf(file), 'Content-Length': stat.size });
   if (req.method === 'HEAD') {
     res.end();
     return;
