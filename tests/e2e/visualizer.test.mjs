@@ -239,6 +239,10 @@ describe('worker mode (default)', () => {
     await selectNode(page, fixture.nodes[2]);
     const png = pngSize(await exportPng(page));
     assert.ok(png.width > 800 && png.height > 400, `PNG is ${png.width}x${png.height}`);
+    // The screenshot shows the hub of the top HNSW layer: long-range links and many neighbours.
+    const before2 = await renderCount(page);
+    await page.click('#node-hub');
+    await waitRender(page, before2);
     const shot = path.join(ARTIFACTS, 'visualizer.png');
     await page.screenshot({ path: shot, fullPage: true });
     const readme = path.join(ROOT, 'docs', 'visualizer.png');

@@ -10,10 +10,12 @@ const WIDTH = 640;   // wider than tall: room for labels left and right
 const HEIGHT = 560;
 const CX = WIDTH / 2;
 const CY = HEIGHT / 2;
-const R_MIN = 90;
-const R_MAX = 225;
+const R_MIN = 80;
+const R_MAX = 205;   // leaves room for the labels outside the outer ring
 const LAYER_FILL = ['#8da0cb', '#fc8d62', '#66c2a5', '#e78ac3', '#a6d854', '#ffd92f'];
 const SVG_NS = 'http://www.w3.org/2000/svg';
+// A white outline under the text keeps labels readable where they cross edges.
+const HALO = { stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' };
 
 /**
  * @param {HTMLElement} container
@@ -65,11 +67,18 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
       cx: pos[r].x, cy: pos[r].y, r: 6 + 3 * Math.min(graph.layers[j], 4),
       fill: LAYER_FILL[Math.min(graph.layers[j], LAYER_FILL.length - 1)], stroke: '#2b2f36', 'stroke-width': 1,
     }));
-    const dx = pos[r].x - CX;
-    const labelX = pos[r].x + (dx >= 0 ? 12 : -12);
+    // Labels run outward along the spoke (turned upright on the left half), so
+    // neighbours at nearby angles never print over each other.
+    const theta = Math.atan2(pos[r].y - CY, pos[r].x - CX);
+    const right = Math.cos(theta) >= 0;
+    const gap = 10 + 3 * Math.min(graph.layers[j], 4);
+    const lx = pos[r].x + gap * Math.cos(theta);
+    const ly = pos[r].y + gap * Math.sin(theta);
+    const deg = (theta * 180) / Math.PI + (right ? 0 : 180);
     const text = svgEl('text', {
-      x: labelX, y: pos[r].y + 4, 'text-anchor': dx >= 0 ? 'start' : 'end', 'font-size': 11, fill: '#222',
-      'font-weight': top.has(r) ? 700 : 400,
+      x: lx.toFixed(1), y: ly.toFixed(1), dy: '0.35em', 'text-anchor': right ? 'start' : 'end',
+      transform: `rotate(${deg.toFixed(1)} ${lx.toFixed(1)} ${ly.toFixed(1)})`,
+      'font-size': 11, fill: '#222', 'font-weight': top.has(r) ? 700 : 400, ...HALO,
     });
     text.textContent = top.has(r) ? `${graph.label(j)} · ${weights[r].toFixed(3)}` : graph.label(j);
     g.append(title(`node ${graph.label(j)} (layer ${graph.layers[j]}): weight ${weights[r].toFixed(5)}`), text);
@@ -83,7 +92,10 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
     svg.append(g);
   });
   svg.append(svgEl('circle', { cx: CX, cy: CY, r: 12 + 3 * Math.min(graph.layers[node], 4), fill: '#1d2433', stroke: '#f5a623', 'stroke-width': 3 }));
-  const q = svgEl('text', { x: CX, y: CY - 20 - 3 * Math.min(graph.layers[node], 4), 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700, fill: '#1d2433' });
+  const q = svgEl('text', {
+    x: CX, y: CY - 20 - 3 * Math.min(graph.layers[node], 4), 'text-anchor': 'middle',
+    'font-size': 13, 'font-weight': 700, fill: '#1d2433', ...HALO,
+  });
   q.textContent = `query ${graph.label(node)}`;
   svg.append(q, layerKey(graph));
   container.replaceChildren(svg);
@@ -103,10 +115,16 @@ export function radialLayout(graph, node, nbrs) {
   const byAngle = [...raw.keys()].sort((a, b) => raw[a] - raw[b]);
   const angle = new Array(nbrs.length);
   byAngle.forEach((r, rank) => { angle[r] = -Math.PI + (2 * Math.PI * (rank + 0.5)) / nbrs.length; });
+  // Radius: half distance, half distance rank — a hub's few long upper-layer
+  // links would otherwise squeeze all its layer-0 neighbours onto the inner ring.
   const lo = Math.min(...dist);
   const hi = Math.max(...dist);
+  const rank = new Array(nbrs.length);
+  [...dist.keys()].sort((a, b) => dist[a] - dist[b]).forEach((r, k) => { rank[r] = k; });
   return nbrs.map((_, r) => {
-    const radius = R_MIN + (hi > lo ? (dist[r] - lo) / (hi - lo) : 0.5) * (R_MAX - R_MIN);
+    const byDistance = hi > lo ? (dist[r] - lo) / (hi - lo) : 0.5;
+    const byRank = nbrs.length > 1 ? rank[r] / (nbrs.length - 1) : 0.5;
+    const radius = R_MIN + (0.5 * byDistance + 0.5 * byRank) * (R_MAX - R_MIN);
     return { x: CX + radius * Math.cos(angle[r]), y: CY + radius * Math.sin(angle[r]) };
   });
 }
