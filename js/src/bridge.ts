@@ -11,7 +11,7 @@ import { maskBytes, type Arg } from './inputs.ts';
 import type { ErrorCode } from '../../ts-types/index.d.ts';
 
 // Mirrors the constants at the top of _bridge.py.
-const MASK_LEN = 2, NARGS = 1, OUT_NDIM = 3, OUT_LEN = 4, OUT_SHAPE = 5, GENERATION = 8;
+const MASK_LEN = 2, NARGS = 1, OUT_NDIM = 3, OUT_LEN = 4, OUT_SHAPE = 5, GENERATION = 8, OUT_ADDR = 9;
 const ARG_BASE = 16, MAX_ARGS = 8;
 const KIND = { float: 1, matrix: 2, int: 3, scalar: 4 } as const;
 
@@ -150,7 +150,10 @@ export class Bridge {
     const ndim = this.ctrl[OUT_NDIM]!;
     if (ndim < 0) return undefined;
     const shape = Array.from(this.ctrl.subarray(OUT_SHAPE, OUT_SHAPE + ndim));
-    return { data: this.out.slice(0, this.ctrl[OUT_LEN]!), shape } satisfies ArrayResult;
+    // ctrl is a view on the whole wasm heap, so the result is read where Python left it.
+    const len = this.ctrl[OUT_LEN]!;
+    const data = len ? new Float32Array(this.ctrl.buffer, this.ctrl[OUT_ADDR]! >>> 0, len).slice() : new Float32Array(0);
+    return { data, shape } satisfies ArrayResult;
   }
 
   /** Call a module function listed in _bridge.FUNCTIONS (e.g. 'datasets.hnsw_graph'). */

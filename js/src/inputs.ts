@@ -36,7 +36,7 @@ export function intScalarArg(x: unknown, name: string): ScalarArg {
 type Numeric = ArrayLike<number>;
 
 function isNumericArray(x: unknown): x is Numeric {
-  if (Array.isArray(x)) return true;
+  if (x instanceof Float32Array || Array.isArray(x)) return true;  // the common cases first (hot loop)
   return ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array)
     && !(x instanceof BigUint64Array);
 }
