@@ -50,6 +50,9 @@ def default_options(entry, dim):
             options[p["name"]] = p["default"]
         elif p["type"] in ("int", "float"):
             options[p["name"]] = p.get("low") if p.get("low") is not None else 1
+    heads = options.get("num_heads")
+    if isinstance(heads, int) and dim % heads:  # as controls.js: the largest divisor of dim below
+        options["num_heads"] = max(h for h in range(1, heads + 1) if dim % h == 0)
     return options
 
 

@@ -113,6 +113,16 @@ describe('worker mode (default)', () => {
     assert.match(status, /Ready/);
     assert.match(await opened.page.textContent('#runtime-info'), /Web Worker .* kernel wasm128/);
     await checkReferenceCases(opened.page, 'worker');
+
+    // The colour scale can span the weights' own range; the legend says which.
+    const { page } = opened;
+    const doc = await exportJson(page);
+    const flat = doc.current.weights.flat();
+    await page.selectOption('#heatmap-range', 'data');
+    const [lo, hi] = await page.$eval('#heatmap-legend', (el) => [Number(el.dataset.lo), Number(el.dataset.hi)]);
+    assert.deepEqual([lo, hi], [Math.min(...flat), Math.max(...flat)]);
+    await page.selectOption('#heatmap-range', 'zero');
+    assert.equal(await page.$eval('#heatmap-legend', (el) => Number(el.dataset.lo)), 0);
     assert.deepEqual(opened.problems, []);
   });
 

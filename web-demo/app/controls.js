@@ -22,6 +22,13 @@ export function defaultOptions(info, dataDim, overrides = {}) {
     else if (f.type === 'int' || f.type === 'float') options[f.name] = f.min ?? 1;
     else if (f.choices?.length) options[f.name] = f.choices[0];
   }
+  // Multi-head mechanisms need heads that divide dim: for data whose dim the
+  // default does not divide, take the largest divisor below it (user data of dim 6 → 3 heads).
+  if (Number.isInteger(options.numHeads) && dataDim % options.numHeads !== 0) {
+    let h = options.numHeads;
+    while (h > 1 && dataDim % h !== 0) h--;
+    options.numHeads = h;
+  }
   return { ...options, ...overrides };
 }
 

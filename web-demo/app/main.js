@@ -288,7 +288,8 @@ function renderViews() {
   renderGraph($('graph-view'), { graph, node, weights: pick, onPick: (j) => selectNode(j) });
   const columns = graph.neighbours(node).map((j) => graph.label(j));
   renderHeatmap({ canvas: $('heatmap'), tip: $('heatmap-tip'), legend: $('heatmap-legend'), table: $('heatmap-table') },
-    { weights, columns, caption: `${mechanism}: weights of query node ${graph.label(node)} over its neighbours (nearest first)` });
+    { weights, columns, range: $('heatmap-range').value,
+      caption: `${mechanism}: weights of query node ${graph.label(node)} over its neighbours (nearest first)` });
   const sums = weights.map(sum);
   const ok = sums.every((s) => Math.abs(s - 1) < 1e-4);
   $('weights-check').dataset.ok = String(ok);
@@ -395,6 +396,7 @@ function wireControls() {
     refresh();
   });
   $('graph-head').addEventListener('change', () => state.current && renderViews());
+  $('heatmap-range').addEventListener('change', () => state.current && renderViews());
   $('compare-k').addEventListener('change', () => state.comparison.length && renderCompareTable());
   $('export-json').addEventListener('click', () => {
     if (!state.current) return;

@@ -15,12 +15,15 @@ const HEAD_H = 34;
  * @param {number[][]} data.weights  (H, n)
  * @param {string[]} data.columns    neighbour labels (n)
  * @param {string} data.caption
+ * @param {'zero'|'data'} [data.range]  colour scale from 0 or from the smallest weight
  */
-export function renderHeatmap(el, { weights, columns, caption }) {
+export function renderHeatmap(el, { weights, columns, caption, range = 'zero' }) {
   const heads = weights.length;
   const n = columns.length;
   const hi = Math.max(...weights.flat());
-  const scale = makeScale(0, hi > 0 ? hi : 1);
+  // 'data' stretches the colours over the weights' own range: near-uniform rows show their structure.
+  const lo = range === 'data' ? Math.min(...weights.flat()) : 0;
+  const scale = makeScale(lo, hi > lo ? hi : lo + 1);
   drawCanvas(el.canvas, weights, columns, scale);
   renderLegend(el.legend, scale);
   renderTable(el.table, weights, columns, caption);
@@ -82,7 +85,7 @@ function renderLegend(legend, scale) {
   bar.setAttribute('role', 'img');
   bar.setAttribute('aria-label', `colour scale from ${scale.lo.toFixed(3)} (dark purple) to ${scale.hi.toFixed(3)} (yellow)`);
   const hi = document.createElement('span');
-  hi.textContent = `${scale.hi.toFixed(3)} (max weight)`;
+  hi.textContent = scale.hi.toFixed(3);
   legend.append('weight', lo, bar, hi);
 }
 
