@@ -116,13 +116,20 @@ export async function exportPng(page) {
   return readFileSync(await download.path());
 }
 
-/** The heatmap's text alternative: one array of numbers per head, plus the shown row sums. */
+/** The heatmap's text alternative (one row per neighbour) read back per head, with the shown sums. */
 export async function heatmapTable(page) {
-  return page.$$eval('#heatmap-table tbody tr', (rows) => rows.map((tr) => ({
-    values: [...tr.querySelectorAll('td[data-value]')].map((td) => Number(td.dataset.value)),
-    text: [...tr.querySelectorAll('td[data-value]')].map((td) => td.textContent),
-    sum: Number(tr.querySelector('td[data-sum]').dataset.sum),
-  })));
+  return page.$eval('#heatmap-table', (table) => {
+    const heads = table.querySelectorAll('tfoot td[data-sum]').length;
+    const rows = [...table.querySelectorAll('tbody tr')];
+    return Array.from({ length: heads }, (_, h) => {
+      const cells = rows.map((tr) => tr.querySelector(`td[data-head="${h}"]`));
+      return {
+        values: cells.map((td) => Number(td.dataset.value)),
+        text: cells.map((td) => td.textContent),
+        sum: Number(table.querySelector(`tfoot td[data-head="${h}"]`).dataset.sum),
+      };
+    });
+  });
 }
 
 /** Largest |a - b| over two (H, n) arrays; throws if the shapes differ. */

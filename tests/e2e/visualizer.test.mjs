@@ -87,9 +87,9 @@ async function checkReferenceCases(page, mode) {
     const ref = fixture.mechanisms[current.mechanism];
     assert.ok(maxAbsDiff(current.weights, ref.weights[node], 'current') <= WEIGHT_TOL);
     const table = await heatmapTable(page);
-    assert.equal(table.length, current.weights.length, 'one table row per head');
+    assert.equal(table.length, current.weights.length, 'one table column per head');
     table.forEach((row, h) => {
-      assert.deepEqual(row.values, current.weights[h], `table row ${h} = exported weights`);
+      assert.deepEqual(row.values, current.weights[h], `table column of head ${h} = exported weights`);
       assert.deepEqual(row.text, current.weights[h].map((w) => w.toFixed(4)));
       assert.ok(Math.abs(row.sum - 1) < 1e-5);
     });

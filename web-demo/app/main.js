@@ -288,7 +288,7 @@ function renderViews() {
   renderGraph($('graph-view'), { graph, node, weights: pick, onPick: (j) => selectNode(j) });
   const columns = graph.neighbours(node).map((j) => graph.label(j));
   renderHeatmap({ canvas: $('heatmap'), tip: $('heatmap-tip'), legend: $('heatmap-legend'), table: $('heatmap-table') },
-    { weights, columns, range: $('heatmap-range').value,
+    { weights, columns, range: $('heatmap-range').value, layers: graph.neighbours(node).map((j) => graph.layers[j]),
       caption: `${mechanism}: weights of query node ${graph.label(node)} over its neighbours (nearest first)` });
   const sums = weights.map(sum);
   const ok = sums.every((s) => Math.abs(s - 1) < 1e-4);

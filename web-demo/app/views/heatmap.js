@@ -1,13 +1,14 @@
 // Heatmap of attention weights: one row per head, one column per neighbour
 // (nearest first), on a canvas with a colour scale, hover values, arrow-key
-// navigation, and the same numbers as a table (the text alternative).
+// navigation, and the same numbers as a table (the text alternative; there,
+// one row per neighbour).
 
 import { makeScale, viridis, rgb, textColorOn } from '../colors.js';
 import { sum } from '../stats.js';
 
 const ROW_H = 30;
 const LABEL_W = 64;
-const HEAD_H = 34;
+const HEAD_H = 48;  // room for upright column labels (node ids)
 
 /**
  * @param {object} el        {canvas, tip, legend, table}
@@ -16,8 +17,9 @@ const HEAD_H = 34;
  * @param {string[]} data.columns    neighbour labels (n)
  * @param {string} data.caption
  * @param {'zero'|'data'} [data.range]  colour scale from 0 or from the smallest weight
+ * @param {number[]} [data.layers]     HNSW layer of each neighbour (shown in the table)
  */
-export function renderHeatmap(el, { weights, columns, caption, range = 'zero' }) {
+export function renderHeatmap(el, { weights, columns, caption, range = 'zero', layers = null }) {
   const heads = weights.length;
   const n = columns.length;
   const hi = Math.max(...weights.flat());
@@ -26,7 +28,7 @@ export function renderHeatmap(el, { weights, columns, caption, range = 'zero' })
   const scale = makeScale(lo, hi > lo ? hi : lo + 1);
   drawCanvas(el.canvas, weights, columns, scale);
   renderLegend(el.legend, scale);
-  renderTable(el.table, weights, columns, caption);
+  renderTable(el.table, weights, columns, caption, layers);
   el.canvas.setAttribute('aria-label', `${caption}: ${heads} head(s) × ${n} neighbours; the table below lists every value.`);
   wireHover(el, weights, columns);
   return scale;
@@ -47,11 +49,18 @@ function drawCanvas(canvas, weights, columns, scale) {
   ctx.fillRect(0, 0, cssW, cssH);
   ctx.font = '11px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
-  ctx.textAlign = 'center';
   ctx.fillStyle = '#5b6470';
-  const every = Math.ceil(28 / cellW);  // label every k-th column when cells are narrow
+  // Column labels stand upright so every neighbour keeps its label; only when
+  // cells get thinner than the text, every k-th column is labelled.
+  const every = Math.ceil(12 / cellW);
+  ctx.textAlign = 'left';
   columns.forEach((label, j) => {
-    if (j % every === 0) ctx.fillText(label, LABEL_W + (j + 0.5) * cellW, HEAD_H / 2, Math.max(cellW * every - 2, 10));
+    if (j % every !== 0) return;
+    ctx.save();
+    ctx.translate(LABEL_W + (j + 0.5) * cellW, HEAD_H - 4);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(label, 0, 0, HEAD_H - 6);
+    ctx.restore();
   });
   ctx.textAlign = 'right';
   weights.forEach((row, h) => {
@@ -89,34 +98,50 @@ function renderLegend(legend, scale) {
   legend.append('weight', lo, bar, hi);
 }
 
-function renderTable(table, weights, columns, caption) {
+/** One row per neighbour (nearest first), one column per head: reads well aloud and needs no sideways scrolling. */
+function renderTable(table, weights, columns, caption, layers) {
   table.replaceChildren();
   const cap = table.createCaption();
   cap.textContent = caption;
+  const multi = weights.length > 1;
+  const heads = weights.map((_, h) => (multi ? `head ${h}` : 'weight'));
   const head = table.createTHead().insertRow();
-  for (const label of ['head', ...columns.map((c) => `node ${c}`), 'sum']) {
+  for (const label of ['rank', 'node', ...(layers ? ['layer'] : []), ...heads, ...(multi ? ['mean'] : [])]) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = label;
     head.append(th);
   }
   const body = table.createTBody();
-  weights.forEach((row, h) => {
+  columns.forEach((label, j) => {
     const tr = body.insertRow();
-    tr.dataset.head = String(h);
-    const th = document.createElement('th');
-    th.scope = 'row';
-    th.textContent = String(h);
-    tr.append(th);
-    row.forEach((w) => {
+    const rank = document.createElement('th');
+    rank.scope = 'row';
+    rank.textContent = String(j + 1);
+    tr.append(rank);
+    tr.insertCell().textContent = label;
+    if (layers) tr.insertCell().textContent = String(layers[j]);
+    weights.forEach((row, h) => {
       const td = tr.insertCell();
-      td.textContent = w.toFixed(4);
-      td.dataset.value = String(w);
+      td.textContent = row[j].toFixed(4);
+      td.dataset.head = String(h);
+      td.dataset.value = String(row[j]);
     });
-    const total = tr.insertCell();
-    total.textContent = sum(row).toFixed(4);
-    total.dataset.sum = String(sum(row));
+    if (multi) tr.insertCell().textContent = (weights.reduce((a, row) => a + row[j], 0) / weights.length).toFixed(4);
   });
+  const foot = table.createTFoot().insertRow();
+  const th = document.createElement('th');
+  th.scope = 'row';
+  th.textContent = 'sum';
+  th.colSpan = layers ? 3 : 2;
+  foot.append(th);
+  weights.forEach((row, h) => {
+    const td = foot.insertCell();
+    td.textContent = sum(row).toFixed(4);
+    td.dataset.head = String(h);
+    td.dataset.sum = String(sum(row));
+  });
+  if (multi) foot.insertCell();
 }
 
 function wireHover({ canvas, tip }, weights, columns) {
