@@ -241,7 +241,10 @@ async function refresh() {
   const nbrs = graph.neighbours(node);
   $('node-info').textContent = `node ${graph.label(node)} · layer ${graph.layers[node]} · ${nbrs.length} neighbours`;
   if (nbrs.length === 0) {
-    setStatus(`Node ${graph.label(node)} has no neighbours: nothing to attend to.`, 'ready');
+    showEmpty(`Node ${graph.label(node)} has no neighbours: nothing to attend to. Pick another node.`);
+    document.body.dataset.view = JSON.stringify({ node, mechanism, options });
+    document.body.dataset.renderCount = String(Number(document.body.dataset.renderCount ?? 0) + 1);
+    setStatus(`Node ${graph.label(node)} has no neighbours.`, 'ready');
     return;
   }
   setStatus(`Computing ${mechanism} for node ${graph.label(node)}…`);
@@ -275,6 +278,22 @@ async function refresh() {
   document.body.dataset.view = JSON.stringify({ node, mechanism, options });
   document.body.dataset.renderCount = String(Number(document.body.dataset.renderCount ?? 0) + 1);
   setStatus(`Ready · first weights ${(state.coldStartMs / 1000).toFixed(2)} s after page load (${state.rt.mode === 'worker' ? 'worker' : 'main thread'})`, 'ready');
+}
+
+/** Clear the views (an isolated node): nothing stale stays on screen or in the export. */
+function showEmpty(message) {
+  state.current = null;
+  state.comparison = [];
+  const note = document.createElement('p');
+  note.className = 'muted';
+  note.textContent = message;
+  $('graph-view').replaceChildren(note);
+  $('heatmap-table').replaceChildren();
+  $('heatmap-legend').replaceChildren();
+  $('compare-table').replaceChildren();
+  const canvas = $('heatmap');
+  canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  $('weights-check').textContent = '';
 }
 
 function renderViews() {
