@@ -1,5 +1,5 @@
 // The browser bundle in headless Chromium: boots with the default indexURL
-// (dist/pyodide next to the bundle), loads the kernel on the main thread
+// (dist/pyodide next to the bundle) or a page-relative one, loads the kernel on the main thread
 // (asynchronous compilation), and gives the native fixture results on the
 // page and in a module Web Worker. Nothing outside 127.0.0.1 is requested.
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { DIST, assertClose, f32, loadFixture } from './helpers.mjs';
+import { DIST, checkExpected, loadFixture } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
@@ -48,7 +48,8 @@ async function runInPage(worker) {
   const results = await page.evaluate(async ({ cases, worker }) => {
     const lib = await import('/ruvector-attention.js');
     const t0 = performance.now();
-    const rt = await lib.init({ worker });
+    // the worker case also checks that a page-relative indexURL is resolved against the page
+    const rt = await lib.init(worker ? { worker, indexURL: 'pyodide/' } : {});
     const bootMs = performance.now() - t0;
     const out = [];
     for (const c of cases) {
@@ -82,13 +83,15 @@ async function runInPage(worker) {
 }
 
 for (const worker of [false, true]) {
-  test(`browser ${worker ? 'Web Worker' : 'main thread'}: default indexURL, native fixture results, typed errors`, { timeout: 120_000 }, async t => {
+  test(`browser ${worker ? 'Web Worker, relative indexURL' : 'main thread, default indexURL'}: native fixture results, typed errors`, { timeout: 120_000 }, async t => {
     const r = await runInPage(worker);
     t.diagnostic(`init() in Chromium (${r.mode}): ${r.bootMs.toFixed(0)} ms`);
     assert.equal(r.mode, worker ? 'worker' : 'main');
     assert.equal(r.isa, 'wasm128');
     assert.equal(r.code, 'EMPTY_INPUT');
-    r.cases.forEach((c, i) => assertClose(r.out[i], f32(c.expected), 1e-6, `${c.name} (${r.mode})`));
+    r.cases.forEach((c, i) => checkExpected(c.method === 'head_attention_weights'
+      ? { data: Float32Array.from(r.out[i]), rows: c.expected.shape[0], cols: c.expected.shape[1] }
+      : Float32Array.from(r.out[i]), c));
     assert.deepEqual(foreign, [], 'requests left 127.0.0.1');
   });
 }

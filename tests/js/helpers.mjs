@@ -2,6 +2,7 @@
 // (tests/fixtures/*.json, generated natively by tests/python/make_fixtures.py)
 // and the one comparison helper.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +18,20 @@ if (!existsSync(join(DIST, 'node', 'index.mjs')) || !existsSync(join(DIST, 'pyod
 export const lib = await import(join(DIST, 'node', 'index.mjs'));
 export const compatLib = () => import(join(DIST, 'node', 'compat.mjs'));
 
-/** JS vs native (the fixtures' expected values): 1e-6 relative to the array's scale. */
+/** JS (wasm kernel) vs the native kernel on the same inputs: 1e-6 relative to the array's scale. */
 export const NATIVE_RTOL = 1e-6;
+
+let native;
+/**
+ * The fixture cases replayed now by the native package (tests/js/native_results.py):
+ * the fixture files were written by an earlier build, so wasm is compared to these
+ * at NATIVE_RTOL, and to the files' float64-checked values at their own tolerance.
+ */
+export function nativeResults() {
+  native ??= JSON.parse(execFileSync(process.env.PYTHON || 'python3', [join(ROOT, 'tests', 'js', 'native_results.py'),
+    'sdpa', 'multihead'], { encoding: 'utf8', maxBuffer: 64 << 20 })).results;
+  return native;
+}
 
 export function loadFixture(name) {
   const file = join(ROOT, 'tests', 'fixtures', `${name}.json`);
@@ -139,23 +152,40 @@ export async function runCase(mech, c, kind) {
   }
 }
 
-/** Compare a result to the fixture's expected value (shape and numbers). */
-export function checkExpected(got, c, rtol = NATIVE_RTOL) {
-  const e = c.expected;
+/** |got - want| <= atol + rtol·|want| element-wise (the fixture files' own criterion). */
+export function assertWithin(got, want, { rtol, atol }, what) {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) {
+      assert.fail(`${what}[${i}]: got ${got[i]}, expected ${want[i]} (fixture tolerance rtol ${rtol}, atol ${atol})`);
+    }
+  }
+}
+
+/**
+ * Check a result against the native package run now (NATIVE_RTOL of the array's scale)
+ * and against the fixture's recorded values (its own tolerance); shapes must match.
+ */
+export function checkExpected(got, c) {
+  const now = nativeResults()[c.name];
+  assert.ok(now, `no native result for ${c.name}`);
   const flatOf = r => (r instanceof Float32Array ? r : r.data);
-  const shapeOf = r => (r instanceof Float32Array ? [r.length] : [r.rows, r.cols]);
+  const both = (g, nat, rec, what) => {
+    assertClose(g, nat.data, NATIVE_RTOL, `${what} vs native`);
+    assertWithin(g, f32(rec), c.tolerance, `${what} vs fixture`);
+  };
   if (c.method === 'backward') {
-    assertClose(got.query, f32(e.query), rtol, `${c.name} grad query`);
-    assertClose(got.keys.data, f32(e.keys), rtol, `${c.name} grad keys`);
-    assert.deepEqual([got.keys.rows, got.keys.cols], e.keys.shape);
-    assertClose(got.values.data, f32(e.values), rtol, `${c.name} grad values`);
-    assert.deepEqual(Object.keys(got.params).sort(), Object.keys(e.params).sort(), `${c.name} param names`);
-    for (const [k, v] of Object.entries(e.params)) assertClose(got.params[k], f32(v), rtol, `${c.name} grad ${k}`);
+    both(got.query, now.query, c.expected.query, `${c.name} grad query`);
+    both(got.keys.data, now.keys, c.expected.keys, `${c.name} grad keys`);
+    assert.deepEqual([got.keys.rows, got.keys.cols], c.expected.keys.shape);
+    both(got.values.data, now.values, c.expected.values, `${c.name} grad values`);
+    assert.deepEqual(Object.keys(got.params).sort(), Object.keys(c.expected.params).sort(), `${c.name} param names`);
+    for (const k of Object.keys(c.expected.params)) both(got.params[k], now.params[k], c.expected.params[k], `${c.name} grad ${k}`);
     return;
   }
-  const want = e.shape.includes(0) ? [e.shape[0], 0].slice(0, e.shape.length) : e.shape;
-  if (!e.shape.includes(0)) assert.deepEqual(shapeOf(got), want, `${c.name} shape`);
-  assertClose(flatOf(got), f32(e), rtol, c.name);
+  const shape = got instanceof Float32Array ? [got.length] : [got.rows, got.cols];
+  if (!c.expected.shape.includes(0)) assert.deepEqual(shape, c.expected.shape, `${c.name} shape`);
+  both(flatOf(got), now, c.expected, c.name);
 }
 
 /** Make the fixture's mechanism through `create` (works in both runtimes). */

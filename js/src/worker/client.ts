@@ -138,9 +138,13 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
     throw new AttentionError('INIT_FAILED', `cannot start the worker: ${(e as Error).message}`);
   }
   const conn = new Connection(worker, options.onProgress);
+  // A relative indexURL means "relative to the page", but the worker would resolve it
+  // against its own script URL: make it absolute here.
+  let indexURL = options.indexURL;
+  if (indexURL && __TARGET__ === 'browser') indexURL = new URL(indexURL, globalThis.location?.href).href;
   let booted: BootResult;
   try {
-    booted = await conn.request<BootResult>({ type: 'boot', ...(options.indexURL ? { indexURL: options.indexURL } : {}) });
+    booted = await conn.request<BootResult>({ type: 'boot', ...(indexURL ? { indexURL } : {}) });
   } catch (e) {
     await conn.terminate().catch(() => {});
     const err = e as AttentionError;
