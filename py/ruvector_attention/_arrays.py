@@ -21,6 +21,8 @@ try:
     import numpy as np
 except ImportError:  # Pyodide without numpy, or a minimal install
     np = None
+_NDARRAY = np.ndarray if np is not None else None
+_FLOAT32 = np.dtype(np.float32) if np is not None else None
 
 
 class Tensor:
@@ -72,6 +74,8 @@ def _flatten(x, shape, name, out, prefix=""):
 
 def f32(x, name):
     """Any supported input -> contiguous float32 ``Tensor``."""
+    if type(x) is _NDARRAY and x.dtype == _FLOAT32 and x.flags.c_contiguous:  # hot path
+        return Tensor(buffer_address(x), x.shape, x, True, name)
     if np is not None and not isinstance(x, (list, tuple, array, memoryview)):
         if not isinstance(x, np.ndarray):
             if hasattr(x, "detach"):  # torch tensors: no autograd graph, on the CPU
@@ -217,12 +221,12 @@ def mask_array(x, n, name="mask"):
 
 def output(shape, numpy):
     """A new zeroed float32 buffer of ``shape`` -> (owner, address)."""
-    size = 1
-    for s in shape:
-        size *= s
     if numpy:
         out = np.zeros(shape, dtype=np.float32)
         return out, buffer_address(out)
+    size = 1
+    for s in shape:
+        size *= s
     out = array("f", bytes(size * FLOAT32_BYTES))
     return out, (out.buffer_info()[0] if size else 0)
 
