@@ -8,7 +8,8 @@
 // data-render-count (bumped after each completed render), data-view (JSON
 // {node, mechanism, options} of that render) and data-cold-start-ms.
 
-import { bootRuntime, BOOT_STAGES } from './runtime.js';
+import { BOOT_STAGES } from './runtime.js';
+import { onBootProgress, runtime, workerMode } from './boot.js';
 import { defaultOptions, renderConfigForm, isDataDimField } from './controls.js';
 import { DemoGraph } from './data/graph.js';
 import { DataError, parseEdgeList, parseVectorsFile } from './data/parse.js';
@@ -37,9 +38,9 @@ const state = {
 };
 
 /** Record a boot milestone (ms since navigation start) for the export and the status line. */
-function mark(name) {
-  performance.mark(`ruvector:${name}`);
-  state.timings[name] = Math.round(performance.now());
+function mark(name, at = performance.now()) {
+  performance.mark(`ruvector:${name}`, { startTime: at });
+  state.timings[name] = Math.round(at);
   return state.timings[name];
 }
 
@@ -55,18 +56,16 @@ function showMessage(id, text, kind = 'error') {
 }
 
 async function boot() {
-  const worker = params.get('worker') !== '0';
-  document.body.dataset.mode = worker ? 'worker' : 'main';
-  setStatus(`Loading Pyodide and the library (${worker ? 'Web Worker' : 'main thread'})…`, 'booting');
+  document.body.dataset.mode = workerMode ? 'worker' : 'main';
+  setStatus(`Loading Pyodide and the library (${workerMode ? 'Web Worker' : 'main thread'})…`, 'booting');
+  // The boot itself started in boot.js, before this module loaded.
+  onBootProgress((stage, detail, at) => {
+    mark(`boot-${stage}`, at);
+    $('boot-progress').value = BOOT_STAGES.indexOf(stage) + 1;
+    setStatus(`Loading: ${detail || stage}…`, 'booting');
+  });
   try {
-    state.rt = await bootRuntime({
-      worker,
-      onProgress: (stage, detail) => {
-        mark(`boot-${stage}`);
-        $('boot-progress').value = BOOT_STAGES.indexOf(stage) + 1;
-        setStatus(`Loading: ${detail || stage}…`, 'booting');
-      },
-    });
+    state.rt = await runtime;
   } catch (err) {
     setStatus(`The library could not start: ${err.message}`, 'error');
     return;
