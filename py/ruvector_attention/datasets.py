@@ -110,7 +110,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
         num_nodes: N, at least ``2*m + 1`` (default 2000).
         dim: D (default 32).
         m: HNSW's M: ``2*m`` links per node on layer 0, ``m`` on upper layers (default 8).
-        num_clusters: clusters the vectors are drawn around (default ``~sqrt(N)/2``).
+        num_clusters: clusters the vectors are drawn around (default ``~sqrt(N)``).
         seed: the same seed gives the same graph natively and in Pyodide.
 
     Example:
@@ -123,7 +123,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
     _check_int("dim", dim, 1, MAX_DIM)
     _check_int("seed", seed, 0, 2**63 - 1)
     if num_clusters is None:
-        num_clusters = max(1, round(math.sqrt(num_nodes) / 2))
+        num_clusters = max(1, round(math.sqrt(num_nodes)))
     _check_int("num_clusters", num_clusters, 1, num_nodes)
 
     rng = random.Random(seed)
