@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
   assertClose, camelOptions, checkExpected, expectAttentionError, expectRejection, f32, lib, loadFixture, mechanismFor,
-  randomF32, rowsAs, runCase,
+  randomF32, referenceSdpa, rowsAs, runCase,
 } from './helpers.mjs';
 
 const KINDS = ['flat', 'float32[]', 'number[][]'];
@@ -112,6 +112,21 @@ describe('inputs', () => {
     assertClose(w, Float64Array.from(e, x => x / z), 1e-5, 'weights');
     assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     sdpa.dispose();
+  });
+
+  test('calls with identical shapes but new data, kinds or mechanisms are never confused', () => {
+    // the bridge reuses its shaped views when the argument descriptors repeat
+    const a = new rt.ScaledDotProductAttention({ dim: 8 }), b = new rt.ScaledDotProductAttention({ dim: 8, temperature: 3 });
+    const m = 6, K2 = randomF32(m * 8, 21), V2 = randomF32(m * 4, 22);
+    const mk = rt.matrix(K2, m);
+    for (let i = 0; i < 6; i++) {
+      const qi = randomF32(8, 30 + i), Ki = randomF32(m * 8, 40 + i), Vi = randomF32(m * 4, 50 + i);
+      assertClose(a.forward(qi, { data: Ki, rows: m }, { data: Vi, rows: m }), referenceSdpa(qi, Ki, Vi, m, 8, 4), 1e-5, `call ${i}`);
+      assertClose(a.forward(qi, mk, { data: V2, rows: m }), referenceSdpa(qi, K2, V2, m, 8, 4), 1e-5, `matrix ${i}`);
+      const scaled = Float32Array.from(qi, x => x / 3);
+      assertClose(b.forward(qi, { data: Ki, rows: m }, { data: Vi, rows: m }), referenceSdpa(scaled, Ki, Vi, m, 8, 4), 1e-5, `T=3 ${i}`);
+    }
+    mk.dispose(); a.dispose(); b.dispose();
   });
 
   test('JS-side shape and type errors name the argument', () => {

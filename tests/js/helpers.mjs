@@ -198,3 +198,23 @@ export async function mechanismFor(rt, c) {
   }
   return mech;
 }
+
+/** float64 reference scaled dot-product attention for one query (K: n×d, V: n×dv, flat). */
+export function referenceSdpa(q, K, V, n, d, dv) {
+  const s = new Float64Array(n);
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) {
+    let dot = 0;
+    for (let k = 0; k < d; k++) dot += q[k] * K[j * d + k];
+    s[j] = dot / Math.sqrt(d);
+    m = Math.max(m, s[j]);
+  }
+  const out = new Float64Array(dv);
+  let z = 0;
+  for (let j = 0; j < n; j++) {
+    const e = Math.exp(s[j] - m);
+    z += e;
+    for (let k = 0; k < dv; k++) out[k] += e * V[j * dv + k];
+  }
+  return out.map(v => v / z);
+}

@@ -3,31 +3,11 @@
 // it or leak Python objects.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { assertClose, lib, randomF32 } from './helpers.mjs';
+import { assertClose, lib, randomF32, referenceSdpa as reference } from './helpers.mjs';
 
 const INTERNALS = Symbol.for('ruvector-attention.internals');
 let rt, internals;
 before(async () => { rt = await lib.init(); internals = rt[INTERNALS]; });
-
-/** float64 reference SDPA for one query. */
-function reference(q, K, V, n, d, dv) {
-  const s = new Float64Array(n);
-  let m = -Infinity;
-  for (let j = 0; j < n; j++) {
-    let dot = 0;
-    for (let k = 0; k < d; k++) dot += q[k] * K[j * d + k];
-    s[j] = dot / Math.sqrt(d);
-    m = Math.max(m, s[j]);
-  }
-  const out = new Float64Array(dv);
-  let z = 0;
-  for (let j = 0; j < n; j++) {
-    const e = Math.exp(s[j] - m);
-    z += e;
-    for (let k = 0; k < dv; k++) out[k] += e * V[j * dv + k];
-  }
-  return out.map(v => v / z);
-}
 
 test('100 MB of inputs over a loop of growing sizes: the heap grows and results stay right', () => {
   const d = 128, dv = 128;
