@@ -183,6 +183,14 @@ describe('worker mode (default)', () => {
     await page.waitForFunction(() => document.getElementById('data-message').textContent.includes('edges.csv'));
     assert.match(await page.textContent('#data-message'), /edges\.csv line 2: node 9 does not exist/);
 
+    // A synthetic graph the generator refuses: its typed error is shown, the old graph stays.
+    await page.check('input[name="source"][value="synthetic"]');
+    await page.fill('#ds-nodes', '5');
+    await page.click('#ds-generate');
+    await page.waitForFunction(() => document.getElementById('data-message').textContent.includes('num_nodes'));
+    assert.match(await page.textContent('#data-message'), /Could not generate the graph: .*num_nodes must be an integer in 17\.\.100000, got 5/);
+    await page.fill('#ds-nodes', String(fixture.dataset.numNodes));
+
     // Still working: the synthetic graph is still there and renders the native weights.
     const node = fixture.nodes[1];
     await selectNode(page, node);
