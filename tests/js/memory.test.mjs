@@ -3,6 +3,8 @@
 // it or leak Python objects.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { assertClose, lib, randomF32, referenceSdpa as reference } from './helpers.mjs';
 
 const INTERNALS = Symbol.for('ruvector-attention.internals');
@@ -59,5 +61,23 @@ test('dispose() frees the Python object of every mechanism and matrix', () => {
   }
   assert.equal(internals.liveObjects(), live + 400);
   for (const m of made) m.dispose();
+  assert.equal(internals.liveObjects(), live);
+});
+
+test('objects dropped without dispose() are freed in Python after garbage collection', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const live = internals.liveObjects();
+  (() => {
+    for (let i = 0; i < 50; i++) {
+      new rt.ScaledDotProductAttention({ dim: 4 });
+      rt.matrix(randomF32(8, i), 2);
+    }
+  })();
+  assert.equal(internals.liveObjects(), live + 100);
+  for (let i = 0; i < 20 && internals.liveObjects() > live; i++) {
+    gc();
+    await new Promise(r => setTimeout(r, 20));  // finalizers run after the collection, on the event loop
+  }
   assert.equal(internals.liveObjects(), live);
 });

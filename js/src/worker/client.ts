@@ -56,6 +56,11 @@ class Connection {
 
 const MATRIX = Symbol('remote-matrix');
 
+// Worker-side objects of handles garbage-collected without dispose(): freed by a late request.
+const leaked = new FinalizationRegistry<{ conn: Connection; target: number }>(({ conn, target }) => {
+  conn.request({ type: 'dispose', target }).catch(() => { /* worker gone */ });
+});
+
 class RemoteMatrix {
   [MATRIX]: number;
   #conn: Connection;
@@ -64,6 +69,7 @@ class RemoteMatrix {
   readonly cols: number;
   constructor(conn: Connection, r: MatrixResult) {
     this.#conn = conn; this[MATRIX] = r.target; this.rows = r.rows; this.cols = r.cols;
+    leaked.register(this, { conn, target: r.target }, this);
   }
   get disposed(): boolean { return this.#disposed; }
   #call(method: string, args: unknown[]): Promise<any> {
@@ -75,6 +81,7 @@ class RemoteMatrix {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    leaked.unregister(this);
     await this.#conn.request({ type: 'dispose', target: this[MATRIX] });
   }
 }
@@ -99,7 +106,10 @@ class RemoteMechanism {
   #target: number;
   #disposed = false;
   #training = false;
-  constructor(conn: Connection, r: CreateResult) { this.#conn = conn; this.#target = r.target; this.name = r.name; }
+  constructor(conn: Connection, r: CreateResult) {
+    this.#conn = conn; this.#target = r.target; this.name = r.name;
+    leaked.register(this, { conn, target: r.target }, this);
+  }
   get disposed(): boolean { return this.#disposed; }
   get training(): boolean { return this.#training; }
 
@@ -125,6 +135,7 @@ class RemoteMechanism {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    leaked.unregister(this);
     await this.#conn.request({ type: 'dispose', target: this.#target });
   }
 }
