@@ -239,7 +239,7 @@ describe('worker mode (default)', () => {
     await page.check('input[name="source"][value="synthetic"]');
     await page.focus('body');
     const seen = new Set();
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 120; i++) {  // enough to pass every graph node too
       await page.keyboard.press('Tab');
       seen.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName));
     }
