@@ -3,14 +3,18 @@ public class, executed by the test-suite)."""
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
 
 import pytest
 
 import ruvector_attention
 
+# Python modules only: the kernel library (libruvector_kernel.so) also looks like an
+# extension module to pkgutil.
 MODULES = sorted(m.name for m in pkgutil.walk_packages(ruvector_attention.__path__, "ruvector_attention.")
-                 if not m.name.endswith("__main__"))
+                 if not m.name.endswith("__main__")
+                 and importlib.util.find_spec(m.name).origin.endswith(".py"))
 
 
 @pytest.mark.parametrize("name", MODULES)
