@@ -8,11 +8,17 @@ from ._kernel import kernel_info
 from ._parallel import get_num_threads, set_num_threads
 from ._version import __version__
 from .catalog import mechanism_catalog
-from .core import (MECHANISMS, Attention, Complexity, Gradients, MultiHeadAttention,
-                   ScaledDotProductAttention)
-from .errors import (AttentionError, DimensionMismatchError, EmptyInputError, InternalError,
-                     InvalidConfigError, NumericalInstabilityError, OutOfBoundsError,
-                     UnsupportedError)
+from .core import MECHANISMS, Attention, Complexity, Gradients, MultiHeadAttention, ScaledDotProductAttention
+from .errors import (
+                   AttentionError,
+                   DimensionMismatchError,
+                   EmptyInputError,
+                   InternalError,
+                   InvalidConfigError,
+                   NumericalInstabilityError,
+                   OutOfBoundsError,
+                   UnsupportedError,
+)
 from .io import load, save
 
 __all__ = [

@@ -13,8 +13,7 @@ float32 ``memoryview`` with the right shape (``.tolist()`` and
 from array import array
 
 from ._kernel import buffer_address, read_bytes
-from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError
-from .errors import UnsupportedError
+from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError, UnsupportedError
 from .numerics import FLOAT32_BYTES
 
 try:

@@ -28,8 +28,8 @@ from __future__ import annotations
 import math
 import random
 from array import array
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
 
 from .errors import InvalidConfigError
 

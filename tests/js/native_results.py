@@ -15,8 +15,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 
-import ruvector_attention as ra  # noqa: E402  (the installed native build)
 import fixture_format as F  # noqa: E402  (the shared replay helpers)
+import ruvector_attention as ra  # noqa: E402  (the installed native build)
 
 
 def array(x):

@@ -23,11 +23,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import ruvector_attention as ra  # noqa: E402
-
 import fixture_format as F  # noqa: E402
 import reference as R  # noqa: E402
-from inputs import random_csr, rand, rand_mask  # noqa: E402
+import ruvector_attention as ra  # noqa: E402
+from inputs import rand, rand_mask, random_csr  # noqa: E402
 from tolerances import assert_close, tolerance  # noqa: E402
 
 OUT_DIR = HERE.parent / "fixtures"

@@ -4,8 +4,8 @@ whole module also runs with numpy hidden (the Pyodide situation)."""
 import math
 
 import pytest
-
 import ruvector_attention as ra
+from pure_reference import random_matrix
 from ruvector_attention import (
     AttentionError,
     DimensionMismatchError,
@@ -14,8 +14,6 @@ from ruvector_attention import (
     NumericalInstabilityError,
     OutOfBoundsError,
 )
-
-from pure_reference import random_matrix
 
 pytestmark = pytest.mark.nonumpy
 

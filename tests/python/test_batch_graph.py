@@ -5,10 +5,9 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-import ruvector_attention as ra  # noqa: E402
-
 import reference as R  # noqa: E402
-from inputs import mha_with_biases, random_csr, rand  # noqa: E402
+import ruvector_attention as ra  # noqa: E402
+from inputs import mha_with_biases, rand, random_csr  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 
 

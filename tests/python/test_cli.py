@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 import ruvector_attention as ra
 
 pytest.importorskip("numpy")

@@ -7,7 +7,6 @@ import re
 import struct
 
 import pytest
-
 import ruvector_attention as ra
 from ruvector_attention import numerics
 

@@ -11,7 +11,6 @@ import math
 from array import array
 
 import pytest
-
 from ruvector_attention import datasets
 from ruvector_attention.errors import InvalidConfigError, OutOfBoundsError
 

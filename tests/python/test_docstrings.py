@@ -7,7 +7,6 @@ import importlib.util
 import pkgutil
 
 import pytest
-
 import ruvector_attention
 
 # Python modules only: the kernel library (libruvector_kernel.so) also looks like an

@@ -4,9 +4,8 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-import ruvector_attention as ra  # noqa: E402
-
 import reference as R  # noqa: E402
+import ruvector_attention as ra  # noqa: E402
 from inputs import rand  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 

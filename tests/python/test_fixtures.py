@@ -3,11 +3,9 @@ replays them too, the way Pyodide will)."""
 
 import json
 
-import pytest
-
-import ruvector_attention as ra
-
 import fixture_format as F
+import pytest
+import ruvector_attention as ra
 from tolerances import assert_close
 
 pytestmark = pytest.mark.nonumpy

@@ -12,9 +12,8 @@ torch = pytest.importorskip("torch")
 st_torch = pytest.importorskip("safetensors.torch")
 
 import ruvector_attention as ra  # noqa: E402
-from ruvector_attention import io as rio  # noqa: E402
-
 from inputs import mha_with_biases, rand  # noqa: E402
+from ruvector_attention import io as rio  # noqa: E402
 
 
 def _same_state(a, b):

@@ -9,8 +9,7 @@ import pytest
 np = pytest.importorskip("numpy")
 
 import ruvector_attention as ra  # noqa: E402
-
-from inputs import random_csr, rand  # noqa: E402
+from inputs import rand, random_csr  # noqa: E402
 
 
 def peak_extra(fn):

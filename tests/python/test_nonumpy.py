@@ -6,11 +6,9 @@ import os
 import sys
 from array import array
 
-import pytest
-
-import ruvector_attention as ra
-
 import pure_reference as P
+import pytest
+import ruvector_attention as ra
 from tolerances import assert_close
 
 pytestmark = pytest.mark.nonumpy

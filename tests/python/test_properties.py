@@ -6,11 +6,10 @@ import pytest
 np = pytest.importorskip("numpy")
 hypothesis = pytest.importorskip("hypothesis")
 
-from hypothesis import given, strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
-
 import ruvector_attention as ra  # noqa: E402
-
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 
 # Finite f32 values of moderate size: logits stay far from overflow here, the

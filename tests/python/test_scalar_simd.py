@@ -16,8 +16,7 @@ import pytest
 np = pytest.importorskip("numpy")
 
 import ruvector_attention as ra  # noqa: E402
-
-from inputs import random_csr, rand, rand_mask  # noqa: E402
+from inputs import rand, rand_mask, random_csr  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 
 # Sizes straddle the 4- and 8-wide vector widths and the key block.

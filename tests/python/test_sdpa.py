@@ -6,9 +6,8 @@ import pytest
 np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
-import ruvector_attention as ra  # noqa: E402
-
 import reference as R  # noqa: E402
+import ruvector_attention as ra  # noqa: E402
 from inputs import DIMS, SIZES, rand, rand_mask  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 

@@ -6,8 +6,7 @@ import pytest
 np = pytest.importorskip("numpy")
 
 import ruvector_attention as ra  # noqa: E402
-
-from inputs import mha_with_biases, random_csr, rand  # noqa: E402
+from inputs import mha_with_biases, rand, random_csr  # noqa: E402
 
 
 @pytest.fixture

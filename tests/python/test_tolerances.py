@@ -5,7 +5,6 @@ import math
 from array import array
 
 import pytest
-
 import tolerances as T
 
 pytestmark = pytest.mark.nonumpy

@@ -7,8 +7,14 @@ import enum
 from array import array
 
 from .. import _arrays, _kernel
-from ..errors import DimensionMismatchError, InternalError, InvalidConfigError
-from ..errors import NumericalInstabilityError, OutOfBoundsError, UnsupportedError
+from ..errors import (
+    DimensionMismatchError,
+    InternalError,
+    InvalidConfigError,
+    NumericalInstabilityError,
+    OutOfBoundsError,
+    UnsupportedError,
+)
 from ..numerics import E_ARG, E_INDEX, E_NONFINITE, FLOAT32_BYTES
 
 #: name -> mechanism class, in registration order.
