@@ -75,6 +75,8 @@ def f32(x, name):
     """Any supported input -> contiguous float32 ``Tensor``."""
     if type(x) is _NDARRAY and x.dtype == _FLOAT32 and x.flags.c_contiguous:  # hot path
         return Tensor(buffer_address(x), x.shape, x, True, name)
+    if type(x) is memoryview and x.format == "f" and x.c_contiguous and not x.readonly:
+        return Tensor(buffer_address(x), x.shape, x, False, name)  # hot path in Pyodide
     if np is not None and not isinstance(x, (list, tuple, array, memoryview)):
         if not isinstance(x, np.ndarray):
             if hasattr(x, "detach"):  # torch tensors: no autograd graph, on the CPU

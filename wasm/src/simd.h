@@ -11,6 +11,7 @@
  *   rv_floor_lo(x)    max(x, RV_EXP_FLOOR) keeping NaN (so bad scores stay visible)
  *   rv_hsum(v)        horizontal sum
  *   rv_hsum8(s, out)  out[0..7] = horizontal sums of the 8 vectors s[0..7]
+ *   rv_hsum4x(a,b,c,d) (4-lane ISAs) one vector of the four horizontal sums
  *   rv_round(x)       round to nearest integer (as float)
  *   rv_pow2(n)        2^n for integral float n in [-126, 127]
  *
@@ -81,6 +82,14 @@ static inline float rv_hsum(rv_v v) {
   return _mm_cvtss_f32(s);
 }
 
+/* Four horizontal sums at once (two rounds of pairwise adds), twice. */
+static inline rv_v rv_hsum4x(rv_v a, rv_v b, rv_v c, rv_v d) {
+  rv_v ab = _mm_add_ps(_mm_shuffle_ps(a, b, 0x88), _mm_shuffle_ps(a, b, 0xDD));
+  rv_v cd = _mm_add_ps(_mm_shuffle_ps(c, d, 0x88), _mm_shuffle_ps(c, d, 0xDD));
+  return _mm_add_ps(_mm_shuffle_ps(ab, cd, 0x88), _mm_shuffle_ps(ab, cd, 0xDD));
+}
+#define RV_HAVE_HSUM4X 1
+
 #elif defined(RV_ISA_NEON)
 #include <arm_neon.h>
 #define RV_W 4
@@ -100,6 +109,10 @@ typedef float32x4_t rv_v;
 #define rv_pow2(n) \
   vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23))
 static inline float rv_hsum(rv_v v) { return vaddvq_f32(v); }
+static inline rv_v rv_hsum4x(rv_v a, rv_v b, rv_v c, rv_v d) {
+  return vpaddq_f32(vpaddq_f32(a, b), vpaddq_f32(c, d));
+}
+#define RV_HAVE_HSUM4X 1
 
 #elif defined(RV_ISA_WASM128)
 #include <wasm_simd128.h>
@@ -123,6 +136,13 @@ static inline float rv_hsum(rv_v v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) +
          wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
 }
+/* Four horizontal sums at once: lane extraction is slow in V8, shuffles are not. */
+static inline rv_v rv_hsum4x(rv_v a, rv_v b, rv_v c, rv_v d) {
+  rv_v ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+  rv_v cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 2, 4, 6), wasm_i32x4_shuffle(c, d, 1, 3, 5, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 2, 4, 6), wasm_i32x4_shuffle(ab, cd, 1, 3, 5, 7));
+}
+#define RV_HAVE_HSUM4X 1
 
 #elif defined(RV_ISA_SCALAR)
 #define RV_W 1
@@ -151,7 +171,12 @@ static inline float rv_pow2(float n) {
 #error "define one of RV_ISA_AVX2, RV_ISA_SSE, RV_ISA_NEON, RV_ISA_WASM128, RV_ISA_SCALAR"
 #endif
 
-#ifndef RV_HAVE_HSUM8
+#if !defined(RV_HAVE_HSUM8) && defined(RV_HAVE_HSUM4X)
+static inline void rv_hsum8(const rv_v *s, float *out) {
+  rv_store(out, rv_hsum4x(s[0], s[1], s[2], s[3]));
+  rv_store(out + 4, rv_hsum4x(s[4], s[5], s[6], s[7]));
+}
+#elif !defined(RV_HAVE_HSUM8)
 static inline void rv_hsum8(const rv_v *s, float *out) {
   for (int j = 0; j < 8; j++) out[j] = rv_hsum(s[j]);
 }
