@@ -26,7 +26,8 @@ def test_benchmark_reports_every_case(result):
             assert (f"sdpa n={n}", impl) in cases
     for h in (4, 8):
         assert (f"mha h={h} n=1000", "ruvector") in cases
-    assert len(result["threads"]) == 3
+    assert len(result["threads"]) == 4  # calibration + batch + 2 graph cases
+    assert result["threads"][0]["case"].startswith("calibration")
 
 
 def test_benchmark_numbers_are_sane(result):
@@ -35,7 +36,7 @@ def test_benchmark_numbers_are_sane(result):
         if "peak_extra_bytes" in r:
             assert 0 <= r["peak_extra_bytes"] and r["input_bytes"] > 0, r
     for r in result["threads"]:
-        assert r["t1_ms"] > 0 and r["t2_ms"] > 0 and r["speedup"] > 0
+        assert r["t1_ms"] > 0 and r["t2_ms"] > 0 and r["speedup"] > 0 and r["cores_busy_2_threads"] > 0
 
 
 def test_benchmark_pins_blas_threads_and_reports_the_kernel(result):
