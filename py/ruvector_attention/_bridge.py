@@ -478,106 +478,11 @@ def info():
 
 
 def catalog():
-    """The mechanism catalogue in the shape of ts-types ``MechanismInfo``.
-
-    Built from ``mechanism_catalog()`` when the package has it, else from the
-    ``MECHANISMS`` registry and each ``Config`` dataclass's ``option`` metadata."""
-    import ruvector_attention as ra
-    source = getattr(ra, "mechanism_catalog", None)
-    entries = source() if source else [_introspect(name, cls) for name, cls in _mechanisms().items()]
-    return [_mechanism_info(entry) for entry in entries]
-
-
-_TYPE_NAMES = {int: "int", float: "float", bool: "bool", str: "str"}
-# Methods a JS class may expose (public API of the Python classes, camelCased).
-_PUBLIC_METHODS = ("forward", "attention_weights", "forward_batch", "forward_graph", "backward",
-                   "head_attention_weights", "head_output", "forward_with_edges", "attention_mask",
-                   "apply_rotation", "forward_with_metadata", "get_routing")
-
-
-def _introspect(name, cls):
-    fields = []
-    for f in dataclasses.fields(cls.Config):
-        m = dict(f.metadata)
-        default = f.default if f.default is not dataclasses.MISSING else None
-        fields.append({"name": f.name, "kind": m.get("kind"), "default": default,
-                       "optional": m.get("optional"),
-                       "low": m.get("low"), "high": m.get("high"), "low_open": m.get("low_open"),
-                       "high_open": m.get("high_open"), "doc": m.get("doc")})
-    doc = (cls.__doc__ or "").strip().splitlines()
-    return {"name": name, "summary": doc[0] if doc else "", "fields": fields,
-            "methods": [m for m in _PUBLIC_METHODS if callable(getattr(cls, m, None))]}
-
-
-def _field_type(field):
-    kind = field.get("type", field.get("kind"))
-    if isinstance(kind, type):
-        if issubclass(kind, enum.Enum):
-            return "enum", [str(e.value) for e in kind]
-        return _TYPE_NAMES.get(kind, "float"), None
-    if isinstance(kind, str):
-        return kind, None
-    return "float", None
-
-
-def _plain(value):
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
-
-
-def _required_params(name):
-    """Constructor parameters without a default (dim, num_heads, ...)."""
-    import inspect
-    cls = _mechanisms().get(name)
-    if cls is None:
-        return set()
-    params = inspect.signature(cls.__init__).parameters.values()
-    return {p.name for p in params if p.default is inspect.Parameter.empty and p.name != "self"
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-
-
-def _mechanism_info(entry):
-    required_names = _required_params(entry["name"])
-    fields = []
-    for field in entry.get("fields", entry.get("params", [])):
-        py_name = field.get("python_name") or field["name"]
-        type_name, choices = _field_type(field)
-        required = py_name in required_names or bool(field.get("required", False))
-        out_field = {
-            "name": camel(py_name),
-            "pythonName": py_name,
-            "type": type_name,
-            "required": required,
-            "nullable": bool(field.get("nullable", field.get("optional", False))),
-        }
-        default = field.get("default")
-        if default is not dataclasses.MISSING:
-            # for a required field this is the value a form should start from
-            out_field["default"] = _plain(default)
-        low = field.get("min", field.get("low"))
-        high = field.get("max", field.get("high"))
-        if low is not None:
-            out_field["min"] = low
-            if field.get("low_open", field.get("lowOpen")):
-                out_field["minExclusive"] = True
-        if high is not None:
-            out_field["max"] = high
-            if field.get("high_open", field.get("highOpen")):
-                out_field["maxExclusive"] = True
-        choices = field.get("choices", choices)
-        if choices:
-            out_field["choices"] = [str(_plain(c)) for c in choices]
-        if field.get("doc"):
-            out_field["doc"] = field["doc"]
-        fields.append(out_field)
-    info = {
-        "name": entry["name"],
-        "summary": entry.get("summary", ""),
-        "fields": fields,
-        "methods": [camel(m) for m in entry.get("methods", [])],
-    }
-    for key in ("family", "complexity"):
-        if entry.get(key) is not None:
-            info[key] = _plain(entry[key])
-    return info
+    """The mechanism catalogue in the shape of ts-types ``MechanismInfo``: the Python
+    catalogue with camelCase names (the Python keyword kept as ``pythonName``)."""
+    from .catalog import mechanism_catalog
+    return [{**entry,
+             "fields": [{**f, "name": camel(f["name"]), "pythonName": f["name"]}
+                        for f in entry["fields"]],
+             "methods": [camel(m) for m in entry["methods"]]}
+            for entry in mechanism_catalog()]

@@ -43,13 +43,13 @@ def has_default(param) -> bool:
 def default_options(entry, dim):
     """The options the page creates a mechanism with (see controls.js defaultOptions)."""
     options = {}
-    for p in entry["params"]:
+    for p in entry["fields"]:
         if p["name"] in DATA_DIM_FIELDS and p["type"] == "int":
             options[p["name"]] = dim
         elif has_default(p):
             options[p["name"]] = p["default"]
         elif p["type"] in ("int", "float"):
-            options[p["name"]] = p.get("low") if p.get("low") is not None else 1
+            options[p["name"]] = p.get("min") if p.get("min") is not None else 1
     heads = options.get("num_heads")
     if isinstance(heads, int) and dim % heads:  # as controls.js: the largest divisor of dim below
         options["num_heads"] = max(h for h in range(1, heads + 1) if dim % h == 0)
