@@ -151,3 +151,15 @@ def test_descriptive_attributes():
     assert cfg.dim == 64 and cfg.temperature == 2.0
     with pytest.raises(Exception):
         cfg.dim = 3  # frozen dataclass
+
+
+def test_hundred_thousand_keys():
+    """DESIGN.md section 8 promises linear cost up to 100 000 neighbours: check the
+    answer there too (accumulated f32 error over 1e5 keys stays in budget)."""
+    n, d = 100_000, 33
+    q, k, v = rand(d, 1), rand((n, d), 2), rand((n, 5), 3)
+    attn = ra.ScaledDotProductAttention(d)
+    assert_close(attn.forward(q, k, v), R.sdpa_forward(q, k, v), ("sdpa", "forward"), what="n=1e5")
+    w = attn.attention_weights(q, k)
+    assert_close(w, R.sdpa_weights(q, k), ("sdpa", "weights"), what="n=1e5")
+    assert abs(float(w.sum(dtype=np.float64)) - 1.0) < 1e-4
