@@ -1,0 +1,302 @@
+"""The wire protocol of the JavaScript bridge: its buffers, argument decoding and
+result encoding (``_bridge`` holds the object table and the calls; js/src/bridge.ts
+is the JavaScript half).
+
+Why it exists: converting JS arrays element by element into Python objects
+costs far more than the attention itself. So inputs and outputs live in
+Python-owned ``array.array`` buffers inside the wasm heap; JavaScript writes
+inputs straight into them through ``getBuffer('f32')`` (one memcpy), reads the
+output the same way, and each call passes only small integers through
+``ctrl``. This module turns those buffers into shaped memoryviews and copies
+results back. It is plain Python (no numpy, no ``js`` import), so it also runs
+natively, where tests drive it directly.
+
+Protocol of one call (see ``_bridge.invoke``):
+
+* JS writes each array argument into an input slot (or names a resident
+  ``Matrix``) and describes it in ``ctrl``: ``ARG_BASE + 5*i`` holds
+  ``kind, ndim, dim0, dim1, dim2`` (kind: 1 float slot, 2 matrix with its
+  handle in dim0, 3 int slot, 4 an int scalar in dim0).
+* ``ctrl[MASK_LEN] >= 0`` passes ``mask=`` from the uint8 mask slot.
+* ``invoke(handle, method, kwargs_json)`` returns ``0`` (result, if an array,
+  is at heap address ``ctrl[OUT_ADDR]`` with its shape in ``ctrl[OUT_*]``), a
+  JSON string for structured results (arrays inside are
+  ``{"$a": [offset, shape]}`` into ``out``; ``{"$i": ...}`` for int32 data),
+  or ``-1`` on error (``last_error()`` says what).
+* ``call_function(name, kwargs_json)`` does the same for the public module
+  functions in ``_bridge.FUNCTIONS`` (e.g. the synthetic graphs of ``datasets``).
+
+``mask_slot`` and ``out`` are *replaced* when they grow (``ctrl[GENERATION]``
+counts that), so other modules read them as attributes of this module, never
+through ``from ... import``. ``ctrl`` and the slot lists are never replaced.
+
+Shape legend: N keys, D key width, DV value width, B batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import re
+from array import array
+
+from . import errors
+from ._kernel import buffer_address
+
+# ctrl layout (int32); slot 0 is unused. JS mirrors these numbers in js/src/bridge.ts.
+CTRL_SIZE = 64
+NARGS, MASK_LEN, OUT_NDIM, OUT_LEN = 1, 2, 3, 4
+OUT_SHAPE = 5           # 5, 6, 7: the output shape (up to 3 dims)
+GENERATION = 8          # bumped whenever a buffer object is replaced (JS re-acquires views)
+OUT_ADDR = 9            # heap address of a single array result (JS copies it out from there)
+SAME_ARGS = 10          # set by JS: argument descriptors identical to the previous call's
+ARG_BASE = 16           # 5 ints per argument, up to MAX_ARGS arguments
+MAX_ARGS = 8
+KIND_NONE, KIND_FLOAT, KIND_MATRIX, KIND_INT, KIND_SCALAR = 0, 1, 2, 3, 4
+
+ctrl = array("i", bytes(4 * CTRL_SIZE))
+float_slots = [array("f") for _ in range(MAX_ARGS)]
+int_slots = [array("i") for _ in range(MAX_ARGS)]
+mask_slot = array("B")
+out = array("f")
+
+
+class Matrix:
+    """A float32 (rows, cols) buffer that stays in the wasm heap between calls."""
+
+    def __init__(self, rows, cols):
+        self.rows, self.cols = rows, cols
+        self.data = _zeros("f", rows * cols)
+        self._view = shaped(memoryview(self.data), (rows, cols))
+
+    def view(self):
+        return self._view
+
+
+# ------------------------------------------------------------------ buffers
+
+def _zeros(typecode, n):
+    return array(typecode, bytes(array(typecode).itemsize * n))
+
+
+def reserve(kind, index, n):
+    """Make input slot ``index`` of ``kind`` ('f', 'i', 'B') hold at least n items.
+
+    Returns the (possibly new) array; the caller re-acquires its buffer view."""
+    if kind == "f":
+        slots = float_slots
+        _views[index] = None  # drop the cached view so the old array can be freed
+    elif kind == "i":
+        slots = int_slots
+        _views[index] = None
+    elif kind == "B":
+        global mask_slot
+        if len(mask_slot) < n:
+            mask_slot = _zeros("B", _grow(len(mask_slot), n))
+            ctrl[GENERATION] += 1
+        return mask_slot
+    else:
+        raise errors.InternalError(f"unknown slot kind {kind!r}")
+    if len(slots[index]) < n:
+        slots[index] = _zeros(kind, _grow(len(slots[index]), n))
+        ctrl[GENERATION] += 1
+    return slots[index]
+
+
+def _grow(current, needed):
+    # Grow geometrically so a loop of slightly larger inputs does not reallocate each time.
+    return max(needed, current + current // 2, 64)
+
+
+def shaped(mv, shape):
+    """A C-contiguous memoryview with ``shape`` over the first prod(shape) items of mv."""
+    count = 1
+    for s in shape:
+        count *= s
+    flat = mv[:count]
+    if len(shape) == 1 or count == 0:
+        # memoryview cannot cast to a shape with a zero dimension; an empty flat view
+        # makes the mechanism report the empty input itself (EmptyInputError).
+        return flat
+    return flat.cast("B").cast(flat.format, shape)
+
+
+def _ensure_out(n):
+    """Grow out to n items, keeping what _pack already wrote into it."""
+    global out
+    if len(out) < n:
+        bigger = _zeros("f", _grow(len(out), n))
+        bigger[:len(out)] = out
+        out = bigger
+        ctrl[GENERATION] += 1
+
+
+def buffers():
+    """The current buffer objects, for JS to (re-)acquire views after a generation change."""
+    return {"ctrl": ctrl, "float": float_slots, "int": int_slots, "mask": mask_slot, "out": out}
+
+
+# ------------------------------------------------------------------ names
+
+_CAMEL_RE = re.compile(r"_([a-z0-9])")
+_SNAKE_RE = re.compile(r"([A-Z])")
+
+
+def camel(name):
+    return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
+
+
+def snake(name):
+    return _SNAKE_RE.sub(lambda m: "_" + m.group(1).lower(), name)
+
+
+# ------------------------------------------------------------------ arguments
+
+_views = [None] * MAX_ARGS  # per slot: (ctrl descriptor, array, shaped view) of the last call
+
+
+def arg(i, lookup):
+    """Argument i as described in ctrl; ``lookup(handle, Matrix)`` resolves a resident matrix."""
+    base = ARG_BASE + 5 * i
+    kind = ctrl[base]
+    if kind == KIND_FLOAT or kind == KIND_INT:
+        slot = float_slots[i] if kind == KIND_FLOAT else int_slots[i]
+        descriptor = ctrl[base:base + 5]
+        cached = _views[i]
+        # Hot loops repeat shapes: reuse the shaped view (building one costs ~1.5 us in Pyodide).
+        if cached is not None and cached[1] is slot and cached[0] == descriptor:
+            return cached[2]
+        ndim = ctrl[base + 1]
+        view = shaped(memoryview(slot), tuple(ctrl[base + 2:base + 2 + ndim]))
+        _views[i] = (descriptor, slot, view)
+        return view
+    if kind == KIND_MATRIX:
+        return lookup(ctrl[base + 2], Matrix).view()
+    if kind == KIND_SCALAR:
+        return ctrl[base + 2]
+    if kind == KIND_NONE:
+        return None
+    raise errors.InternalError(f"bad argument kind {kind}")
+
+
+def arguments(kwargs_json, lookup):
+    """Positional args from ctrl, and kwargs from JSON where {'$arg': i} names array
+    argument i (e.g. forward_graph's values=); those are not passed positionally."""
+    kwargs, by_name = {}, set()
+    for key, value in (json.loads(kwargs_json) if kwargs_json else {}).items():
+        if isinstance(value, dict) and "$arg" in value:
+            by_name.add(value["$arg"])
+            value = arg(value["$arg"], lookup)
+        kwargs[snake(key)] = value
+    args = [arg(i, lookup) for i in range(ctrl[NARGS]) if i not in by_name]
+    return args, kwargs
+
+
+def mask():
+    """The ``mask=`` argument: the first ctrl[MASK_LEN] bytes of the mask slot as bools."""
+    return memoryview(mask_slot)[:ctrl[MASK_LEN]].cast("?")
+
+
+# ------------------------------------------------------------------ results
+
+def _is_array(x):
+    return isinstance(x, (memoryview, array)) or hasattr(x, "__array_interface__")
+
+
+_INT_FORMATS = set("bBhHiIlLqQnN")
+
+
+def _format(mv):
+    return mv.format.lstrip("@=<>!")  # numpy reports e.g. '<q'; cast() takes native codes only
+
+
+def _emit_array(x, offset):
+    """Copy array x into out at offset; return (n items, shape, is_int).
+
+    Integer arrays (CSR indices, layers) travel as int32 bit patterns in the
+    float32 buffer, so they stay exact; JS reads them through an Int32Array."""
+    mv = memoryview(x)
+    shape = tuple(mv.shape)
+    fmt = _format(mv)
+    is_int = fmt in _INT_FORMATS
+    if is_int or fmt != "f" or not mv.c_contiguous:
+        # ints as int32; other dtypes (float64, bool) or strided views as one float32 copy
+        flat = memoryview(mv.tobytes()).cast(fmt)
+        mv = memoryview(array("i" if is_int else "f", flat)).cast("B")
+    else:
+        mv = mv.cast("B")
+    n = mv.nbytes // 4
+    _ensure_out(offset + n)
+    if n:
+        memoryview(out)[offset:offset + n].cast("B")[:] = mv
+    return n, shape, is_int
+
+
+def _pack(x, state):
+    """JSON-able structure with arrays moved into out (state = [next offset])."""
+    if hasattr(x, "item") and not _is_array(x):  # numpy scalars
+        x = x.item()
+    if x is None or isinstance(x, (bool, int, float, str)):
+        if isinstance(x, float) and x != x:
+            return None
+        return x
+    if isinstance(x, enum.Enum):
+        return x.value if isinstance(x.value, (int, float, str)) else x.name
+    if _is_array(x):
+        n, shape, is_int = _emit_array(x, state[0])
+        ref = {"$i" if is_int else "$a": [state[0], list(shape)]}
+        state[0] += n
+        return ref
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {camel(f.name): _pack(getattr(x, f.name), state) for f in dataclasses.fields(x)}
+    if isinstance(x, dict):
+        return {str(k): _pack(v, state) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_pack(v, state) for v in x]
+    if hasattr(x, "__dict__"):  # e.g. a Gradients object that is not a dataclass
+        return {camel(k): _pack(v, state) for k, v in vars(x).items() if not k.startswith("_")}
+    raise errors.UnsupportedError(f"cannot return a {type(x).__name__} to JavaScript")
+
+
+_result = None  # the last single-array result, alive until JS has copied it out
+
+
+def emit(result):
+    """Hand a call's result to JS: 0 (array in ctrl[OUT_*] or no result) or a JSON string."""
+    global _result
+    _result = None
+    if type(result) is memoryview and result.format == "f" and result.c_contiguous \
+            and not result.readonly:
+        # The hot path (a float32 result of the package): JS copies it straight from
+        # the result's own memory, which stays alive in _result until the next call.
+        _result = result
+        ctrl[OUT_ADDR] = _address(result)
+        _emit_shape(result.shape, result.nbytes >> 2)
+        return 0
+    ctrl[OUT_NDIM] = -1
+    if result is None:
+        return 0
+    if _is_array(result) and _format(memoryview(result)) not in _INT_FORMATS:
+        n, shape, _ = _emit_array(result, 0)  # other dtypes / layouts: a float32 copy in out
+        ctrl[OUT_ADDR] = _address(memoryview(out))
+        _emit_shape(shape, n)
+        return 0
+    return json.dumps(_pack(result, [0]), allow_nan=False)
+
+
+def _emit_shape(shape, n):
+    ctrl[OUT_NDIM] = len(shape)
+    ctrl[OUT_LEN] = n
+    for k, size in enumerate(shape[:3]):
+        ctrl[OUT_SHAPE + k] = size
+
+
+def _address(mv):
+    """Heap address as a signed int32 (JS reads it back with >>> 0)."""
+    owner = mv.obj
+    if isinstance(owner, array) and mv.nbytes == len(owner) * owner.itemsize:
+        addr = owner.buffer_info()[0]  # a view of a whole array starts at its address (fast path)
+    else:
+        addr = buffer_address(mv) if mv.nbytes else 0
+    return addr - (1 << 32) if addr >= 1 << 31 else addr
