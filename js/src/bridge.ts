@@ -1,4 +1,4 @@
-// The JS half of the bridge to Python (py/ruvector_attention/_bridge.py is the
+// The JS half of the bridge to Python (py/ruvector_attention/_bridge_wire.py is the
 // other half; read its docstring for the protocol). Inputs are copied with one
 // TypedArray.set into Python-owned array.array buffers in the wasm heap, only
 // small integers travel through `ctrl`, and outputs are copied out of `out`.
@@ -10,7 +10,7 @@ import { AttentionError } from './errors.ts';
 import { maskBytes, type Arg } from './inputs.ts';
 import type { ErrorCode } from '../../ts-types/index.d.ts';
 
-// Mirrors the constants at the top of _bridge.py.
+// Mirrors the constants at the top of _bridge_wire.py.
 const MASK_LEN = 2, NARGS = 1, OUT_NDIM = 3, OUT_LEN = 4, OUT_SHAPE = 5, GENERATION = 8, OUT_ADDR = 9;
 const SAME_ARGS = 10;
 const ARG_BASE = 16, MAX_ARGS = 8;

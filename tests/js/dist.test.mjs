@@ -63,7 +63,7 @@ test('the wheel: tag, metadata, a correct RECORD, the wasm kernel and never a na
   assert.deepEqual(w.unlisted, []);
   assert.deepEqual(Object.keys(w.so_magic), ['ruvector_attention/libruvector_kernel.so']);
   assert.equal(w.so_magic['ruvector_attention/libruvector_kernel.so'], '0061736d', 'kernel is not WebAssembly');
-  for (const f of ['__init__.py', '_kernel.py', '_bridge.py', '_version.py']) {
+  for (const f of ['__init__.py', '_kernel.py', '_bridge.py', '_bridge_wire.py', '_version.py']) {
     assert.ok(w.names.includes(`ruvector_attention/${f}`), f);
   }
   assert.ok(!w.names.some(n => n.includes('__pycache__') || n.endsWith('.pyc')));
