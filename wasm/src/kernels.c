@@ -143,7 +143,8 @@ static int block_step(softmax_state *st, const float *q, const key_block *blk, i
   const int b = blk->count;
   if (b < 1) return RV_OK;
   int j = 0;
-  for (; j + 8 <= b; j += 8) dot8(q, blk->k + j, d, sc + j);
+  if (RV_DOT8)
+    for (; j + 8 <= b; j += 8) dot8(q, blk->k + j, d, sc + j);
   for (; j + 4 <= b; j += 4) dot4(q, blk->k + j, d, sc + j);
   for (; j < b; j++) sc[j] = dot(q, blk->k[j], d);
   for (; j < RV_KEY_BLOCK; j++) sc[j] = sc[0]; /* pad a partial block: neutral for max / min */
