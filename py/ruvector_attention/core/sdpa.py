@@ -95,7 +95,8 @@ class ScaledDotProductAttention(Attention):
         p, seed = self._dropout()
         rc = _kernel.K.attend(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, self._config.dim, dv,
                               self._scale, p, seed, optr, None)
-        raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
+        if rc:
+            raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
         return _arrays.result(out, (dv,))
 
     def attention_weights(self, query, keys, *, mask=None):
