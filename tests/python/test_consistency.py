@@ -18,7 +18,8 @@ NOT_NUMERICS = ("CPU_",)
 
 
 def header_constants(repo_root):
-    text = (repo_root / "wasm" / "include" / "ruvector.h").read_text()
+    # ruvector.h and every family header (include/rv_<family>.h)
+    text = "\n".join(p.read_text() for p in sorted((repo_root / "wasm" / "include").glob("*.h")))
     found = {}
     for line in text.splitlines():
         m = DEFINE.match(line)

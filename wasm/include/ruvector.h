@@ -3,7 +3,8 @@
  *
  * Every kernel below is compiled once per instruction set from src/kernels.c
  * and exported as rv_<name>_<isa> (isa: scalar, sse, avx2, neon, wasm128);
- * ruvector_attention/_kernel.py picks one set at load time.
+ * ruvector_attention/_kernel.py picks one set at load time. Mechanism families
+ * beyond the core declare theirs in include/rv_<family>.h the same way.
  *
  * Conventions: row-major contiguous float32 arrays; sizes and indices are
  * int64_t; masks are uint8_t with 1 = the key takes part; every function
@@ -100,10 +101,11 @@ int rv_cpu_features(void);
   /* Sum of x (N) read once with vector loads: the memory-streaming bound. */            \
   int rv_stream_sum_##isa(const float *x, int64_t n, float *out);
 
-RV_DECLARE_KERNELS(scalar)
-RV_DECLARE_KERNELS(sse)
-RV_DECLARE_KERNELS(avx2)
-RV_DECLARE_KERNELS(neon)
-RV_DECLARE_KERNELS(wasm128)
+/* Every kernel family declares its functions once per ISA with this. A family
+ * (one src/<family>.c) puts its RV_DECLARE_<FAMILY> macro and this line in its
+ * own include/rv_<family>.h, which includes this header. */
+#define RV_FOR_EACH_ISA(X) X(scalar) X(sse) X(avx2) X(neon) X(wasm128)
+
+RV_FOR_EACH_ISA(RV_DECLARE_KERNELS)
 
 #endif
