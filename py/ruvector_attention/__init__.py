@@ -19,12 +19,13 @@ from .errors import (
                    OutOfBoundsError,
                    UnsupportedError,
 )
+from .graph import GraphMetadata
 from .io import load, save
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
     "MECHANISMS", "Attention", "Complexity", "Gradients",
-    "ScaledDotProductAttention", "MultiHeadAttention",
+    "ScaledDotProductAttention", "MultiHeadAttention", "GraphMetadata",
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",

@@ -250,6 +250,12 @@ def as_floats(t):
     return out
 
 
+def check_finite_tensor(t):
+    """Raise NumericalInstabilityError naming the first NaN / inf of one ``Tensor``."""
+    from . import _kernel  # the live ISA's kernel
+    check_finite(_kernel.K, [t])
+
+
 def check_finite(kernel, tensors):
     """Raise NumericalInstabilityError naming the first NaN / inf among ``tensors``;
     return quietly when all are finite (then float32 overflow was the cause)."""
