@@ -12,7 +12,9 @@ What is measured, all in one run on the same inputs (d = 128, float32):
   ``stream_sum``); attention cannot be faster than reading its inputs once.
 * Peak extra memory per op: tracemalloc's peak during one call minus what
   was allocated before it (Python-side allocations; the kernel allocates nothing).
-* forward_batch / forward_graph on 1 thread vs 2 threads.
+* forward_batch / forward_graph on 1 thread vs 2 threads, beside a calibration
+  (two threads doing independent kernel work) and the process's CPU time per
+  wall second: on a shared machine these say whether a second core was free.
 
 Timing: each case is warmed up, then timed call by call with perf_counter_ns
 (with the garbage collector off) until both a time budget and a minimum
