@@ -21,6 +21,7 @@ from .errors import (
 )
 from .graph import GraphMetadata
 from .io import load, save
+from .geometric import HyperbolicAttention, ManifoldAttention, MixedCurvatureAttention  # issue 5
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
@@ -29,4 +30,5 @@ __all__ = [
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",
+    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",  # issue 5
 ]

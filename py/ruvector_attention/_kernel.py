@@ -39,6 +39,16 @@ SIGNATURES = {
     "matmul_tn": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),
     "find_nonfinite": (_i64, [_p, _i64]),
     "stream_sum": (_i32, [_p, _i64, _p]),
+    # geometric attention (issue 5): wasm/include/rv_geometric.h
+    "geo_rows": (_i32, [_i32, _p, _i64, _p, _i64, _i64, _i64, _f32, _f32, _p]),
+    "geo_midpoint": (_i32, [_p, _p, _i64, _i64, _f32, _p]),
+    "geo_attend": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32,
+                          _i32, _p, _p, _p]),
+    "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
+                         _i64, _i64, _p, _p]),
+    "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
+                             _i64, _p, _p]),
+    # end geometric
 }
 
 
