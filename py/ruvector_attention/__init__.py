@@ -21,7 +21,7 @@ from .errors import (
 )
 from .graph import GraphMetadata
 from .io import load, save
-from .geometric import HyperbolicAttention, ManifoldAttention, MixedCurvatureAttention  # issue 5
+from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
@@ -30,5 +30,5 @@ __all__ = [
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",
-    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",  # issue 5
+    "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",  # issue 7
 ]

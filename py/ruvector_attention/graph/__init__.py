@@ -1,5 +1,13 @@
 """Graph-aware mechanisms (spec FR-004) and the per-key ``GraphMetadata``."""
 
+from . import convert
+from .convert import bfs_distances, clustering, degree, pagerank, structural_features
+from .cross_space import CrossSpaceAttention, Fusion
+from .hnsw_aware import HNSWAwareAttention
 from .metadata import GraphMetadata
+from .rope import GraphRoPE
+from .structural import StructuralAttention
 
-__all__ = ["GraphMetadata"]
+__all__ = ["GraphMetadata", "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "Fusion",
+           "StructuralAttention", "convert", "bfs_distances", "clustering", "degree", "pagerank",
+           "structural_features"]

@@ -1,0 +1,234 @@
+"""HNSW-aware attention: each key's HNSW layer (its height in the hierarchy, spec
+FR-004.2) enters the scores as a learned per-layer, per-head bias plus a learned
+layer embedding added to the key (as learned relative-position biases in T5,
+https://arxiv.org/abs/1910.10683, and segment embeddings in BERT).
+
+    score_hj = s · q_h · (k_jh + E[l_j]_h) + B[l_j, h],  s = 1/sqrt(D/H)
+    out_h    = softmax_j(score_h) · V_h;   out = [out_1 ... out_H]
+
+Heads split the feature axes evenly (no projections). The layer term is computed
+once per (layer, head) per query, so the cost stays O(N D + L D).
+
+Shapes: query (D,), keys (N, D), values (N, DV), hnsw_layers (N,) ints -> (DV,);
+H heads, L = max_layers. Parameters: layer_embedding.weight (L, D) (torch
+``nn.Embedding`` name), layer_bias (L, H).
+"""
+
+import dataclasses
+import math
+import random
+
+from .. import _arrays, _kernel
+from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
+from ..core.sdpa import key_value_pair
+from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..numerics import MAX_HEADS
+from ._common import csr, int64s, kept_rows, run_csr, scatter, take_rows
+from .metadata import GraphMetadata
+
+# Initial spread of both parameters: small, so an untrained layer encoding barely
+# moves the scores (BERT's embedding init).
+INIT_STD = 0.02
+
+
+@dataclasses.dataclass(frozen=True)
+class HNSWAwareConfig:
+    dim: int = option(128, int, low=1, doc="width D of queries and keys")
+    max_layers: int = option(16, int, low=1, doc="HNSW layers L; layers must be < L")
+    num_heads: int = option(1, int, low=1, high=MAX_HEADS, doc="heads H; must divide dim")
+    seed: int = option(0, int, low=0, doc="seed of the layer embedding / bias initialisation")
+
+    def __post_init__(self):
+        if isinstance(self.dim, int) and isinstance(self.num_heads, int) and self.num_heads > 0 \
+                and self.dim % self.num_heads:
+            raise InvalidConfigError(f"HNSWAwareConfig.num_heads = {self.num_heads} does not "
+                                     f"divide dim = {self.dim}", field="num_heads")
+
+
+@register
+class HNSWAwareAttention(Attention):
+    """Attention that knows each key's HNSW layer: a learned score bias per (layer,
+    head) and a learned layer embedding added to the keys.
+
+    Args:
+        dim: width D of queries and keys.
+        max_layers: number of HNSW layers L (default 16); a layer >= L is an
+            OutOfBoundsError.
+        num_heads: H in 1..16 dividing ``dim`` and the value width (default 1).
+        seed: seed of the initialisation, both parameters ~ N(0, 0.02²) (default 0).
+
+    Shapes: query (D,), keys (N, D), values (N, DV), metadata.hnsw_layers (N,) -> (DV,).
+    ``forward`` without metadata puts every key on layer 0.
+
+    Example:
+        >>> import ruvector_attention as ra
+        >>> attn = ra.HNSWAwareAttention(4, max_layers=3)
+        >>> meta = ra.GraphMetadata(hnsw_layers=[0, 2])
+        >>> w = attn.attention_weights([1, 0, 0, 0], [[1, 0, 0, 0], [1, 0, 0, 0]], metadata=meta)
+        >>> round(sum(w.tolist()), 6)
+        1.0
+    """
+
+    Config = HNSWAwareConfig
+    complexity = Complexity.LINEAR  # one query: O(N D + L D)
+
+    def __init__(self, dim, max_layers=16, *, num_heads=1, seed=0):
+        super().__init__(HNSWAwareConfig(dim, max_layers, num_heads, seed))
+        rng = random.Random(seed)
+        L, H = self._config.max_layers, self._config.num_heads
+        self._add_param("layer_embedding.weight", (L, dim),
+                        [rng.gauss(0.0, INIT_STD) for _ in range(L * dim)])
+        self._add_param("layer_bias", (L, H), [rng.gauss(0.0, INIT_STD) for _ in range(L * H)])
+        self._scale = 1.0 / math.sqrt(dim // H)
+
+    @property
+    def num_heads(self):
+        return self._config.num_heads
+
+    def _layers(self, layers, n):
+        """Validated layer ids -> (owner, address) of an int64 buffer."""
+        L = self._config.max_layers
+        if layers is None:
+            return int64s([0] * n)
+        checked = GraphMetadata(hnsw_layers=layers).validate(n).hnsw_layers
+        for i, layer in enumerate(checked):
+            if layer >= L:
+                raise OutOfBoundsError(f"metadata.hnsw_layers[{i}] = {layer} is >= max_layers = "
+                                       f"{L}", index=layer, length=L)
+        return int64s(checked)
+
+    def _inputs(self, query, keys, values, metadata, mask):
+        d, h = self._config.dim, self._config.num_heads
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        n, dv = V.shape
+        if dv % h:
+            raise DimensionMismatchError(f"values have {dv} features, not divisible by "
+                                         f"num_heads = {h}", expected=h, actual=dv)
+        layers = None if metadata is None else _layer_field(metadata)
+        lbuf, _ = self._layers(layers, n)
+        rows = kept_rows(mask, n)
+        if rows is not None:
+            K, V = take_rows(K, rows), take_rows(V, rows)
+            lbuf = [lbuf[r] for r in rows]
+        lbuf, lptr = int64s(lbuf)
+        return q, K, V, n, rows, (lbuf, lptr)
+
+    def _run(self, query, keys, values, metadata, mask, what):
+        d, h, L = self._config.dim, self._config.num_heads, self._config.max_layers
+        q, K, V, n, rows, (_lbuf, lptr) = self._inputs(query, keys, values, metadata, mask)
+        m, dv = K.shape[0], V.shape[1]
+        numpy = q.numpy or K.numpy or V.numpy
+        out, optr = _arrays.output((dv,), numpy)
+        w, wptr = _arrays.output((max(h * m, 1),), False)
+        _cache, cptr = _arrays.output((L * h,), False)
+        rc = _kernel.K.hnsw_attend(q.ptr, K.ptr, V.ptr, lptr, m, d, dv, h,
+                                   self._ptr("layer_embedding.weight"), self._ptr("layer_bias"),
+                                   L, self._scale, wptr, cptr, optr)
+        raise_for_status(rc, (q, K, V), f"HNSWAwareAttention.{what}")
+        return out, w, rows, n, m, numpy
+
+    def forward(self, query, keys, values, *, mask=None):
+        """Output (DV,) with every key on HNSW layer 0."""
+        out = self._run(query, keys, values, None, mask, "forward")[0]
+        return _arrays.result(out, (len(out),))
+
+    def forward_with_metadata(self, query, keys, values, metadata, *, mask=None):
+        """Output (DV,) using ``metadata.hnsw_layers`` (N,); missing -> InvalidConfigError."""
+        if not isinstance(metadata, GraphMetadata) or metadata.hnsw_layers is None:
+            raise InvalidConfigError("HNSWAwareAttention requires metadata.hnsw_layers",
+                                     field="hnsw_layers")
+        out = self._run(query, keys, values, metadata, mask, "forward_with_metadata")[0]
+        return _arrays.result(out, (len(out),))
+
+    def head_attention_weights(self, query, keys, *, mask=None, metadata=None):
+        """Softmax weights of every head, (H, N); masked keys get 0."""
+        K = _arrays.matrix(keys, "keys", cols=self._config.dim)
+        values = K.owner if K.shape[1] % self.num_heads == 0 else [[0.0] * self.num_heads] * K.shape[0]
+        _, w, rows, n, m, numpy = self._run(query, K.owner, values, metadata, mask,
+                                            "head_attention_weights")
+        h = self._config.num_heads
+        kept = rows if rows is not None else list(range(n))
+        out, _ = _arrays.output((h, n), numpy)
+        flat = out.reshape(-1) if numpy else out
+        for t in range(h):
+            for i, r in enumerate(kept):
+                flat[t * n + r] = w[t * m + i]
+        return _arrays.result(out, (h, n))
+
+    def attention_weights(self, query, keys, *, mask=None, metadata=None):
+        """Mean of the heads' weights, (N,)."""
+        hw = _arrays.f32(self.head_attention_weights(query, keys, mask=mask, metadata=metadata),
+                         "weights")
+        h, n = hw.shape
+        flat = _arrays.as_floats(hw)
+        mean = [sum(flat[t * n + j] for t in range(h)) / h for j in range(n)]
+        return scatter(mean, list(range(n)), n, hw.numpy)
+
+    def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None):
+        """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
+        (N, DV) and ``params`` layer_embedding.weight (L, D), layer_bias (L, H)."""
+        d, h, L = self._config.dim, self._config.num_heads, self._config.max_layers
+        q, K, V, n, rows, (_lbuf, lptr) = self._inputs(query, keys, values, metadata, mask)
+        m, dv = K.shape[0], V.shape[1]
+        g = _arrays.vector(grad_output, "grad_output", dv)
+        numpy = q.numpy or K.numpy or V.numpy or g.numpy
+        gq, gqp = _arrays.output((d,), numpy)
+        gk, gkp = _arrays.output((max(m, 1), d), False)
+        gv, gvp = _arrays.output((max(m, 1), dv), False)
+        ge, gep = _arrays.output((L, d), numpy)
+        gb, gbp = _arrays.output((L, h), numpy)
+        _w, wptr = _arrays.output((max(h * m, 1),), False)
+        _c, cptr = _arrays.output((L * h,), False)
+        _work, workp = _arrays.output((dv,), False)
+        rc = _kernel.K.hnsw_backward(q.ptr, K.ptr, V.ptr, lptr, m, d, dv, h,
+                                     self._ptr("layer_embedding.weight"), self._ptr("layer_bias"),
+                                     L, self._scale, g.ptr, gqp, gkp, gvp, gep, gbp, wptr, cptr,
+                                     workp)
+        raise_for_status(rc, (q, K, V, g), "HNSWAwareAttention.backward")
+        kept = rows if rows is not None else list(range(n))
+        return Gradients(_arrays.result(gq, (d,)), _expand(gk, kept, n, d, numpy),
+                         _expand(gv, kept, n, dv, numpy),
+                         {"layer_embedding.weight": _arrays.result(ge, (L, d)),
+                          "layer_bias": _arrays.result(gb, (L, h))})
+
+    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
+                      metadata=None):
+        """Every node attends to its CSR neighbours; ``metadata.hnsw_layers`` gives each
+        node's layer (N,) (default 0). Row i equals ``forward_with_metadata`` of node i
+        over its neighbours and their layers; an isolated node gives a zero row."""
+        self._no_edge_features(edge_features)
+        d, h, L = self._config.dim, self._config.num_heads, self._config.max_layers
+        X, V, ip, ix, largest = csr(features, indptr, indices, values, d)
+        num_nodes, dv = V.shape
+        if dv % h:
+            raise DimensionMismatchError(f"values have {dv} features, not divisible by "
+                                         f"num_heads = {h}", expected=h, actual=dv)
+        layers = None if metadata is None else _layer_field(metadata)
+        _lbuf, lptr = self._layers(layers, num_nodes)
+        out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
+
+        def call(begin, end, sptr):
+            return _kernel.K.hnsw_graph(X.ptr, V.ptr, lptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
+                                        self._ptr("layer_embedding.weight"),
+                                        self._ptr("layer_bias"), L, self._scale, begin, end,
+                                        sptr, optr)
+
+        run_csr(X, V, ip, ix, h * largest + L * h, call, "HNSWAwareAttention.forward_graph")
+        return _arrays.result(out, (num_nodes, dv))
+
+
+def _layer_field(metadata):
+    if not isinstance(metadata, GraphMetadata):
+        raise InvalidConfigError(f"metadata must be a GraphMetadata, got {type(metadata).__name__}",
+                                 field="metadata")
+    return metadata.hnsw_layers
+
+
+def _expand(buf, kept, n, width, numpy):
+    """Rows of ``buf`` (kept keys) placed at their positions among n keys (others 0)."""
+    out, optr = _arrays.output((n, width), numpy)
+    src = buf.buffer_info()[0]
+    for i, r in enumerate(kept):
+        _kernel.copy_bytes(optr + r * width * 4, src + i * width * 4, width * 4)
+    return _arrays.result(out, (n, width))

@@ -1,0 +1,172 @@
+"""Graph RoPE: rotary position embeddings driven by graph distance (Su et al. 2021,
+RoFormer, https://arxiv.org/abs/2104.09864, with the position replaced by a hop /
+shortest-path / latent distance as in spec FR-004.1).
+
+    R(t) x: pairs (x_2i, x_2i+1) rotated by θ_i = t / base^(2i/D),  i < D/2
+    score_j = <R(t_q) q, R(t_j) k_j> · s = <q, R(t_j - t_q) k_j> · s,  s = 1/sqrt(D)
+    output  = softmax(score) · V
+
+The query sits at distance t_q = 0 and each key at its graph distance, so scores
+depend only on the relative distance. Scores are computed from that identity in
+one pass over the keys (no rotated copy of K); the kernel evaluates sin / cos in
+double.
+
+Shapes: query (D,), keys (N, D), values (N, DV), distances (N,) -> (DV,); E edges.
+"""
+
+import dataclasses
+import math
+from array import array
+
+from .. import _arrays, _kernel
+from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.sdpa import key_value_pair
+from ..errors import InvalidConfigError
+from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows
+from .metadata import GraphMetadata
+
+@dataclasses.dataclass(frozen=True)
+class GraphRoPEConfig:
+    dim: int = option(128, int, low=2, doc="width D of queries and keys; must be even")
+    base: float = option(10000.0, float, low=0.0, low_open=True,
+                         doc="frequency base: θ_i = distance / base^(2i/D)")
+    seed: int = option(0, int, low=0,
+                       doc="kept for a uniform constructor; GraphRoPE has no random parameters")
+
+    def __post_init__(self):
+        if isinstance(self.dim, int) and not isinstance(self.dim, bool) and self.dim % 2:
+            raise InvalidConfigError(f"GraphRoPEConfig.dim = {self.dim} must be even: RoPE "
+                                     "rotates pairs of features", field="dim")
+
+@register
+class GraphRoPE(Attention):
+    """Rotary position encoding of graph distance in scaled dot-product attention.
+
+    Args:
+        dim: even width D of queries and keys.
+        base: frequency base (default 10000.0); θ_i = distance / base^(2i/D).
+        seed: accepted for a uniform constructor (default 0); there are no weights.
+
+    Shapes: query (D,), keys (N, D), values (N, DV), metadata.distances (N,) -> (DV,).
+    ``forward`` without metadata puts key j at distance j (sequence RoPE).
+
+    Example:
+        >>> import ruvector_attention as ra
+        >>> rope = ra.GraphRoPE(4, base=100.0)
+        >>> [round(x, 4) for x in rope.apply_rotation([1, 0, 1, 0], 1.0).tolist()]
+        [0.5403, 0.8415, 0.995, 0.0998]
+        >>> meta = ra.GraphMetadata(distances=[1.0, 2.0])
+        >>> out = rope.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0], [0, 1, 0, 0]],
+        ...                                  [[1, 2], [3, 4]], meta)
+        >>> [round(x, 4) for x in out.tolist()]
+        [1.6527, 2.6527]
+    """
+
+    Config = GraphRoPEConfig
+    complexity = Complexity.LINEAR  # one query: O(N D)
+
+    def __init__(self, dim, base=10000.0, *, seed=0):
+        super().__init__(GraphRoPEConfig(dim, base, seed))
+        d = self._config.dim
+        self._inv_freq = array("d", [1.0 / self._config.base ** (2 * i / d) for i in range(d // 2)])
+        self._scale = 1.0 / math.sqrt(d)
+
+    def _freq(self):
+        return self._inv_freq.buffer_info()[0]
+
+    def apply_rotation(self, embedding, distance):
+        """Rotate ``embedding`` (D,) by ``distance`` (a number, fractional allowed), or
+        rows (N, D) by distances (N,)."""
+        d = self._config.dim
+        x = _arrays.f32(embedding, "embedding")
+        if len(x.shape) == 1:
+            x = _arrays.vector(embedding, "embedding", d)
+            pos = per_item([distance] if not hasattr(distance, "__len__") else distance, 1,
+                           "distance")
+            n, shape = 1, (d,)
+        else:
+            x = _arrays.matrix(embedding, "embedding", cols=d)
+            n, shape = x.shape[0], (x.shape[0], d)
+            pos = per_item(distance, n, "distance")
+        out, optr = _arrays.output(shape, x.numpy)
+        rc = _kernel.K.rope_rotate(x.ptr, pos.ptr, n, d, self._freq(), optr)
+        raise_for_status(rc, (x, pos), "GraphRoPE.apply_rotation")
+        return _arrays.result(out, shape)
+
+    # -- single query -----------------------------------------------------------------
+    def _run(self, query, keys, values, distances, mask, query_distance, want):
+        d = self._config.dim
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        n, dv = V.shape
+        if distances is None:
+            pos = _arrays.f32([float(j) for j in range(n)], "distances")
+        else:
+            pos = per_item(distances, n, "metadata.distances")
+        rows = kept_rows(mask, n)
+        if rows is not None:
+            K, V, pos = take_rows(K, rows), take_rows(V, rows), take_rows(pos, rows)
+        numpy = q.numpy or K.numpy or V.numpy
+        out, optr = _arrays.output((dv,), numpy)
+        w, wptr = _arrays.output((max(K.shape[0], 1),), False)
+        qpos = float(query_distance)
+        if not math.isfinite(qpos):
+            raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
+                                     field="query_distance")
+        rc = _kernel.K.rope_attend(q.ptr, K.ptr, V.ptr, pos.ptr, K.shape[0], d, dv, self._freq(),
+                                   qpos, self._scale, wptr, optr)
+        raise_for_status(rc, (q, K, V, pos), f"GraphRoPE.{want}")
+        if want == "attention_weights":
+            kept = rows if rows is not None else range(n)
+            return scatter(w, list(kept), n, numpy)
+        return _arrays.result(out, (dv,))
+
+    def forward(self, query, keys, values, *, mask=None):
+        """Output (DV,) with key j at distance j (sequence RoPE); use
+        ``forward_with_metadata`` for graph distances. A fully masked query gives zeros."""
+        return self._run(query, keys, values, None, mask, 0.0, "forward")
+
+    def forward_with_metadata(self, query, keys, values, metadata, *, mask=None,
+                              query_distance=0.0):
+        """Output (DV,) with key j at ``metadata.distances[j]`` and the query at
+        ``query_distance`` (default 0). Missing distances -> InvalidConfigError."""
+        return self._run(query, keys, values, _distances(metadata), mask, query_distance,
+                         "forward_with_metadata")
+
+    def attention_weights(self, query, keys, *, mask=None, metadata=None, query_distance=0.0):
+        """Softmax weights (N,); distances from ``metadata`` (default: key j at j)."""
+        K = _arrays.matrix(keys, "keys", cols=self._config.dim)
+        dist = None if metadata is None else _distances(metadata)
+        return self._run(query, K.owner, K.owner, dist, mask, query_distance, "attention_weights")
+
+    # -- whole graph ------------------------------------------------------------------
+    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
+                      metadata=None):
+        """Every node attends to its CSR neighbours with per-edge distances
+        ``metadata.distances`` (E,) (default: 1 for every edge, i.e. one hop).
+        Row i equals ``forward_with_metadata(X[i], X[nbrs(i)], V[nbrs(i)], distances of
+        row i's edges)``; an isolated node gives a zero row. -> (N, DV)."""
+        self._no_edge_features(edge_features)
+        d = self._config.dim
+        X, V, ip, ix, largest = csr(features, indptr, indices, values, d)
+        e = ix.shape[0]
+        pos = per_item(_distances(metadata) if metadata is not None else [1.0] * e, e,
+                       "metadata.distances")
+        num_nodes, dv = V.shape
+        out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
+
+        def call(begin, end, sptr):
+            return _kernel.K.rope_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, d, dv,
+                                        self._freq(), self._scale, begin, end, sptr, optr)
+
+        run_csr(X, V, ip, ix, largest, call, "GraphRoPE.forward_graph")
+        return _arrays.result(out, (num_nodes, dv))
+
+def _distances(metadata):
+    if not isinstance(metadata, GraphMetadata):
+        raise InvalidConfigError(f"metadata must be a GraphMetadata, got {type(metadata).__name__}",
+                                 field="metadata")
+    if metadata.distances is None:
+        raise InvalidConfigError("GraphRoPE requires distance metadata (metadata.distances)",
+                                 field="distances")
+    return metadata.distances

@@ -1,0 +1,152 @@
+"""Structural attention: per-node structural features (degree, PageRank, clustering
+coefficient, ... — spec FR-004.4) enter the scores through a learned projection
+added to the keys (as Graphormer's centrality encoding,
+https://arxiv.org/abs/2106.05234, with a linear map instead of an embedding table):
+
+    k'_j    = k_j + W f_j,                    W: (D, S)
+    score_j = s · q · k'_j = s (q · k_j + (W^T q) · f_j),   s = 1/sqrt(D)
+    output  = softmax(score) · V
+
+W^T q is formed once per query, so the cost is O(N (D + S) + D S).
+
+Shapes: query (D,), keys (N, D), values (N, DV), structural_features (N, S) -> (DV,).
+Parameter: struct_proj.weight (D, S) (torch ``nn.Linear(S, D, bias=False)``).
+"""
+
+import dataclasses
+import math
+import random
+
+from .. import _arrays, _kernel
+from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.sdpa import key_value_pair
+from ..errors import DimensionMismatchError, InvalidConfigError
+from ._common import csr, kept_rows, run_csr, scatter, take_rows
+from .convert import structural_features
+from .metadata import GraphMetadata
+
+
+@dataclasses.dataclass(frozen=True)
+class StructuralConfig:
+    dim: int = option(128, int, low=1, doc="width D of queries and keys")
+    structural_dim: int = option(3, int, low=1, doc="structural features S per node")
+    seed: int = option(0, int, low=0, doc="seed of the projection initialisation")
+
+
+@register
+class StructuralAttention(Attention):
+    """Scaled dot-product attention whose keys carry a learned projection of their
+    nodes' structural features.
+
+    Args:
+        dim: width D of queries and keys.
+        structural_dim: number S of structural features per node (3 for the
+            [degree, PageRank, clustering] of ``structural_features``).
+        seed: seed of the initialisation, uniform ±1/sqrt(S) as torch ``nn.Linear``.
+
+    Shapes: query (D,), keys (N, D), values (N, DV), metadata.structural_features
+    (N, S) -> (DV,). ``forward`` without metadata uses zero features (plain SDPA).
+
+    Example:
+        >>> import ruvector_attention as ra
+        >>> attn = ra.StructuralAttention(2, 1)
+        >>> attn.load_state_dict({"struct_proj.weight": [[2.0], [0.0]]})
+        >>> meta = ra.GraphMetadata(structural_features=[[0.0], [1.0]])
+        >>> w = attn.attention_weights([1, 0], [[1, 0], [1, 0]], metadata=meta)
+        >>> [round(x, 4) for x in w.tolist()]
+        [0.1956, 0.8044]
+    """
+
+    Config = StructuralConfig
+    complexity = Complexity.LINEAR  # one query: O(N (D + S) + D S)
+
+    def __init__(self, dim, structural_dim=3, *, seed=0):
+        super().__init__(StructuralConfig(dim, structural_dim, seed))
+        rng = random.Random(seed)
+        bound = 1.0 / math.sqrt(structural_dim)
+        self._add_param("struct_proj.weight", (dim, structural_dim),
+                        [rng.uniform(-bound, bound) for _ in range(dim * structural_dim)])
+        self._scale = 1.0 / math.sqrt(dim)
+
+    def _features(self, metadata, n):
+        s = self._config.structural_dim
+        if metadata is None:
+            return _arrays.f32([0.0] * (n * s), "structural_features")
+        if not isinstance(metadata, GraphMetadata):
+            raise InvalidConfigError(f"metadata must be a GraphMetadata, got "
+                                     f"{type(metadata).__name__}", field="metadata")
+        if metadata.structural_features is None:
+            raise InvalidConfigError("StructuralAttention requires metadata.structural_features",
+                                     field="structural_features")
+        F = _arrays.matrix(metadata.structural_features, "metadata.structural_features",
+                           rows=n, allow_empty=True)
+        if F.shape[1] != s:
+            raise DimensionMismatchError(f"metadata.structural_features has {F.shape[1]} "
+                                         f"columns, expected structural_dim = {s}",
+                                         expected=s, actual=F.shape[1])
+        return F
+
+    def _run(self, query, keys, values, metadata, mask, what):
+        d, s = self._config.dim, self._config.structural_dim
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        n, dv = V.shape
+        F = self._features(metadata, n)
+        rows = kept_rows(mask, n)
+        if rows is not None:
+            K, V, F = take_rows(K, rows), take_rows(V, rows), take_rows(_arrays.reshape(F, (n, s)), rows)
+        m = K.shape[0]
+        numpy = q.numpy or K.numpy or V.numpy
+        _u, uptr = _arrays.output((s,), False)
+        _kernel.K.matmul(q.ptr, self._ptr("struct_proj.weight"), uptr, 1, d, s, 0)
+        out, optr = _arrays.output((dv,), numpy)
+        w, wptr = _arrays.output((max(m, 1),), False)
+        rc = _kernel.K.struct_attend(q.ptr, uptr, K.ptr, F.ptr, V.ptr, m, d, s, dv, self._scale,
+                                     wptr, optr)
+        raise_for_status(rc, (q, K, V, F), f"StructuralAttention.{what}")
+        if what == "attention_weights":
+            return scatter(w, rows if rows is not None else list(range(n)), n, numpy)
+        return _arrays.result(out, (dv,))
+
+    def forward(self, query, keys, values, *, mask=None):
+        """Output (DV,) with zero structural features (plain scaled dot-product)."""
+        return self._run(query, keys, values, None, mask, "forward")
+
+    def forward_with_metadata(self, query, keys, values, metadata, *, mask=None):
+        """Output (DV,) using ``metadata.structural_features`` (N, S)."""
+        if metadata is None:
+            raise InvalidConfigError("StructuralAttention requires metadata.structural_features",
+                                     field="structural_features")
+        return self._run(query, keys, values, metadata, mask, "forward_with_metadata")
+
+    def attention_weights(self, query, keys, *, mask=None, metadata=None):
+        """Softmax weights (N,); masked keys get 0."""
+        K = _arrays.matrix(keys, "keys", cols=self._config.dim)
+        return self._run(query, K.owner, K.owner, metadata, mask, "attention_weights")
+
+    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
+                      metadata=None):
+        """Every node attends to its CSR neighbours using per-node structural features
+        ``metadata.structural_features`` (N, S); by default [degree, PageRank,
+        clustering] computed from this graph (needs structural_dim == 3). -> (N, DV)."""
+        self._no_edge_features(edge_features)
+        d, s = self._config.dim, self._config.structural_dim
+        X, V, ip, ix, largest = csr(features, indptr, indices, values, d)
+        num_nodes, dv = V.shape
+        if metadata is None:
+            if s != 3:
+                raise InvalidConfigError(f"forward_graph computes 3 structural features, but "
+                                         f"structural_dim = {s}: pass metadata",
+                                         field="structural_features")
+            metadata = GraphMetadata(structural_features=structural_features(ip.owner, ix.owner))
+        F = self._features(metadata, num_nodes)
+        _U, uptr = _arrays.output((num_nodes, s), False)
+        _kernel.K.matmul(X.ptr, self._ptr("struct_proj.weight"), uptr, num_nodes, d, s, 0)
+        out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
+
+        def call(begin, end, sptr):
+            return _kernel.K.struct_graph(X.ptr, uptr, F.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d,
+                                          s, dv, self._scale, begin, end, sptr, optr)
+
+        run_csr(X, V, ip, ix, largest, call, "StructuralAttention.forward_graph")
+        return _arrays.result(out, (num_nodes, dv))

@@ -1,0 +1,252 @@
+"""Graph-aware mechanisms (issue 7) against the float64 twin (reference_graph.py),
+rotary-embedding-torch, torch autograd and networkx."""
+
+import math
+
+import pytest
+
+np = pytest.importorskip("numpy")
+torch = pytest.importorskip("torch")
+
+import ruvector_attention as ra  # noqa: E402
+from ruvector_attention.graph import convert  # noqa: E402
+
+import reference_graph as ref  # noqa: E402
+
+TOL = 2e-5
+
+
+def rand(rng, *shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# -- GraphRoPE ----------------------------------------------------------------------------
+def test_rope_rotation_matches_twin_at_fractional_distances():
+    rng = np.random.default_rng(1)
+    rope = ra.GraphRoPE(16, base=50.0)
+    for t in (0.0, 0.37, 2.5, -3.25, 1234.5):
+        x = rand(rng, 16)
+        np.testing.assert_allclose(rope.apply_rotation(x, t), ref.rotate(x, t, 50.0), atol=1e-5)
+
+
+def test_rope_matches_rotary_embedding_torch_interleaved():
+    rotary = pytest.importorskip("rotary_embedding_torch")
+    rng = np.random.default_rng(2)
+    d, n = 32, 7
+    x = rand(rng, n, d)
+    emb = rotary.RotaryEmbedding(dim=d, theta=10000.0)
+    expected = emb.rotate_queries_or_keys(torch.tensor(x)[None], seq_dim=-2)[0].numpy()
+    got = ra.GraphRoPE(d).apply_rotation(x, np.arange(n, dtype=np.float32))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_rope_scores_depend_only_on_relative_distance_and_preserve_norm():
+    rng = np.random.default_rng(3)
+    rope = ra.GraphRoPE(8, base=10.0)
+    q, k = rand(rng, 8), rand(rng, 8)
+    for a, b in ((0.0, 1.5), (4.0, 5.5), (-2.0, -0.5), (10.25, 11.75)):
+        s = float(np.dot(rope.apply_rotation(q, a), rope.apply_rotation(k, b)))
+        s0 = float(np.dot(q, rope.apply_rotation(k, b - a)))
+        assert abs(s - s0) < 1e-5
+        assert abs(np.linalg.norm(rope.apply_rotation(q, a)) - np.linalg.norm(q)) < 1e-5
+
+
+def test_rope_forward_with_metadata_matches_twin():
+    rng = np.random.default_rng(4)
+    q, K, V = rand(rng, 16), rand(rng, 40, 16), rand(rng, 40, 5)
+    dist = rng.uniform(0, 6, 40).astype(np.float32)
+    rope = ra.GraphRoPE(16)
+    out = rope.forward_with_metadata(q, K, V, ra.GraphMetadata(distances=dist), query_distance=0.5)
+    expect, w = ref.rope_forward(q, K, V, dist, 10000.0, qdist=0.5)
+    np.testing.assert_allclose(out, expect, atol=TOL)
+    weights = rope.attention_weights(q, K, metadata=ra.GraphMetadata(distances=dist),
+                                     query_distance=0.5)
+    np.testing.assert_allclose(weights, w, atol=TOL)
+    # distance changes the result (the encoding is not a no-op)
+    assert np.abs(rope.forward_with_metadata(q, K, V, ra.GraphMetadata(distances=dist * 3)) - out).max() > 1e-3
+
+
+def test_rope_bad_inputs():
+    with pytest.raises(ra.InvalidConfigError, match="even"):
+        ra.GraphRoPE(7)
+    rope = ra.GraphRoPE(4)
+    with pytest.raises(ra.InvalidConfigError, match="distance"):
+        rope.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1.0]], ra.GraphMetadata())
+    with pytest.raises(ra.DimensionMismatchError, match="distances"):
+        rope.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1.0]],
+                                   ra.GraphMetadata(distances=[1.0, 2.0]))
+    with pytest.raises(ra.NumericalInstabilityError):
+        rope.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1.0]],
+                                   ra.GraphMetadata(distances=[float("nan")]))
+    out = rope.forward([1, 0, 0, 0], [[1, 0, 0, 0], [0, 1, 0, 0]], [[1.0], [2.0]], mask=[0, 0])
+    assert out.tolist() == [0.0]
+
+
+# -- HNSW-aware ---------------------------------------------------------------------------
+def _hnsw(seed=5, h=2):
+    rng = np.random.default_rng(seed)
+    attn = ra.HNSWAwareAttention(8, 4, num_heads=h, seed=3)
+    state = {"layer_embedding.weight": rand(rng, 4, 8), "layer_bias": rand(rng, 4, h)}
+    attn.load_state_dict(state)
+    return rng, attn, state
+
+
+def test_hnsw_forward_and_weights_match_twin():
+    rng, attn, st = _hnsw()
+    q, K, V = rand(rng, 8), rand(rng, 9, 8), rand(rng, 9, 6)
+    layers = [0, 3, 1, 2, 0, 1, 3, 2, 0]
+    meta = ra.GraphMetadata(hnsw_layers=layers)
+    expect, w = ref.hnsw_forward(q, K, V, layers, st["layer_embedding.weight"], st["layer_bias"], 2)
+    np.testing.assert_allclose(attn.forward_with_metadata(q, K, V, meta), expect, atol=TOL)
+    np.testing.assert_allclose(attn.head_attention_weights(q, K, metadata=meta),
+                               ref.hnsw_forward(q, K, K, layers, st["layer_embedding.weight"],
+                                                st["layer_bias"], 2)[1], atol=TOL)
+    np.testing.assert_allclose(attn.attention_weights(q, K, metadata=meta),
+                               ref.hnsw_forward(q, K, K, layers, st["layer_embedding.weight"],
+                                                st["layer_bias"], 2)[1].mean(0), atol=TOL)
+
+
+def test_hnsw_backward_matches_torch_autograd():
+    rng, attn, st = _hnsw(h=2)
+    q, K, V, g = rand(rng, 8), rand(rng, 6, 8), rand(rng, 6, 4), rand(rng, 4)
+    layers = [1, 0, 3, 3, 2, 1]
+    grads = attn.backward(q, K, V, g, metadata=ra.GraphMetadata(hnsw_layers=layers))
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for k, v in dict(q=q, K=K, V=V, E=st["layer_embedding.weight"], B=st["layer_bias"]).items()}
+    idx = torch.tensor(layers)
+    outs = []
+    for h in range(2):
+        c = slice(4 * h, 4 * h + 4)
+        s = (t["K"][:, c] + t["E"][idx][:, c]) @ t["q"][c] / 2.0 + t["B"][idx, h]
+        outs.append(torch.softmax(s, 0) @ t["V"][:, 2 * h:2 * h + 2])
+    (torch.cat(outs) @ torch.tensor(g, dtype=torch.float64)).backward()
+    np.testing.assert_allclose(grads.query, t["q"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.keys, t["K"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.values, t["V"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.params["layer_embedding.weight"], t["E"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.params["layer_bias"], t["B"].grad.numpy(), atol=1e-5)
+
+
+def test_hnsw_bad_inputs():
+    attn = ra.HNSWAwareAttention(4, 3)
+    with pytest.raises(ra.OutOfBoundsError, match="hnsw_layers"):
+        attn.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1.0]],
+                                   ra.GraphMetadata(hnsw_layers=[3]))
+    with pytest.raises(ra.InvalidConfigError, match="hnsw_layers"):
+        attn.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1.0]], ra.GraphMetadata())
+    with pytest.raises(ra.InvalidConfigError, match="num_heads"):
+        ra.HNSWAwareAttention(6, num_heads=4)
+    with pytest.raises(ra.DimensionMismatchError, match="hnsw_layers"):
+        attn.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1.0]],
+                                   ra.GraphMetadata(hnsw_layers=[0, 1]))
+    out = attn.forward([100, 0, 0, 0], [[100, 0, 0, 0], [-100, 0, 0, 0]], [[1.0], [2.0]])
+    assert np.isfinite(out.tolist()).all()
+
+
+# -- structural ---------------------------------------------------------------------------
+def test_structural_matches_twin_and_helpers_match_networkx():
+    nx = pytest.importorskip("networkx")
+    g = nx.gnm_random_graph(30, 70, seed=4)
+    edges = [(u, v) for u, v in g.edges()] + [(v, u) for u, v in g.edges()]
+    indptr, indices = convert.csr_from_edges(30, sorted(edges))
+    F = np.asarray(convert.structural_features(indptr, indices))
+    np.testing.assert_allclose(F[:, 0], [g.degree(i) for i in range(30)])
+    pr = nx.pagerank(g)
+    np.testing.assert_allclose(F[:, 1], [pr[i] for i in range(30)], atol=1e-5)
+    cc = nx.clustering(g)
+    np.testing.assert_allclose(F[:, 2], [cc[i] for i in range(30)], atol=1e-6)
+    sp = nx.single_source_shortest_path_length(g, 0)
+    dist = convert.bfs_distances(indptr, indices, 0, unreachable=-1.0)
+    assert dist == [float(sp.get(i, -1)) for i in range(30)]
+    dg = nx.DiGraph([(0, 1), (1, 2), (2, 0), (3, 0)])
+    dg.add_node(4)
+    ip, ix = convert.csr_from_edges(5, [(0, 1), (1, 2), (2, 0), (3, 0)])
+    prd = nx.pagerank(dg)
+    np.testing.assert_allclose(convert.pagerank(ip, ix), [prd[i] for i in range(5)], atol=1e-5)
+
+    rng = np.random.default_rng(6)
+    attn = ra.StructuralAttention(16, 3, seed=2)
+    q, K, V = rand(rng, 16), rand(rng, 12, 16), rand(rng, 12, 4)
+    feats = F[:12].astype(np.float32)
+    expect, w = ref.structural_forward(q, K, V, feats, attn.state_dict()["struct_proj.weight"])
+    meta = ra.GraphMetadata(structural_features=feats)
+    np.testing.assert_allclose(attn.forward_with_metadata(q, K, V, meta), expect, atol=TOL)
+    np.testing.assert_allclose(attn.attention_weights(q, K, metadata=meta),
+                               ref.structural_forward(q, K, K, feats,
+                                                      attn.state_dict()["struct_proj.weight"])[1],
+                               atol=TOL)
+    with pytest.raises(ra.DimensionMismatchError, match="structural_features"):
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(structural_features=feats[:, :2]))
+    with pytest.raises(ra.InvalidConfigError, match="structural_features"):
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata())
+    with pytest.raises(ra.OutOfBoundsError):
+        convert.bfs_distances(indptr, indices, 30)
+
+
+# -- cross-space --------------------------------------------------------------------------
+@pytest.mark.parametrize("fusion", ["gate", "mean", "linear"])
+def test_cross_space_forward_and_empty_sets(fusion):
+    rng = np.random.default_rng(7)
+    attn = ra.CrossSpaceAttention(8, fusion=fusion, seed=1)
+    h, G, L = rand(rng, 8), rand(rng, 5, 8), rand(rng, 3, 8)
+    st = attn.state_dict()
+    for g_, l_ in ((G, L), (G[:0], L), (G, L[:0])):
+        np.testing.assert_allclose(attn.forward_cross(h, g_, l_),
+                                   ref.cross_forward(h, g_, l_, fusion, st), atol=TOL)
+    with pytest.raises(ra.EmptyInputError):
+        attn.forward_cross(h, G[:0], L[:0])
+    with pytest.raises(ra.DimensionMismatchError):
+        attn.forward_cross(h, G[:, :4], L)
+
+
+@pytest.mark.parametrize("fusion", ["gate", "mean", "linear"])
+@pytest.mark.parametrize("empty", [None, "graph", "latent"])
+def test_cross_space_backward_matches_torch(fusion, empty):
+    rng = np.random.default_rng(8)
+    attn = ra.CrossSpaceAttention(6, fusion=fusion, seed=2)
+    h, G, L, g = rand(rng, 6), rand(rng, 4, 6), rand(rng, 3, 6), rand(rng, 6)
+    G = G[:0] if empty == "graph" else G
+    L = L[:0] if empty == "latent" else L
+    grads = attn.backward_cross(h, G, L, g)
+    T = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in
+         dict(h=h, G=G, L=L, **attn.state_dict()).items()}
+
+    def att(q, N):
+        return torch.softmax(N @ q / math.sqrt(6), 0) @ N
+
+    zero = torch.zeros(6, dtype=torch.float64)
+    pg, pl = len(G) > 0, len(L) > 0
+    xg = att(T["h"], T["G"]) if pg else zero
+    xl = att(T["h"], T["L"]) if pl else zero
+    xc = att(xg, T["L"]) if pg and pl else zero
+    views, present = [xg, xl, xc], [pg, pl, pg and pl]
+    if fusion == "mean":
+        out = sum(v for v, p in zip(views, present) if p) / sum(present)
+    elif fusion == "linear":
+        out = T["fuse.weight"] @ torch.cat(views) + T["fuse.bias"]
+    else:
+        a = torch.sigmoid(T["gate.weight"] @ torch.cat(views) + T["gate.bias"])
+        out = sum(a[k] * views[k] * present[k] for k in range(3))
+    (out @ torch.tensor(g, dtype=torch.float64)).backward()
+    np.testing.assert_allclose(grads.query, T["h"].grad.numpy(), atol=1e-5)
+    if pg:
+        np.testing.assert_allclose(grads.keys, T["G"].grad.numpy(), atol=1e-5)
+    if pl:
+        np.testing.assert_allclose(grads.values, T["L"].grad.numpy(), atol=1e-5)
+    for name, value in grads.params.items():
+        np.testing.assert_allclose(value, T[name].grad.numpy(), atol=1e-5, err_msg=name)
+    assert set(grads.params) == set(attn.state_dict())
+
+
+def test_cross_space_bad_fusion():
+    with pytest.raises(ra.InvalidConfigError, match="fusion"):
+        ra.CrossSpaceAttention(4, fusion="max")
+
+
+def test_cross_space_attention_weights_are_the_graph_view():
+    rng = np.random.default_rng(9)
+    h, G = rand(rng, 8), rand(rng, 5, 8)
+    w = ra.CrossSpaceAttention(8).attention_weights(h, G, mask=[1, 1, 0, 1, 1])
+    expect = ref.softmax(np.delete(G, 2, 0).astype(np.float64) @ h / math.sqrt(8))
+    np.testing.assert_allclose(np.delete(w, 2), expect, atol=TOL)
+    assert w[2] == 0.0

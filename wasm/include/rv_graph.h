@@ -1,0 +1,72 @@
+/*
+ * Graph-aware attention kernels (src/graph.c): rotary encoding of graph distance
+ * (GraphRoPE), HNSW-layer score biases and layer embeddings, structural-feature
+ * scores, CSR row attention with separate queries, and row-wise fusion.
+ * Same conventions as ruvector.h.
+ *
+ * Shapes: N keys (or nodes), D key width, DV value width, H heads, L HNSW layers,
+ * S structural features, E edges. inv_freq (D/2, double): base^(-2i/D).
+ * The scratch `w` of every single-query kernel receives the softmax weights.
+ */
+#ifndef RV_GRAPH_H
+#define RV_GRAPH_H
+
+#include "ruvector.h"
+
+#define RV_DECLARE_GRAPH(isa)                                                             \
+  /* out_j = R(pos_j) x_j: pairs (2i, 2i+1) rotated by pos_j * inv_freq[i]. */            \
+  int rv_rope_rotate_##isa(const float *X, const float *pos, int64_t n, int64_t d,         \
+                           const double *inv_freq, float *out);                            \
+  /* out = softmax(scale <R(qpos) q, R(pos_j) k_j>) . V;  w (N) gets the weights. */       \
+  int rv_rope_attend_##isa(const float *q, const float *K, const float *V, const float *pos, \
+                           int64_t n, int64_t d, int64_t dv, const double *inv_freq,        \
+                           float qpos, float scale, float *w, float *out);                  \
+  /* CSR rows [row_begin, row_end): node i attends to X[indices[e]] at distance pos[e];  \
+     scratch: the largest row length, in floats. */                                       \
+  int rv_rope_graph_##isa(const float *X, const float *V, const int64_t *indptr,            \
+                          const int64_t *indices, const float *pos, int64_t num_nodes,      \
+                          int64_t d, int64_t dv, const double *inv_freq, float scale,       \
+                          int64_t row_begin, int64_t row_end, float *scratch, float *out);  \
+  /* Heads split D and DV evenly (no projection): score_hj = scale q_h.(k_jh + E[l_j]_h) \
+     + B[l_j, h];  layers (N) int64 in [0, L); E (L, D), B (L, H); w (H, N) weights;    \
+     cache: L*H floats; out (DV) = the heads' outputs side by side. */                   \
+  int rv_hnsw_attend_##isa(const float *q, const float *K, const float *V,                 \
+                           const int64_t *layers, int64_t n, int64_t d, int64_t dv,         \
+                           int64_t h, const float *E, const float *B, int64_t num_layers,    \
+                           float scale, float *w, float *cache, float *out);                \
+  /* rv_hnsw_attend for CSR rows; layers per node (N); scratch: H*max_degree + L*H. */    \
+  int rv_hnsw_graph_##isa(const float *X, const float *V, const int64_t *layers,            \
+                          const int64_t *indptr, const int64_t *indices, int64_t num_nodes,  \
+                          int64_t d, int64_t dv, int64_t h, const float *E, const float *B,  \
+                          int64_t num_layers, float scale, int64_t row_begin,               \
+                          int64_t row_end, float *scratch, float *out);                     \
+  /* Backward of rv_hnsw_attend: accumulates (+=) into grad_q (D), grad_K (N,D),         \
+     grad_V (N,DV), grad_E (L,D), grad_B (L,H); w (H,N), cache (L*H), work (DV). */       \
+  int rv_hnsw_backward_##isa(const float *q, const float *K, const float *V,               \
+                             const int64_t *layers, int64_t n, int64_t d, int64_t dv,       \
+                             int64_t h, const float *E, const float *B, int64_t num_layers,  \
+                             float scale, const float *grad_out, float *grad_q,             \
+                             float *grad_K, float *grad_V, float *grad_E, float *grad_B,     \
+                             float *w, float *cache, float *work);                           \
+  /* score_j = scale (q.k_j + u.f_j): F (N,S) structural features, u (S). */              \
+  int rv_struct_attend_##isa(const float *q, const float *u, const float *K, const float *F, \
+                             const float *V, int64_t n, int64_t d, int64_t s, int64_t dv,   \
+                             float scale, float *w, float *out);                            \
+  /* CSR rows: score_ij = scale (x_i.x_j + U_i.F_j); U (N,S); scratch: max_degree. */     \
+  int rv_struct_graph_##isa(const float *X, const float *U, const float *F, const float *V, \
+                            const int64_t *indptr, const int64_t *indices,                  \
+                            int64_t num_nodes, int64_t d, int64_t s, int64_t dv,             \
+                            float scale, int64_t row_begin, int64_t row_end, float *scratch, \
+                            float *out);                                                     \
+  /* CSR rows: query Q_i (not X_i) attends to X[nbrs(i)] with values V; out (N,DV). */    \
+  int rv_attend_rows_##isa(const float *Q, const float *X, const float *V,                  \
+                           const int64_t *indptr, const int64_t *indices, int64_t num_nodes, \
+                           int64_t d, int64_t dv, float scale, int64_t row_begin,           \
+                           int64_t row_end, float *out);                                    \
+  /* out_i = sum_k coef[i,k] X_k[i], X0..X2 (N,D), coef (N,3); out may alias an X_k. */   \
+  int rv_fuse_rows_##isa(const float *X0, const float *X1, const float *X2,                \
+                         const float *coef, int64_t n, int64_t d, float *out);
+
+RV_FOR_EACH_ISA(RV_DECLARE_GRAPH)
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * Graph-aware attention kernels (declared in include/rv_graph.h): scores are
+ * filled into a caller-provided row `w` by a mechanism-specific pass over the
+ * keys, then softmax_row() turns them into weights and accumulates the values.
+ * Two passes (keys, then values), no N x D temporary.
+ *
+ * Shapes: N keys, D key width, DV value width, H heads, L layers, S features.
+ */
+#include "rv_graph.h"
+#include "softmax.h"
+
+#define RV_HALF_PI_HI 1.5707963267948966     /* pi/2 as hi + lo: the reduction x - k pi/2 */
+#define RV_HALF_PI_LO 6.123233995736766e-17  /* keeps ~1e-16 * |k| absolute error */
+#define RV_TWO_OVER_PI 0.63661977236758134308
+
+/* sin and cos in double without libm (the wasm side module imports no math):
+ * reduce by k * pi/2, then Taylor series on |r| <= pi/4 (error < 1e-17). */
+static void sincos_d(double x, double *s, double *c) {
+  double kf = x * RV_TWO_OVER_PI;
+  int64_t k = (int64_t)(kf < 0 ? kf - 0.5 : kf + 0.5);
+  double r = (x - (double)k * RV_HALF_PI_HI) - (double)k * RV_HALF_PI_LO;
+  /* Horner: sin r = r (1 - r2/(2*3) (1 - r2/(4*5) (...))), cos r = 1 - r2/(1*2) (...) */
+  double r2 = r * r, sn = 1.0, cs = 1.0;
+  for (int i = 18; i >= 2; i -= 2) {
+    sn = 1.0 - sn * r2 / ((double)i * (double)(i + 1));
+    cs = 1.0 - cs * r2 / ((double)(i - 1) * (double)i);
+  }
+  sn *= r;
+  switch (k & 3) {
+    case 0: *s = sn; *c = cs; break;
+    case 1: *s = cs; *c = -sn; break;
+    case 2: *s = -sn; *c = -cs; break;
+    default: *s = -cs; *c = sn; break;
+  }
+}
+
+/* <q, R(t) k> = sum_i cos(t f_i)(q0 k0 + q1 k1) + sin(t f_i)(q1 k0 - q0 k1). */
+static float rope_dot(const float *q, const float *k, int64_t d, const double *inv_freq, double t) {
+  double acc = 0.0, s, c;
+  for (int64_t i = 0; i < d / 2; i++) {
+    sincos_d(t * inv_freq[i], &s, &c);
+    const float q0 = q[2 * i], q1 = q[2 * i + 1], k0 = k[2 * i], k1 = k[2 * i + 1];
+    acc += c * (double)(q0 * k0 + q1 * k1) + s * (double)(q1 * k0 - q0 * k1);
+  }
+  return (float)acc;
+}
+
+/* w (N) raw scores -> softmax weights; out (DV) = sum_j w_j V[r_j] where row r_j =
+ * idx ? idx[j] : j and the row starts at V + r_j * ldv. N == 0 gives zeros. */
+static int softmax_row(float *w, int64_t n, const float *V, const int64_t *idx, int64_t ldv,
+                       int64_t dv, float *out) {
+  zero_vec(out, dv);
+  if (n == 0) return RV_OK;
+  float m = -RV_INF;
+  for (int64_t j = 0; j < n; j++) {
+    if (!RV_ISFINITE(w[j])) return RV_E_NONFINITE;
+    if (w[j] > m) m = w[j];
+  }
+  const rv_v vm = rv_set1(m);
+  int64_t j = 0;
+  for (; j + RV_W <= n; j += RV_W) rv_store(w + j, rv_exp(rv_sub(rv_load(w + j), vm)));
+  for (; j < n; j++) w[j] = exp1(w[j] - m);
+  float s = 0.0f;
+  for (j = 0; j < n; j++) s += w[j];
+  const float inv = 1.0f / s; /* s >= 1: the max key contributes exp(0) */
+  for (j = 0; j < n; j++) {
+    w[j] *= inv;
+    axpy(out, V + (idx ? idx[j] : j) * ldv, w[j], dv);
+  }
+  return all_finite(out, dv) ? RV_OK : RV_E_NONFINITE;
+}
+
+static int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
+
+/* CSR rows [begin, end) valid: offsets non-decreasing, neighbour ids in [0, num_nodes). */
+static int check_rows(const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
+                      int64_t begin, int64_t end) {
+  if (!indptr || begin < 0 || end > num_nodes || begin > end || indptr[0] != 0) return RV_E_ARG;
+  const int64_t nnz = indptr[num_nodes];
+  for (int64_t i = begin; i < end; i++) {
+    if (indptr[i] < 0 || indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
+    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
+      if (indices[e] < 0 || indices[e] >= num_nodes) return RV_E_INDEX;
+  }
+  return RV_OK;
+}
+
+/* ---------------------------------------------------------------- GraphRoPE */
+
+int RV_FN(rope_rotate)(const float *X, const float *pos, int64_t n, int64_t d,
+                       const double *inv_freq, float *out) {
+  if (n < 0 || d <= 0 || d % 2 || (n && (!X || !pos || !out || !inv_freq))) return RV_E_ARG;
+  for (int64_t j = 0; j < n; j++) {
+    const float *x = X + j * d;
+    float *y = out + j * d;
+    for (int64_t i = 0; i < d / 2; i++) {
+      double s, c;
+      sincos_d((double)pos[j] * inv_freq[i], &s, &c);
+      const double x0 = x[2 * i], x1 = x[2 * i + 1];
+      y[2 * i] = (float)(x0 * c - x1 * s);
+      y[2 * i + 1] = (float)(x0 * s + x1 * c);
+    }
+  }
+  return RV_OK;
+}
+
+static int rope_row(const float *q, const float *X, const float *V, const int64_t *idx,
+                    const float *pos, int64_t n, int64_t d, int64_t dv, const double *inv_freq,
+                    double qpos, float scale, float *w, float *out) {
+  for (int64_t j = 0; j < n; j++) {
+    if (!RV_ISFINITE(pos[j])) return RV_E_NONFINITE;
+    w[j] = scale * rope_dot(q, X + (idx ? idx[j] : j) * d, d, inv_freq, (double)pos[j] - qpos);
+  }
+  return softmax_row(w, n, V, idx, dv, dv, out);
+}
+
+int RV_FN(rope_attend)(const float *q, const float *K, const float *V, const float *pos,
+                       int64_t n, int64_t d, int64_t dv, const double *inv_freq, float qpos,
+                       float scale, float *w, float *out) {
+  if (bad_sizes(n, d, dv) || d % 2 || !q || !out || !inv_freq || (n && (!K || !V || !pos || !w)))
+    return RV_E_ARG;
+  return rope_row(q, K, V, NULL, pos, n, d, dv, inv_freq, qpos, scale, w, out);
+}
+
+int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
+                      const int64_t *indices, const float *pos, int64_t num_nodes, int64_t d,
+                      int64_t dv, const double *inv_freq, float scale, int64_t row_begin,
+                      int64_t row_end, float *scratch, float *out) {
+  if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
+    return RV_E_ARG;
+  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  for (int64_t i = row_begin; i < row_end && !rc; i++) {
+    const int64_t e0 = indptr[i];
+    rc = rope_row(X + i * d, X, V, indices + e0, pos + e0, indptr[i + 1] - e0, d, dv, inv_freq,
+                  0.0, scale, scratch, out + i * dv);
+  }
+  return rc;
+}
+
+/* ---------------------------------------------------------------- HNSW-aware */
+
+/* cache[l*H + h] = scale q_h . E[l]_h + B[l, h]: the whole layer term of a score. */
+static void layer_terms(const float *q, int64_t d, int64_t h, const float *E, const float *B,
+                        int64_t num_layers, float scale, float *cache) {
+  const int64_t hd = d / h;
+  for (int64_t l = 0; l < num_layers; l++)
+    for (int64_t t = 0; t < h; t++)
+      cache[l * h + t] = scale * dot(q + t * hd, E + l * d + t * hd, hd) + B[l * h + t];
+}
+
+static int hnsw_row(const float *q, const float *X, const float *V, const int64_t *idx,
+                    const int64_t *layers, int64_t n, int64_t d, int64_t dv, int64_t h,
+                    int64_t num_layers, const float *cache, float scale, float *w, float *out) {
+  const int64_t hd = d / h, hdv = dv / h;
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t r = idx ? idx[j] : j, l = layers[r];
+    if (l < 0 || l >= num_layers) return RV_E_INDEX;
+    for (int64_t t = 0; t < h; t++)
+      w[t * n + j] = scale * dot(q + t * hd, X + r * d + t * hd, hd) + cache[l * h + t];
+  }
+  for (int64_t t = 0; t < h; t++) {
+    int rc = softmax_row(w + t * n, n, V + t * hdv, idx, dv, hdv, out + t * hdv);
+    if (rc) return rc;
+  }
+  return RV_OK;
+}
+
+static int bad_heads(int64_t d, int64_t dv, int64_t h, int64_t num_layers, const float *E,
+                     const float *B) {
+  return h < 1 || d % h || dv % h || num_layers < 1 || !E || !B;
+}
+
+int RV_FN(hnsw_attend)(const float *q, const float *K, const float *V, const int64_t *layers,
+                       int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
+                       const float *B, int64_t num_layers, float scale, float *w, float *cache,
+                       float *out) {
+  if (bad_sizes(n, d, dv) || bad_heads(d, dv, h, num_layers, E, B) || !q || !out || !cache ||
+      (n && (!K || !V || !layers || !w)))
+    return RV_E_ARG;
+  layer_terms(q, d, h, E, B, num_layers, scale, cache);
+  return hnsw_row(q, K, V, NULL, layers, n, d, dv, h, num_layers, cache, scale, w, out);
+}
+
+int RV_FN(hnsw_graph)(const float *X, const float *V, const int64_t *layers,
+                      const int64_t *indptr, const int64_t *indices, int64_t num_nodes, int64_t d,
+                      int64_t dv, int64_t h, const float *E, const float *B, int64_t num_layers,
+                      float scale, int64_t row_begin, int64_t row_end, float *scratch,
+                      float *out) {
+  if (bad_sizes(num_nodes, d, dv) || bad_heads(d, dv, h, num_layers, E, B) ||
+      (num_nodes && (!X || !V || !out || !layers || !scratch)))
+    return RV_E_ARG;
+  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  float *cache = scratch, *w = scratch + num_layers * h;
+  for (int64_t i = row_begin; i < row_end && !rc; i++) {
+    layer_terms(X + i * d, d, h, E, B, num_layers, scale, cache);
+    rc = hnsw_row(X + i * d, X, V, indices + indptr[i], layers, indptr[i + 1] - indptr[i], d, dv,
+                  h, num_layers, cache, scale, w, out + i * dv);
+  }
+  return rc;
+}
+
+/* With a = weights, o_h = sum_j a_hj v_jh, g = dL/dout:
+ *   ds_hj = a_hj (g_h.v_jh - g_h.o_h) = dL/dscore_hj = dL/dB[l_j, h];
+ *   dq_h += scale ds_hj (k_jh + E[l_j]_h); dk_jh += dE[l_j]_h += scale ds_hj q_h;
+ *   dv_jh += a_hj g_h. */
+int RV_FN(hnsw_backward)(const float *q, const float *K, const float *V, const int64_t *layers,
+                         int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
+                         const float *B, int64_t num_layers, float scale, const float *grad_out,
+                         float *grad_q, float *grad_K, float *grad_V, float *grad_E,
+                         float *grad_B, float *w, float *cache, float *work) {
+  if (!grad_out || !grad_q || !grad_E || !grad_B || !work || (n && (!grad_K || !grad_V)))
+    return RV_E_ARG;
+  int rc = RV_FN(hnsw_attend)(q, K, V, layers, n, d, dv, h, E, B, num_layers, scale, w, cache,
+                              work);
+  if (rc) return rc;
+  const int64_t hd = d / h, hdv = dv / h;
+  for (int64_t t = 0; t < h; t++) {
+    const float *g = grad_out + t * hdv, *qh = q + t * hd;
+    const float go = dot(g, work + t * hdv, hdv);
+    for (int64_t j = 0; j < n; j++) {
+      const int64_t l = layers[j];
+      const float a = w[t * n + j];
+      const float ds = a * (dot(g, V + j * dv + t * hdv, hdv) - go);
+      axpy(grad_V + j * dv + t * hdv, g, a, hdv);
+      axpy(grad_K + j * d + t * hd, qh, scale * ds, hd);
+      axpy(grad_E + l * d + t * hd, qh, scale * ds, hd);
+      axpy(grad_q + t * hd, K + j * d + t * hd, scale * ds, hd);
+      axpy(grad_q + t * hd, E + l * d + t * hd, scale * ds, hd);
+      grad_B[l * h + t] += ds;
+    }
+  }
+  return RV_OK;
+}
+
+/* ---------------------------------------------------------------- structural */
+
+static int struct_row(const float *q, const float *u, const float *X, const float *F,
+                      const float *V, const int64_t *idx, int64_t n, int64_t d, int64_t s,
+                      int64_t dv, float scale, float *w, float *out) {
+  for (int64_t j = 0; j < n; j++) {
+    const int64_t r = idx ? idx[j] : j;
+    w[j] = scale * (dot(q, X + r * d, d) + dot(u, F + r * s, s));
+  }
+  return softmax_row(w, n, V, idx, dv, dv, out);
+}
+
+int RV_FN(struct_attend)(const float *q, const float *u, const float *K, const float *F,
+                         const float *V, int64_t n, int64_t d, int64_t s, int64_t dv, float scale,
+                         float *w, float *out) {
+  if (bad_sizes(n, d, dv) || s <= 0 || !q || !u || !out || (n && (!K || !F || !V || !w)))
+    return RV_E_ARG;
+  return struct_row(q, u, K, F, V, NULL, n, d, s, dv, scale, w, out);
+}
+
+int RV_FN(struct_graph)(const float *X, const float *U, const float *F, const float *V,
+                        const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
+                        int64_t d, int64_t s, int64_t dv, float scale, int64_t row_begin,
+                        int64_t row_end, float *scratch, float *out) {
+  if (bad_sizes(num_nodes, d, dv) || s <= 0 || (num_nodes && (!X || !U || !F || !V || !out)))
+    return RV_E_ARG;
+  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  for (int64_t i = row_begin; i < row_end && !rc; i++)
+    rc = struct_row(X + i * d, U + i * s, X, F, V, indices + indptr[i], indptr[i + 1] - indptr[i],
+                    d, s, dv, scale, scratch, out + i * dv);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- cross-space helpers */
+
+int RV_FN(attend_rows)(const float *Q, const float *X, const float *V, const int64_t *indptr,
+                       const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv,
+                       float scale, int64_t row_begin, int64_t row_end, float *out) {
+  if (bad_sizes(num_nodes, d, dv) || (num_nodes && (!Q || !X || !V || !out))) return RV_E_ARG;
+  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  softmax_state st;
+  for (int64_t i = row_begin; i < row_end && !rc; i++)
+    rc = attend_group(Q + i * d, 1, X, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d,
+                      dv, scale, 0.0f, 0, out + i * dv, NULL, &st);
+  return rc;
+}
+
+int RV_FN(fuse_rows)(const float *X0, const float *X1, const float *X2, const float *coef,
+                     int64_t n, int64_t d, float *out) {
+  if (n < 0 || d <= 0 || (n && (!X0 || !X1 || !X2 || !coef || !out))) return RV_E_ARG;
+  for (int64_t i = 0; i < n; i++) { /* element-wise: out may alias any input */
+    const float c0 = coef[3 * i], c1 = coef[3 * i + 1], c2 = coef[3 * i + 2];
+    for (int64_t t = i * d; t < (i + 1) * d; t++) out[t] = c0 * X0[t] + c1 * X1[t] + c2 * X2[t];
+  }
+  return RV_OK;
+}
