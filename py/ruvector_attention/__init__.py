@@ -22,6 +22,7 @@ from .errors import (
 from .graph import GraphMetadata
 from .io import load, save
 from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
+from .geometric import HyperbolicAttention, ManifoldAttention, MixedCurvatureAttention  # issue 5
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
@@ -31,4 +32,5 @@ __all__ = [
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",
     "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",  # issue 7
+    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",  # issue 5
 ]

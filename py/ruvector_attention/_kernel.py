@@ -55,6 +55,16 @@ SIGNATURES = {
     "attend_rows": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i64, _i64, _p]),
     "fuse_rows": (_i32, [_p, _p, _p, _p, _i64, _i64, _p]),
     # end graph-aware attention
+    # geometric attention (issue 5): wasm/include/rv_geometric.h
+    "geo_rows": (_i32, [_i32, _p, _i64, _p, _i64, _i64, _i64, _f32, _f32, _p]),
+    "geo_midpoint": (_i32, [_p, _p, _i64, _i64, _f32, _p]),
+    "geo_attend": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32,
+                          _i32, _p, _p, _p]),
+    "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
+                         _i64, _i64, _p, _p]),
+    "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
+                             _i64, _p, _p]),
+    # end geometric
 }
 
 

@@ -9,6 +9,23 @@ E_INDEX = -3  # a CSR neighbour index is out of range
 EXP_FLOOR = -87.33654475  # ln(FLT_MIN): softmax exponents below are clamped, never denormal
 MAX_HEADS = 16  # multi-head supports 1..16 heads
 KEY_BLOCK = 32  # keys scored together in one online-softmax step (amortises max / exp)
+# geometric attention (rv_geometric.h)
+GEO_MIN_NORM = 1e-15  # norms and conformal factors are clamped above 0 (geoopt MIN_NORM)
+GEO_TANH_CLAMP = 15.0  # tanh(15) == 1 in float32: larger arguments add nothing
+GEO_ARTANH_CLAMP = 0.9999999  # artanh argument clamp (geoopt: 1 - 1e-7)
+GEO_BALL_EPS = 4e-3  # float32 ball margin: max norm (1 - eps)/sqrt(-k) (geoopt BALL_EPS)
+GEO_SERIES_LIMIT = 1e-3  # |k| x^2 below: Taylor series in k, continuous at k = 0
+GEO_MIN_DENOM = 1e-10  # |sum w (lambda - 1)| of the gyromidpoint, sign kept (geoopt)
+GEO_OP_DIST = 0  # rv_geo_rows operations (kernel ids)
+GEO_OP_MOBIUS_ADD = 1
+GEO_OP_EXP = 2
+GEO_OP_LOG = 3
+GEO_OP_EXP0 = 4
+GEO_OP_LOG0 = 5
+GEO_OP_SCALAR_MUL = 6
+GEO_OP_PROJECT = 7
+GEO_OP_NORM = 8
+# end geometric
 
 # --- Python side ----------------------------------------------------------------
 FLOAT32_BYTES = 4

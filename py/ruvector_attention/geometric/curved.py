@@ -1,0 +1,205 @@
+"""The shared machinery of curved-space attention: one fused kernel pass
+(``rv_geo_attend``) over a product space E^de × M_k^dh — scores
+``we <q_e, k_e> - wh d_k(q_h, k_h)``, an online softmax, values aggregated per
+component (weighted sum / weighted gyromidpoint). ``HyperbolicAttention``,
+``ManifoldAttention`` (de = 0) and ``MixedCurvatureAttention`` are thin subclasses.
+
+Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,); D = de + dh, and DV
+splits the same way (dve Euclidean value columns first, the rest curved).
+"""
+
+import math
+
+from .. import _arrays, _kernel
+from .._parallel import run_rows
+from ..core.base import Attention, Complexity, Gradients, raise_for_status
+from ..core.sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
+from ..errors import OutOfBoundsError
+from ..numerics import FLOAT32_BYTES as F32
+from .curved_backward import curved_backward
+from .poincare import row_norms
+
+
+def softplus(x):
+    """log(1 + e^x) without overflow."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def inverse_softplus(y):
+    """x with softplus(x) = y > 0."""
+    return y + math.log(-math.expm1(-y))
+
+
+class CurvedAttention(Attention):
+    """Base of the curved-space mechanisms (not registered itself). Subclasses give
+    ``_key_split()`` -> (de, dh), ``_value_split(dv)`` -> (dve, dvh),
+    ``_score_weights()`` -> (we, wh) and the property ``curvature``."""
+
+    complexity = Complexity.LINEAR  # one query: O(N D)
+    _project = True
+
+    # -- geometry -------------------------------------------------------------------
+    def _geo(self, dv):
+        de, dh = self._key_split()
+        dve, dvh = self._value_split(dv)
+        we, wh = self._score_weights()
+        return de, dh, dve, dvh, we, wh
+
+    def _value_split(self, dv):
+        return 0, dv  # values are points of the curved space
+
+    def _check_inside(self, tensors, geo):
+        """project_inputs=False: every curved part must lie strictly inside the ball."""
+        k = self.curvature
+        if self._project or k >= 0:
+            return
+        radius = 1.0 / math.sqrt(-k)
+        de, dh, dve, dvh = geo[:4]
+        for t, start, width in zip(tensors, (de, de, dve), (dh, dh, dvh)):
+            if not width:
+                continue
+            rows = 1 if len(t.shape) == 1 else t.shape[0]
+            total = t.shape[-1]
+            if start == 0 and width == total:
+                norms = row_norms(_as_rows(t, rows, total))
+                norms = [float(x) for x in norms.tolist()]
+            else:
+                flat = _arrays.as_floats(t)
+                norms = [math.sqrt(sum(v * v for v in flat[i * total + start:(i + 1) * total]))
+                         for i in range(rows)]
+            for i, norm in enumerate(norms):
+                if not norm < radius:
+                    where = t.name if len(t.shape) == 1 else f"{t.name}[{i}]"
+                    raise OutOfBoundsError(
+                        f"{type(self).__name__}: {where} has norm {norm:.6g} >= the ball radius "
+                        f"{radius:.6g} (curvature {k}); pass project_inputs=True to pull it in",
+                        index=i, length=rows)
+
+    # -- single query -----------------------------------------------------------------
+    def _inputs(self, query, keys, values, mask):
+        d = self.hidden_dim
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
+        return q, K, V, m
+
+    def _attend(self, q, K, V, m, weights_ptr, geo, optr, what):
+        n = K.shape[0]
+        de, dh, dve, dvh, we, wh = geo
+        _, scratch = _arrays.output((max(dh, 1),), False)
+        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, m.ptr if m else None, n, de, dh,
+                                  dve, dvh, self.curvature, we, wh, int(self._project), scratch,
+                                  optr, weights_ptr)
+        if rc:
+            raise_for_status(rc, (q, K, V), what)
+
+    def forward(self, query, keys, values, *, mask=None):
+        """Attention output for one query (DV,). A fully masked query gives zeros."""
+        q, K, V, m = self._inputs(query, keys, values, mask)
+        dv = V.shape[1]
+        geo = self._geo(dv)
+        self._check_inside((q, K, V), geo)
+        out, optr = _arrays.output((dv,), q.numpy or K.numpy or V.numpy)
+        self._attend(q, K, V, m, None, geo, optr, f"{type(self).__name__}.forward")
+        return _arrays.result(out, (dv,))
+
+    def attention_weights(self, query, keys, *, mask=None):
+        """Softmax weights (N,); masked keys get 0."""
+        d = self.hidden_dim
+        q = _arrays.vector(query, "query", d)
+        K = _arrays.matrix(keys, "keys", cols=d)
+        n = K.shape[0]
+        m = _arrays.mask_array(mask, n) if mask is not None else None
+        geo = self._geo(d)
+        self._check_inside((q, K, K), geo)
+        w, wptr = _arrays.output((n,), q.numpy or K.numpy)
+        _, optr = _arrays.output((d,), False)
+        self._attend(q, K, K, m, wptr, geo, optr, f"{type(self).__name__}.attention_weights")
+        return _arrays.result(w, (n,))
+
+    # -- many queries -----------------------------------------------------------------
+    def forward_batch(self, queries, keys, values, *, mask=None):
+        """Queries (B, D) over shared keys (N, D) / values (N, DV), or per-query sets
+        (B, N, D) / (B, N, DV). -> (B, DV)."""
+        Q, K, V, m, own = batch_inputs(queries, keys, values, mask, self.hidden_dim)
+        b, dv = Q.shape[0], V.shape[-1]
+        out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
+        for i in range(b):
+            mi = None if m is None else [bool(v) for v in
+                                         (list(m.owner)[i * K.shape[-2]:(i + 1) * K.shape[-2]]
+                                          if own else m.owner)]
+            o = self.forward(_arrays.row(Q, i), _arrays.slab(K, i) if own else K.owner,
+                             _arrays.slab(V, i) if own else V.owner, mask=mi)
+            _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
+        return _arrays.result(out, (b, dv))
+
+    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+        """Every node attends to its CSR neighbours: out[i] = forward(X[i], X[nbrs(i)],
+        V[nbrs(i)]). features (N, D), values (N, DV) (default: features) -> (N, DV);
+        an isolated node gives a zero row."""
+        self._no_edge_features(edge_features)
+        X, V, ip, ix = graph_inputs(features, indptr, indices, values, self.hidden_dim)
+        num_nodes, dv = V.shape
+        geo = self._geo(dv)
+        de, dh, dve, dvh, we, wh = geo
+        self._check_inside((X, X, V), geo)
+        out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
+        k, project = self.curvature, int(self._project)
+
+        def call(begin, end):
+            _, scratch = _arrays.output((max(dh, 1),), False)
+            return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, de, dh, dve, dvh,
+                                       k, we, wh, project, begin, end, scratch, optr)
+
+        raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
+                               f"{type(self).__name__}.forward_graph")
+        return _arrays.result(out, (num_nodes, dv))
+
+    # -- gradients --------------------------------------------------------------------
+    def backward(self, query, keys, values, grad_output, *, mask=None):
+        """Gradients of <forward(...), grad_output> w.r.t. query (D,), keys (N, D),
+        values (N, DV) and the learned parameters (float64 reverse mode in Python)."""
+        q, K, V, m = self._inputs(query, keys, values, mask)
+        n, d = K.shape
+        dv = V.shape[1]
+        g = _arrays.vector(grad_output, "grad_output", dv)
+        tensors = (q, K, V, g)
+        _arrays.check_finite(_kernel.K, tensors)
+        geo = self._geo(dv)
+        self._check_inside((q, K, V), geo)
+        qf, Kf, Vf, gf = (list(_arrays.as_floats(t)) for t in tensors)
+        Kr = [Kf[i * d:(i + 1) * d] for i in range(n)]
+        Vr = [Vf[i * dv:(i + 1) * dv] for i in range(n)]
+        live = [i for i in range(n) if m is None or m.owner[i]]
+        gq, gK, gV, g_we, g_wh, g_k = curved_backward(
+            qf, Kr, Vr, live, gf, geo, self.curvature, self._project,
+            want_k=self._learns_curvature())
+        numpy = any(t.numpy for t in tensors)
+        return Gradients(_filled((d,), gq, numpy), _filled((n, d), gK, numpy),
+                         _filled((n, dv), gV, numpy),
+                         self._param_grads(g_we, g_wh, g_k))
+
+    def _learns_curvature(self):
+        return False
+
+    def _param_grads(self, g_we, g_wh, g_k):
+        return {}
+
+
+def _as_rows(t, rows, total):
+    """A 2-D float32 view of a ``Tensor`` (no copy)."""
+    if t.numpy:
+        return t.owner.reshape(rows, total)
+    return memoryview(t.owner).cast("B").cast("f", (rows, total))
+
+
+def _filled(shape, values, numpy):
+    """An output of ``shape`` holding ``values`` (a flat or nested list of floats)."""
+    flat = [float(x) for row in values for x in row] if values and isinstance(values[0], list) \
+        else [float(x) for x in values]
+    owner, _ = _arrays.output(shape, numpy)
+    if numpy:
+        owner.reshape(-1)[:] = flat
+    else:
+        owner[:] = type(owner)("f", flat)
+    return _arrays.result(owner, shape)

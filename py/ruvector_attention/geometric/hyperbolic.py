@@ -1,0 +1,153 @@
+"""Hyperbolic (Poincaré-ball) attention and κ-stereographic manifold attention.
+
+HyperbolicAttention (Chami et al. 2019, https://arxiv.org/abs/1910.12933; Gulcehre
+et al. 2019, https://arxiv.org/abs/1805.09786):
+
+    s_j = -d_k(q, k_j) / T,   a = softmax(s)
+    out = gyromidpoint_k(v_j; a) = 1/2 ⊗_k (Σ a_j λ_j v_j / Σ a_j (λ_j - 1)),  λ_j = 2/(1 + k|v_j|²)
+
+with d_k the Poincaré distance of curvature k < 0 (k = -1: the unit ball,
+d = arccosh(1 + 2|x-y|² / ((1-|x|²)(1-|y|²)))). The aggregation is the closed-form
+weighted gyromidpoint (one pass, no iterative Fréchet mean), so the output is a
+point of the ball. Inputs outside the ball (|x| >= 1/sqrt(-k)) are pulled inside
+with the float32 margin ``GEO_BALL_EPS`` (``project_inputs=True``, the default) or
+rejected with ``OutOfBoundsError`` (``project_inputs=False``).
+
+ManifoldAttention: the same on the κ-stereographic model for any sign of k
+(sphere k > 0, Euclidean k = 0 where d = 2|x - y| and the midpoint is the weighted
+mean, hyperbolic k < 0), continuous as k -> 0 (Bachmann et al. 2020,
+https://arxiv.org/abs/1911.05076).
+
+Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
+"""
+
+import dataclasses
+
+from ..core.base import option, register
+from ..errors import InvalidConfigError
+from .curved import CurvedAttention, inverse_softplus, softplus
+
+
+@dataclasses.dataclass(frozen=True)
+class HyperbolicConfig:
+    dim: int = option(128, int, low=1, doc="point width D")
+    curvature: float = option(-1.0, float, high=0.0, high_open=True,
+                              doc="curvature k < 0 (ball radius 1/sqrt(-k))")
+    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    learn_curvature: bool = option(False, bool, doc="learn k = -softplus(raw_curvature)")
+    project_inputs: bool = option(True, bool, doc="pull inputs outside the ball inside "
+                                                  "(else raise OutOfBoundsError)")
+    seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
+
+
+@register
+class HyperbolicAttention(CurvedAttention):
+    """Attention in the Poincaré ball: scores -d_k(q, k_j)/T, gyromidpoint aggregation.
+
+    Args:
+        dim: point width D.
+        curvature: k < 0 (default -1.0, the unit ball); k >= 0 is an InvalidConfigError.
+        temperature: T > 0 (default 1.0).
+        learn_curvature: learn k through ``raw_curvature`` with k = -softplus(raw), so it
+            stays negative (default False; ``backward`` then gives its gradient).
+        project_inputs: pull inputs outside the ball inside (default True), else raise.
+        seed: accepted for a uniform constructor; there are no random parameters.
+
+    Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,), inside the ball.
+
+    Example:
+        >>> import ruvector_attention as ra
+        >>> attn = ra.HyperbolicAttention(2, curvature=-1.0)
+        >>> out = attn.forward([0.1, 0.2], [[0.1, 0.2], [-0.5, 0.1]], [[0.3, 0.0], [0.0, 0.3]])
+        >>> [round(x, 4) for x in out.tolist()]
+        [0.2309, 0.06]
+    """
+
+    Config = HyperbolicConfig
+
+    def __init__(self, dim, curvature=-1.0, *, temperature=1.0, learn_curvature=False,
+                 project_inputs=True, seed=0):
+        super().__init__(HyperbolicConfig(dim, curvature, temperature, learn_curvature,
+                                          project_inputs, seed))
+        self._project = project_inputs
+        if learn_curvature:
+            self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
+
+    @property
+    def curvature(self):
+        """The live curvature k (< 0)."""
+        if self._config.learn_curvature:
+            return -softplus(float(self._params["raw_curvature"][0][0]))
+        return float(self._config.curvature)
+
+    def _key_split(self):
+        return 0, self._config.dim
+
+    def _score_weights(self):
+        return 0.0, 1.0 / self._config.temperature
+
+    def _learns_curvature(self):
+        return self._config.learn_curvature
+
+    def _param_grads(self, g_we, g_wh, g_k):
+        if not self._config.learn_curvature:
+            return {}
+        raw = float(self._params["raw_curvature"][0][0])
+        sigmoid = 1.0 / (1.0 + pow(2.718281828459045, -raw))
+        return {"raw_curvature": _param_value(-g_k * sigmoid)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ManifoldConfig:
+    dim: int = option(128, int, low=1, doc="point width D")
+    k: float = option(-1.0, float, doc="signed curvature: < 0 ball, 0 Euclidean, > 0 sphere")
+    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    project_inputs: bool = option(True, bool, doc="k < 0: pull inputs outside the ball inside")
+    seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
+
+
+@register
+class ManifoldAttention(CurvedAttention):
+    """κ-stereographic attention for any curvature sign, continuous at k = 0.
+
+    Args:
+        dim: point width D.
+        k: signed curvature (required): k < 0 Poincaré ball, k = 0 Euclidean
+            (scores -2|q - k_j|/T, weighted-mean aggregation), k > 0 sphere.
+        temperature: T > 0 (default 1.0).
+        project_inputs: for k < 0, pull inputs outside the ball inside (default True).
+        seed: accepted for a uniform constructor; there are no random parameters.
+
+    Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
+
+    Example:
+        >>> import ruvector_attention as ra
+        >>> sphere = ra.ManifoldAttention(2, k=1.0)
+        >>> [round(w, 4) for w in sphere.attention_weights([0.1, 0.0], [[0.1, 0.0], [0.9, 0.0]]).tolist()]
+        [0.7801, 0.2199]
+    """
+
+    Config = ManifoldConfig
+
+    def __init__(self, dim, *, k, temperature=1.0, project_inputs=True, seed=0):
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            raise InvalidConfigError(f"ManifoldConfig.k must be a number, got {k!r}", field="k")
+        super().__init__(ManifoldConfig(dim, float(k), temperature, project_inputs, seed))
+        self._project = project_inputs
+
+    @property
+    def curvature(self):
+        return float(self._config.k)
+
+    def _key_split(self):
+        return 0, self._config.dim
+
+    def _score_weights(self):
+        return 0.0, 1.0 / self._config.temperature
+
+
+def _param_value(x):
+    from .. import _arrays
+    owner, _ = _arrays.output((1,), _arrays.np is not None)
+    owner[0] = x
+    return _arrays.result(owner, (1,))

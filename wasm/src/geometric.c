@@ -1,0 +1,355 @@
+/*
+ * Geometric kernels: kappa-stereographic math and attention (hyperbolic, mixed
+ * curvature, manifold), and the GAT aggregation of edge-featured attention.
+ * Written once against simd.h via vec.h / softmax.h, compiled once per ISA.
+ *
+ * Math follows geoopt.manifolds.stereographic.math with a signed curvature k:
+ *   tan_k / artan_k / arsin_k = tanh / artanh / arsinh (k < 0), tan / atan / asin (k > 0),
+ *   and their Taylor series in k near 0 (so every function is continuous at k = 0);
+ *   d_k(x, y) = 2 arsin_k(|x - y| / sqrt((1 + k|x|^2)(1 + k|y|^2)))
+ *             (= 2 artan_k(|(-x) (+)_k y|), exact 0 at x = y, no cancellation).
+ * Per-row scalars are computed in double (a handful per row); vectors in float.
+ *
+ * Shapes: N rows / keys, D width, de / dh Euclidean / curved widths, H heads, C channels.
+ */
+#include <math.h>
+
+#include "rv_geometric.h"
+#include "softmax.h"
+
+/* ------------------------------------------------------------- scalar helpers */
+
+static double tan_k(double x, double k) {
+  if (fabs(k) * x * x < RV_GEO_SERIES_LIMIT) return x + k * x * x * x / 3.0 + 2.0 * k * k * pow(x, 5) / 15.0;
+  const double s = sqrt(fabs(k));
+  if (k < 0) return tanh(fmin(s * x, RV_GEO_TANH_CLAMP)) / s;
+  return tan(s * x) / s;
+}
+
+static double artan_k(double x, double k) {
+  if (fabs(k) * x * x < RV_GEO_SERIES_LIMIT) return x - k * x * x * x / 3.0 + k * k * pow(x, 5) / 5.0;
+  const double s = sqrt(fabs(k));
+  if (k < 0) return atanh(fmin(s * x, RV_GEO_ARTANH_CLAMP)) / s;
+  return atan(s * x) / s;
+}
+
+static double arsin_k(double x, double k) {
+  if (fabs(k) * x * x < RV_GEO_SERIES_LIMIT) return x + k * x * x * x / 6.0 + 3.0 * k * k * pow(x, 5) / 40.0;
+  const double s = sqrt(fabs(k));
+  if (k < 0) return asinh(s * x) / s;
+  return asin(fmin(s * x, 1.0)) / s;
+}
+
+/* 1 + k|x|^2 clamped above 0 (2 / this is the conformal factor lambda_x). */
+static double conformal(double x2, double k) { return fmax(1.0 + k * x2, RV_GEO_MIN_NORM); }
+
+static double dist_k(double x2, double y2, double diff2, double k) {
+  return 2.0 * arsin_k(sqrt(diff2 / (conformal(x2, k) * conformal(y2, k))), k);
+}
+
+/* Scale factor that pulls a point of squared norm x2 inside the ball (1 if inside). */
+static float ball_scale(double x2, double k, double eps) {
+  if (k >= 0) return 1.0f;
+  const double maxnorm = (1.0 - eps) / sqrt(-k), norm = sqrt(x2);
+  return norm > maxnorm ? (float)(maxnorm / norm) : 1.0f;
+}
+
+static double sq_diff(const float *a, const float *b, int64_t d) {
+  rv_v s = rv_zero();
+  int64_t i = 0;
+  for (; i + RV_W <= d; i += RV_W) {
+    rv_v t = rv_sub(rv_load(a + i), rv_load(b + i));
+    s = rv_fma(t, t, s);
+  }
+  double r = rv_hsum(s);
+  for (; i < d; i++) r += (double)(a[i] - b[i]) * (a[i] - b[i]);
+  return r;
+}
+
+/* |a - sb b|^2 (a key pulled into the ball by sb). */
+static double sq_diff_scaled(const float *a, const float *b, float sb, int64_t d) {
+  double r = 0.0;
+  for (int64_t i = 0; i < d; i++) {
+    const double t = (double)a[i] - (double)sb * b[i];
+    r += t * t;
+  }
+  return r;
+}
+
+/* out = a x + b y (out may alias neither). */
+static void lincomb(float *out, float a, const float *x, float b, const float *y, int64_t d) {
+  for (int64_t i = 0; i < d; i++) out[i] = a * x[i] + b * y[i];
+}
+
+static void mobius_add(const float *x, const float *y, int64_t d, double k, float *out) {
+  const double x2 = dot(x, x, d), y2 = dot(y, y, d), xy = dot(x, y, d);
+  const double den = fmax(1.0 - 2.0 * k * xy + k * k * x2 * y2, RV_GEO_MIN_NORM);
+  lincomb(out, (float)((1.0 - 2.0 * k * xy - k * y2) / den), x, (float)((1.0 + k * x2) / den), y, d);
+}
+
+/* out = f(|y|) y / |y|, the shape of exp0, log0 and the scalar product. */
+static void radial(const float *y, int64_t d, double k, int op, double r, float *out) {
+  const double norm = fmax(sqrt((double)dot(y, y, d)), RV_GEO_MIN_NORM);
+  double f;
+  if (op == RV_GEO_OP_EXP0) f = tan_k(norm, k);
+  else if (op == RV_GEO_OP_LOG0) f = artan_k(norm, k);
+  else f = tan_k(r * artan_k(norm, k), k);
+  const float s = (float)(f / norm);
+  for (int64_t i = 0; i < d; i++) out[i] = s * y[i];
+}
+
+static void project_row(float *x, int64_t d, double k, double eps) {
+  const float s = ball_scale(dot(x, x, d), k, eps);
+  if (s != 1.0f) scale_vec(x, s, d);
+}
+
+static int geo_row(int op, const float *x, const float *y, int64_t d, double k, double r,
+                   float *out) {
+  switch (op) {
+    case RV_GEO_OP_DIST:
+      *out = (float)dist_k(dot(x, x, d), dot(y, y, d), sq_diff(x, y, d), k);
+      return RV_ISFINITE(*out) ? RV_OK : RV_E_NONFINITE;
+    case RV_GEO_OP_NORM: *out = sqrtf(dot(y, y, d)); return RV_OK;
+    case RV_GEO_OP_MOBIUS_ADD: mobius_add(x, y, d, k, out); break;
+    case RV_GEO_OP_EXP: { /* x (+) tan_k(lambda_x |u| / 2) u / |u| */
+      const double un = fmax(sqrt((double)dot(y, y, d)), RV_GEO_MIN_NORM);
+      const double lam = 2.0 / conformal(dot(x, x, d), k);
+      const float s = (float)(tan_k(0.5 * lam * un, k) / un);
+      for (int64_t i = 0; i < d; i++) out[i] = s * y[i]; /* out holds the second term */
+      /* x (+) out in place: the coefficients only need dots of the second term */
+      const double x2 = dot(x, x, d), y2 = dot(out, out, d), xy = dot(x, out, d);
+      const double den = fmax(1.0 - 2.0 * k * xy + k * k * x2 * y2, RV_GEO_MIN_NORM);
+      const float a = (float)((1.0 - 2.0 * k * xy - k * y2) / den), b = (float)((1.0 + k * x2) / den);
+      for (int64_t i = 0; i < d; i++) out[i] = a * x[i] + b * out[i];
+      break;
+    }
+    case RV_GEO_OP_LOG: { /* 2/lambda_x artan_k(|(-x) (+) y|) sub / |sub| */
+      const double x2 = dot(x, x, d), y2 = dot(y, y, d), xy = -(double)dot(x, y, d);
+      const double den = fmax(1.0 - 2.0 * k * xy + k * k * x2 * y2, RV_GEO_MIN_NORM);
+      const double a = (1.0 - 2.0 * k * xy - k * y2) / den, b = (1.0 + k * x2) / den;
+      for (int64_t i = 0; i < d; i++) out[i] = (float)(-a * x[i] + b * y[i]);
+      const double sn = fmax(sqrt((double)dot(out, out, d)), RV_GEO_MIN_NORM);
+      scale_vec(out, (float)(conformal(x2, k) * artan_k(sn, k) / sn), d);
+      return all_finite(out, d) ? RV_OK : RV_E_NONFINITE;
+    }
+    case RV_GEO_OP_EXP0:
+    case RV_GEO_OP_SCALAR_MUL: radial(y, d, k, op, r, out); break;
+    case RV_GEO_OP_LOG0:
+      radial(y, d, k, op, r, out);
+      return all_finite(out, d) ? RV_OK : RV_E_NONFINITE;
+    case RV_GEO_OP_PROJECT:
+      for (int64_t i = 0; i < d; i++) out[i] = y[i];
+      project_row(out, d, k, r);
+      return all_finite(out, d) ? RV_OK : RV_E_NONFINITE;
+    default: return RV_E_ARG;
+  }
+  project_row(out, d, k, RV_GEO_BALL_EPS);
+  return all_finite(out, d) ? RV_OK : RV_E_NONFINITE;
+}
+
+/* ------------------------------------------------------------- exported: math */
+
+int RV_FN(geo_rows)(int op, const float *X, int64_t x_stride, const float *Y, int64_t y_stride,
+                    int64_t n, int64_t d, float k, float r, float *out) {
+  if (n < 0 || d <= 0 || !Y || !out || (x_stride != 0 && x_stride != d) ||
+      (y_stride != 0 && y_stride != d) || op < 0 || op > RV_GEO_OP_NORM)
+    return RV_E_ARG;
+  const int needs_x = op <= RV_GEO_OP_LOG;
+  if (needs_x && !X) return RV_E_ARG;
+  const int scalar_out = op == RV_GEO_OP_DIST || op == RV_GEO_OP_NORM;
+  for (int64_t i = 0; i < n; i++) {
+    int rc = geo_row(op, needs_x ? X + i * x_stride : NULL, Y + i * y_stride, d, k, r,
+                     scalar_out ? out + i : out + i * d);
+    if (rc) return rc;
+  }
+  return RV_OK;
+}
+
+/* out = 1/2 (x)_k (num / clamp_abs(den)): the last step of every gyromidpoint. */
+static void midpoint_finish(float *num, double den, int64_t d, double k) {
+  if (fabs(den) < RV_GEO_MIN_DENOM) den = den < 0 ? -RV_GEO_MIN_DENOM : RV_GEO_MIN_DENOM;
+  scale_vec(num, (float)(1.0 / den), d);
+  radial(num, d, k, RV_GEO_OP_SCALAR_MUL, 0.5, num);
+  project_row(num, d, k, RV_GEO_BALL_EPS);
+}
+
+int RV_FN(geo_midpoint)(const float *X, const float *w, int64_t n, int64_t d, float k,
+                        float *out) {
+  if (n < 1 || d <= 0 || !X || !w || !out) return RV_E_ARG;
+  zero_vec(out, d);
+  double den = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    const double lam = 2.0 / conformal(dot(X + i * d, X + i * d, d), k);
+    axpy(out, X + i * d, (float)(w[i] * lam), d);
+    den += w[i] * (lam - 1.0);
+  }
+  midpoint_finish(out, den, d, k);
+  return all_finite(out, d) ? RV_OK : RV_E_NONFINITE;
+}
+
+/* ------------------------------------------------------------- attention */
+
+static int geo_attend_impl(const float *q, const float *K, const float *V, const int64_t *idx,
+                           const uint8_t *mask, int64_t n, int64_t de, int64_t dh, int64_t dve,
+                           int64_t dvh, double k, float we, float wh, int project,
+                           float *qh, float *out, float *weights) {
+  const int64_t d = de + dh, dv = dve + dvh;
+  /* the curved part of the query, pulled into the ball once */
+  for (int64_t i = 0; i < dh; i++) qh[i] = q[de + i];
+  if (project && dh) project_row(qh, dh, k, RV_GEO_BALL_EPS);
+  const double q2 = dh ? dot(qh, qh, dh) : 0.0;
+  softmax_state st;
+  state_init(&st, out, weights, dv);
+  double den = 0.0; /* sum_j p_j (lambda_j - 1) of the value midpoint */
+  float *scores[1] = {weights};
+  key_block blk;
+  int64_t i = 0;
+  while (i < n) {
+    next_block(&blk, &i, n, K, V, idx, mask, d, dv, scores, 1);
+    if (!blk.count) break;
+    float sc[RV_KEY_BLOCK], lam[RV_KEY_BLOCK], vs[RV_KEY_BLOCK];
+    float bm = -RV_INF;
+    for (int j = 0; j < blk.count; j++) {
+      const float *kj = blk.k[j];
+      double s = de ? we * dot(q, kj, de) : 0.0;
+      if (dh) {
+        const float *kh = kj + de;
+        double k2 = dot(kh, kh, dh), diff2;
+        const float sk = project ? ball_scale(k2, k, RV_GEO_BALL_EPS) : 1.0f;
+        if (sk != 1.0f) {
+          diff2 = sq_diff_scaled(qh, kh, sk, dh);
+          k2 *= (double)sk * sk;
+        } else {
+          diff2 = sq_diff(qh, kh, dh);
+        }
+        s -= wh * dist_k(q2, k2, diff2, k);
+      }
+      sc[j] = (float)s;
+      if (!RV_ISFINITE(sc[j])) return RV_E_NONFINITE;
+      if (sc[j] > bm) bm = sc[j];
+      if (dvh) {
+        const float *vh = blk.v[j] + dve;
+        double v2 = dot(vh, vh, dvh);
+        vs[j] = project ? ball_scale(v2, k, RV_GEO_BALL_EPS) : 1.0f;
+        v2 *= (double)vs[j] * vs[j];
+        lam[j] = (float)(2.0 / conformal(v2, k));
+      }
+    }
+    if (st.scores)
+      for (int j = 0; j < blk.count; j++) st.scores[blk.pos[j]] = sc[j];
+    if (bm > st.m) { /* the online-softmax rescale (softmax.h discipline) */
+      if (st.s > 0.0f) {
+        const float c = exp1(st.m - bm);
+        st.s *= c;
+        den *= c;
+        scale_vec(st.acc, c, dv);
+      }
+      st.m = bm;
+    }
+    for (int j = 0; j < blk.count; j++) {
+      const float p = exp1(sc[j] - st.m);
+      st.s += p;
+      if (dve) axpy(st.acc, blk.v[j], p, dve);
+      if (dvh) {
+        axpy(st.acc + dve, blk.v[j] + dve, p * lam[j] * vs[j], dvh);
+        den += p * (lam[j] - 1.0);
+      }
+    }
+  }
+  const float s_total = st.s;
+  int rc = state_finish(&st, dv, n);
+  if (rc || s_total == 0.0f || !dvh) return rc;
+  midpoint_finish(out + dve, den / s_total, dvh, k);
+  return all_finite(out, dv) ? RV_OK : RV_E_NONFINITE;
+}
+
+static int geo_bad(int64_t n, int64_t de, int64_t dh, int64_t dve, int64_t dvh) {
+  return n < 0 || de < 0 || dh < 0 || dve < 0 || dvh < 0 || de + dh < 1 || dve + dvh < 1;
+}
+
+int RV_FN(geo_attend)(const float *q, const float *K, const float *V, const int64_t *idx,
+                      const uint8_t *mask, int64_t n, int64_t de, int64_t dh, int64_t dve,
+                      int64_t dvh, float k, float we, float wh, int project, float *scratch,
+                      float *out, float *weights) {
+  if (geo_bad(n, de, dh, dve, dvh) || !q || !out || (dh && !scratch) || (n && (!K || !V)))
+    return RV_E_ARG;
+  return geo_attend_impl(q, K, V, idx, mask, n, de, dh, dve, dvh, k, we, wh, project, scratch,
+                         out, weights);
+}
+
+/* CSR checks shared by the graph kernels: indptr starts at 0 and never decreases,
+ * every index of the rows handled is in [0, num_src). */
+static int csr_check(const int64_t *indptr, const int64_t *indices, int64_t num_src,
+                     int64_t row_begin, int64_t row_end) {
+  if (indptr[0] != 0) return RV_E_ARG;
+  for (int64_t r = row_begin; r < row_end; r++) {
+    if (indptr[r + 1] < indptr[r] || indptr[r] < 0) return RV_E_ARG;
+    for (int64_t e = indptr[r]; e < indptr[r + 1]; e++)
+      if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
+  }
+  return RV_OK;
+}
+
+int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
+                     const int64_t *indices, int64_t num_nodes, int64_t de, int64_t dh,
+                     int64_t dve, int64_t dvh, float k, float we, float wh, int project,
+                     int64_t row_begin, int64_t row_end, float *scratch, float *out) {
+  if (geo_bad(num_nodes, de, dh, dve, dvh) || !X || !V || !indptr || !out ||
+      (dh && !scratch) || row_begin < 0 || row_end > num_nodes || row_begin > row_end)
+    return RV_E_ARG;
+  int rc = csr_check(indptr, indices, num_nodes, row_begin, row_end);
+  if (rc) return rc;
+  const int64_t d = de + dh, dv = dve + dvh;
+  for (int64_t r = row_begin; r < row_end; r++) {
+    rc = geo_attend_impl(X + r * d, X, V, indices + indptr[r], NULL, indptr[r + 1] - indptr[r],
+                         de, dh, dve, dvh, k, we, wh, project, scratch, out + r * dv, NULL);
+    if (rc) return rc;
+  }
+  return RV_OK;
+}
+
+/* ------------------------------------------------------------- GAT aggregation */
+
+static inline float leaky(float x, float slope) { return x > 0.0f ? x : slope * x; }
+
+int RV_FN(gat_aggregate)(const float *a_src, const float *a_dst, const float *a_edge,
+                         const float *Y, const int64_t *indptr, const int64_t *indices,
+                         int64_t num_src, int64_t h, int64_t c, float negative_slope, int concat,
+                         const float *bias, int64_t row_begin, int64_t row_end, float *out,
+                         float *weights) {
+  if (h < 1 || c < 1 || num_src < 0 || !a_src || !a_dst || !Y || !indptr || !indices || !out ||
+      row_begin < 0 || row_begin > row_end)
+    return RV_E_ARG;
+  int rc = csr_check(indptr, indices, num_src, row_begin, row_end);
+  if (rc) return rc;
+  const int64_t width = concat ? h * c : c;
+  for (int64_t r = row_begin; r < row_end; r++) {
+    float *o = out + r * width;
+    zero_vec(o, width);
+    const int64_t e0 = indptr[r], e1 = indptr[r + 1];
+    for (int64_t hh = 0; hh < h && e1 > e0; hh++) {
+      float m = -RV_INF;
+      for (int64_t e = e0; e < e1; e++) {
+        const float l = leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
+                              (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope);
+        if (!RV_ISFINITE(l)) return RV_E_NONFINITE;
+        if (l > m) m = l;
+      }
+      double s = 0.0;
+      for (int64_t e = e0; e < e1; e++)
+        s += exp1(leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
+                        (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope) - m);
+      const float inv = (float)(1.0 / s), head_scale = concat ? 1.0f : 1.0f / (float)h;
+      float *oh = concat ? o + hh * c : o;
+      for (int64_t e = e0; e < e1; e++) {
+        const float a = exp1(leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
+                                   (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope) - m) * inv;
+        if (weights) weights[e * h + hh] = a;
+        axpy(oh, Y + indices[e] * h * c + hh * c, a * head_scale, c);
+      }
+    }
+    if (bias) axpy(o, bias, 1.0f, width);
+    if (!all_finite(o, width)) return RV_E_NONFINITE;
+  }
+  return RV_OK;
+}
