@@ -21,6 +21,7 @@ from .errors import (
 )
 from .graph import GraphMetadata
 from .io import load, save
+from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
 from .geometric import HyperbolicAttention, ManifoldAttention, MixedCurvatureAttention  # issue 5
 
@@ -31,6 +32,7 @@ __all__ = [
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",
+    "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",  # issue 6
     "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",  # issue 7
     "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",  # issue 5
 ]

@@ -206,8 +206,12 @@ def index_at(t, i):
 
 
 def mask_array(x, n, name="mask"):
-    """Boolean mask of ``n`` keys (True = the key takes part) -> uint8 ``Tensor``."""
-    if np is not None and not isinstance(x, (list, tuple, array)):
+    """Boolean mask of ``n`` keys (True = the key takes part) -> uint8 ``Tensor``.
+    A ``sparse.patterns.SparseMask`` counts as its row-major dense form."""
+    if hasattr(x, "dense_mask_bytes"):  # SparseMask
+        owner = x.dense_mask_bytes()
+        size, ptr = len(owner), (owner.buffer_info()[0] if len(owner) else 0)
+    elif np is not None and not isinstance(x, (list, tuple, array)):
         m = np.ascontiguousarray(np.asarray(x) != 0, dtype=np.uint8).reshape(-1)
         owner, size = m, m.size
         ptr = buffer_address(m)

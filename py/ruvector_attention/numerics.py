@@ -9,6 +9,14 @@ E_INDEX = -3  # a CSR neighbour index is out of range
 EXP_FLOOR = -87.33654475  # ln(FLT_MIN): softmax exponents below are clamped, never denormal
 MAX_HEADS = 16  # multi-head supports 1..16 heads
 KEY_BLOCK = 32  # keys scored together in one online-softmax step (amortises max / exp)
+# sparse / efficient attention (rv_sparse.h)
+FLASH_TILE_Q = 8  # flash: queries sharing one key block while it is in cache
+LINEAR_RELU_EPS = 1e-3  # relu features + eps (Performer): the denominator is never 0
+EXP_ZERO = 2e-38  # exp at the floor (FLT_MIN) is a dead key's weight: set to exactly 0
+FEATURE_FAVOR = 0  # linear attention feature kinds (kernel ids)
+FEATURE_RELU = 1
+FEATURE_ELU = 2
+# end sparse
 # geometric attention (rv_geometric.h)
 GEO_MIN_NORM = 1e-15  # norms and conformal factors are clamped above 0 (geoopt MIN_NORM)
 GEO_TANH_CLAMP = 15.0  # tanh(15) == 1 in float32: larger arguments add nothing
