@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 PY=${PYTHON:-python3}
 # Test-only oracles; torch 2.13.0 is the CPU build available for Python 3.11.
-PY_TEST_DEPS=(numpy pytest hypothesis safetensors "torch==2.13.0" pytest-timeout networkx rotary-embedding-torch)
+PY_TEST_DEPS=(numpy pytest hypothesis safetensors "torch==2.13.0" pytest-timeout networkx rotary-embedding-torch geoopt torch_geometric)
 PY_BUILD_DEPS=(scikit-build-core "cmake>=3.18" ninja build wheel)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

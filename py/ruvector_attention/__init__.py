@@ -23,7 +23,8 @@ from .graph import GraphMetadata
 from .io import load, save
 from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
-from .geometric import HyperbolicAttention, ManifoldAttention, MixedCurvatureAttention  # issue 5
+from .geometric import (EdgeFeaturedAttention, HyperbolicAttention, ManifoldAttention,  # issue 5
+                        MixedCurvatureAttention)  # issue 5
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
@@ -34,5 +35,5 @@ __all__ = [
     "save", "load",
     "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",  # issue 6
     "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",  # issue 7
-    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",  # issue 5
+    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "EdgeFeaturedAttention",  # issue 5
 ]
