@@ -66,6 +66,24 @@ static double sq_diff(const float *a, const float *b, int64_t d) {
   return r;
 }
 
+/* |a - b|^2 and |b|^2 in one pass over b. */
+static double sq_diff_norm(const float *a, const float *b, int64_t d, double *b2) {
+  rv_v s = rv_zero(), t2 = rv_zero();
+  int64_t i = 0;
+  for (; i + RV_W <= d; i += RV_W) {
+    const rv_v vb = rv_load(b + i), t = rv_sub(rv_load(a + i), vb);
+    s = rv_fma(t, t, s);
+    t2 = rv_fma(vb, vb, t2);
+  }
+  double r = rv_hsum(s), n2 = rv_hsum(t2);
+  for (; i < d; i++) {
+    r += (double)(a[i] - b[i]) * (a[i] - b[i]);
+    n2 += (double)b[i] * b[i];
+  }
+  *b2 = n2;
+  return r;
+}
+
 /* |a - sb b|^2 (a key pulled into the ball by sb). */
 static double sq_diff_scaled(const float *a, const float *b, float sb, int64_t d) {
   double r = 0.0;
@@ -214,13 +232,11 @@ static int geo_attend_impl(const float *q, const float *K, const float *V, const
       double s = de ? we * dot(q, kj, de) : 0.0;
       if (dh) {
         const float *kh = kj + de;
-        double k2 = dot(kh, kh, dh), diff2;
+        double k2, diff2 = sq_diff_norm(qh, kh, dh, &k2);
         const float sk = project ? ball_scale(k2, k, RV_GEO_BALL_EPS) : 1.0f;
-        if (sk != 1.0f) {
+        if (sk != 1.0f) { /* rare: a key outside the ball, measured again once pulled in */
           diff2 = sq_diff_scaled(qh, kh, sk, dh);
           k2 *= (double)sk * sk;
-        } else {
-          diff2 = sq_diff(qh, kh, dh);
         }
         s -= wh * dist_k(q2, k2, diff2, k);
       }
