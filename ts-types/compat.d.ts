@@ -44,6 +44,43 @@ export declare class MultiHeadAttention {
   free(): void;
 }
 
+// ---- issue 6: sparse / efficient attention
+/** Exact attention computed in key blocks (FlashAttention); memory O(blockSize). */
+export declare class FlashAttention {
+  constructor(dim: number, blockSize?: number);
+  readonly dim: number;
+  readonly blockSize: number;
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array;
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array;
+  free(): void;
+}
+
+/** Linear attention with seeded positive orthogonal random features (Performer FAVOR+). */
+export declare class LinearAttention {
+  constructor(dim: number, numFeatures?: number);
+  readonly dim: number;
+  readonly numFeatures: number;
+  /** Same as numFeatures (the original package's name). */
+  readonly features: number;
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array;
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array;
+  free(): void;
+}
+
+/** Local window (the first, nearest keys) plus global tokens; reads only those keys. */
+export declare class LocalGlobalAttention {
+  constructor(dim: number, localWindow?: number, globalTokens?: number);
+  readonly dim: number;
+  readonly localWindow: number;
+  /** Same as localWindow (the original package's name). */
+  readonly windowSize: number;
+  readonly globalTokens: number;
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array;
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array;
+  free(): void;
+}
+// ---- end issue 6
+
 export interface AttentionInfo {
   version: string;
   features: string[];

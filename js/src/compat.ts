@@ -6,6 +6,8 @@
 import { AttentionError } from './errors.ts';
 import { init as initRuntime } from './index.ts';
 import type { Runtime, ScaledDotProductAttention, MultiHeadAttention as Mha } from '../../ts-types/index.d.ts';
+import type { Mechanism } from '../../ts-types/index.d.ts';
+import { CONSTRUCT as INTERNAL_CONSTRUCT } from './runtime.ts';
 
 export { AttentionError } from './errors.ts';
 
@@ -89,6 +91,75 @@ export class MultiHeadAttention {
   }
   free(): void { this.#impl.dispose(); }
 }
+
+// ---- issue 6: sparse / efficient attention
+/** Flash attention: exact, tiled (memory O(blockSize)). */
+export class FlashAttention {
+  readonly #impl: Mechanism<Record<string, any>>;
+  constructor(dim: number, blockSize = 64) {
+    this.#impl = createSync('FlashAttention', { dim: checkDim('dim', dim), blockSize: checkDim('blockSize', blockSize) });
+  }
+  get dim(): number { return this.#impl.config().dim; }
+  get blockSize(): number { return this.#impl.config().blockSize; }
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
+    return this.#impl.forward(query, keys, values);
+  }
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
+    return this.#impl.forward(query, keys, values);
+  }
+  free(): void { this.#impl.dispose(); }
+}
+
+/** Linear attention (Performer FAVOR+ random features, seeded). */
+export class LinearAttention {
+  readonly #impl: Mechanism<Record<string, any>>;
+  constructor(dim: number, numFeatures = 256) {
+    this.#impl = createSync('LinearAttention', { dim: checkDim('dim', dim), numFeatures: checkDim('numFeatures', numFeatures) });
+  }
+  get dim(): number { return this.#impl.config().dim; }
+  get numFeatures(): number { return this.#impl.config().numFeatures; }
+  /** The name the original package's type declarations use. */
+  get features(): number { return this.numFeatures; }
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
+    return this.#impl.forward(query, keys, values);
+  }
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
+    return this.#impl.forward(query, keys, values);
+  }
+  free(): void { this.#impl.dispose(); }
+}
+
+/** Local-global attention: the localWindow first (nearest) keys plus globalTokens hubs. */
+export class LocalGlobalAttention {
+  readonly #impl: Mechanism<Record<string, any>>;
+  constructor(dim: number, localWindow = 16, globalTokens = 4) {
+    if (!Number.isInteger(localWindow) || localWindow < 0 || !Number.isInteger(globalTokens) || globalTokens < 0) {
+      throw new AttentionError('INVALID_CONFIG', `localWindow and globalTokens must be integers >= 0, got ${localWindow}, ${globalTokens}`);
+    }
+    this.#impl = createSync('LocalGlobalAttention', { dim: checkDim('dim', dim), localWindow, globalNodes: globalTokens });
+  }
+  get dim(): number { return this.#impl.config().dim; }
+  get localWindow(): number { return this.#impl.config().localWindow; }
+  /** The name the original package's type declarations use. */
+  get windowSize(): number { return this.localWindow; }
+  get globalTokens(): number { return this.#impl.config().globalNodes; }
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
+    return this.#impl.forward(query, keys, values);
+  }
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
+    return this.#impl.forward(query, keys, values);
+  }
+  free(): void { this.#impl.dispose(); }
+}
+
+/** The main-thread runtime constructs synchronously (its create() only wraps construction). */
+function createSync(name: string, options: Record<string, unknown>): Mechanism<Record<string, any>> {
+  const r = rt() as unknown as { [INTERNAL_CONSTRUCT]?: (n: string, o: unknown) => Mechanism<Record<string, any>> };
+  const make = r[INTERNAL_CONSTRUCT];
+  if (!make) throw new AttentionError('INTERNAL', 'runtime cannot construct synchronously');
+  return make(name, options);
+}
+// ---- end issue 6
 
 export interface AttentionInfo { version: string; features: string[]; supportedTypes: string[] }
 

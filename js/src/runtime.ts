@@ -210,6 +210,54 @@ export function makeMatrix(bridge: Bridge, data: unknown, rows?: number): Matrix
 
 const TYPED: Record<string, typeof MechanismBase> = { MultiHeadAttention: MultiHeadAttentionImpl };
 
+// ---- issue 6: sparse / efficient attention (typed extras over MechanismBase)
+type SparseMetadata = { distances?: ArrayLike<number>; hnswLayers?: ArrayLike<number> };
+const plainMetadata = (m?: SparseMetadata) => (m === undefined ? undefined : {
+  ...(m.distances !== undefined ? { distances: Array.from(m.distances) } : {}),
+  ...(m.hnswLayers !== undefined ? { hnsw_layers: Array.from(m.hnswLayers) } : {}),
+});
+
+export class FlashAttentionImpl extends MechanismBase {
+  get blockSize(): number { return this.config().blockSize; }
+}
+
+export class LinearAttentionImpl extends MechanismBase {
+  get numFeatures(): number { return this.config().numFeatures; }
+  /** Draw new random features (the next draw of the seed). */
+  redrawFeatures(): void { this.call('redraw_features', []); }
+}
+
+export class LocalGlobalAttentionImpl extends MechanismBase {
+  get localWindow(): number { return this.config().localWindow; }
+  get globalNodes(): number { return this.config().globalNodes; }
+  #kw(options?: MaskOptions & { metadata?: SparseMetadata }) {
+    const metadata = plainMetadata(options?.metadata);
+    return { ...(options?.mask !== undefined ? { mask: options.mask } : {}), ...(metadata ? { kwargs: { metadata } } : {}) };
+  }
+  override forward(query: Vector, keys: Rows, values: Rows, options?: MaskOptions & { metadata?: SparseMetadata }): Float32Array {
+    return asArray(this.call('forward', [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')],
+      this.#kw(options))).data;
+  }
+  override attentionWeights(query: Vector, keys: Rows, options?: MaskOptions & { metadata?: SparseMetadata }): Float32Array {
+    return asArray(this.call('attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], this.#kw(options))).data;
+  }
+  /** 1 for every key among n that one query attends to (at most localWindow + globalNodes). */
+  attentionMask(n: number, metadata?: SparseMetadata): Uint8Array {
+    const kw = plainMetadata(metadata);
+    const sel = this.call('selected_keys', [intScalarArg(n, 'n')], kw ? { kwargs: { metadata: kw } } : undefined) as number[];
+    const mask = new Uint8Array(n);
+    for (const j of sel) mask[j] = 1;
+    return mask;
+  }
+}
+
+Object.assign(TYPED, {
+  FlashAttention: FlashAttentionImpl, LinearAttention: LinearAttentionImpl, LocalGlobalAttention: LocalGlobalAttentionImpl,
+});
+/** Not public API: synchronous construction on the main-thread runtime (used by compat). */
+export const CONSTRUCT = Symbol.for('ruvector-attention.construct');
+// ---- end issue 6
+
 function toGraph(r: unknown): LayeredGraph {
   const g = r as Record<string, { data: any } | number | null>;
   const data = (k: string) => (g[k] as { data: any }).data;
@@ -262,6 +310,7 @@ export function makeRuntime(booted: Booted): Runtime {
     matrix: (data: unknown, rows?: number) => makeMatrix(bridge, data, rows),
     datasets: makeDatasets(bridge),
   };
+  Object.defineProperty(rt, CONSTRUCT, { value: construct });  // issue 6: compat constructs synchronously
   // Not public API: what the tests need to see inside (Python objects alive, wasm heap size).
   Object.defineProperty(rt, INTERNALS, {
     value: { liveObjects: () => bridge.liveObjects(), heapBytes: () => bridge.heapBytes() },

@@ -312,6 +312,9 @@ def build_all():
                                "MultiHeadAttention: inputs, weights and natively computed expected outputs"),
         "errors.json": wrap((finish_error(c) for c in error_cases()),
                             "bad inputs and configs with the error class, code and message words expected"),
+        # issue 6: sparse / efficient attention (cases and twin checks in fixtures_sparse.py)
+        "sparse.json": wrap(__import__("fixtures_sparse").sparse_cases(arr),
+                            "Flash / Linear / LocalGlobal attention: inputs and native expected outputs"),
     }
 
 

@@ -90,3 +90,20 @@ export async function compatUsage(): Promise<number> {
   void [r, version, compat.info().supportedTypes];
   return headDim + dp.dim + mha.numHeads;
 }
+
+// ---- issue 6: sparse / efficient attention types
+export async function sparseUsage(rt: Runtime): Promise<number> {
+  const flash = await rt.create('FlashAttention', { dim: 4, blockSize: 7, causal: true });
+  const block: number = flash.blockSize;
+  const lin = await rt.create('LinearAttention', { dim: 4, numFeatures: 64, kernel: 'elu+1', seed: 3 });
+  lin.redrawFeatures();
+  const lg = await rt.create('LocalGlobalAttention', { dim: 4, localWindow: 10, globalNodes: 5 });
+  const mask: Uint8Array = lg.attentionMask(1000, { hnswLayers: new Int32Array(1000) });
+  const out: Float32Array = lg.forward([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], { metadata: { distances: [0.5] } });
+  await compat.init();
+  const c = new compat.LocalGlobalAttention(4, 10, 5);
+  const f = new compat.FlashAttention(4, 16);
+  const l = new compat.LinearAttention(4, 64);
+  void [out, c.compute([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]])];
+  return block + mask.length + lin.numFeatures + c.windowSize + c.globalTokens + f.blockSize + l.features;
+}

@@ -1,0 +1,116 @@
+// Sparse / efficient attention on the wasm build: the shared fixtures
+// (tests/fixtures/sparse.json, computed natively and checked against the float64
+// twin), the typed extras (blockSize, redrawFeatures, attentionMask with HNSW
+// layers), the compat classes, and typed errors.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import {
+  assertWithin, compatLib, expectAttentionError, f32, lib, loadFixture, mechanismFor, randomF32, referenceSdpa,
+  runCase,
+} from './helpers.mjs';
+
+let rt;
+before(async () => { rt = await lib.init(); });
+
+describe('fixtures/sparse.json on the wasm kernel', () => {
+  const cases = loadFixture('sparse');
+  test('covers every sparse mechanism', () => {
+    assert.deepEqual([...new Set(cases.map(c => c.mechanism))].sort(),
+      ['FlashAttention', 'LinearAttention', 'LocalGlobalAttention']);
+  });
+  for (const c of cases) {
+    test(c.name, async () => {
+      const mech = await mechanismFor(rt, c);
+      try {
+        for (const kind of ['flat', 'float32[]']) {
+          const got = await runCase(mech, c, kind);
+          if (c.method === 'backward') {
+            for (const part of ['query', 'keys', 'values']) {
+              const g = part === 'query' ? got.query : got[part].data;
+              assertWithin(g, f32(c.expected[part]), c.tolerance, `${c.name} ${part}`);
+            }
+          } else {
+            assertWithin(got instanceof Float32Array ? got : got.data, f32(c.expected), c.tolerance, `${c.name} (${kind})`);
+          }
+        }
+      } finally {
+        mech.dispose();
+      }
+    });
+  }
+});
+
+describe('typed extras', () => {
+  test('FlashAttention equals ScaledDotProductAttention for blocks 1, 7, 64, n', async () => {
+    const n = 65, d = 16, dv = 5;
+    const q = randomF32(d, 1), K = randomF32(n * d, 2), V = randomF32(n * dv, 3);
+    const ref = referenceSdpa(q, K, V, n, d, dv);
+    for (const blockSize of [1, 7, 64, n]) {
+      const flash = await rt.create('FlashAttention', { dim: d, blockSize });
+      assert.equal(flash.blockSize, blockSize);
+      assertWithin(flash.forward(q, { data: K, rows: n }, { data: V, rows: n }), ref, { rtol: 1e-4, atol: 1e-5 }, `block ${blockSize}`);
+      flash.dispose();
+    }
+  });
+
+  test('LinearAttention: seeded features equal natively made ones; redraw changes them', async () => {
+    const lin = await rt.create('LinearAttention', { dim: 8, numFeatures: 16, seed: 4 });
+    assert.equal(lin.numFeatures, 16);
+    const before = lin.stateDict().projection_matrix;
+    assert.equal(before.length, 16 * 8);
+    lin.redrawFeatures();
+    assert.notDeepEqual(lin.stateDict().projection_matrix, before);
+    lin.dispose();
+  });
+
+  test('LocalGlobalAttention.attentionMask: window 10 + 5 global over 1000 has <= 15 ones', async () => {
+    const lg = await rt.create('LocalGlobalAttention', { dim: 4, localWindow: 10, globalNodes: 5 });
+    const layers = new Int32Array(1000);
+    for (const j of [500, 600, 700, 800, 900, 950]) layers[j] = 2;
+    const mask = lg.attentionMask(1000, { hnswLayers: layers });
+    assert.equal(mask.reduce((a, b) => a + b, 0), 15);
+    assert.deepEqual([mask[0], mask[9], mask[10], mask[500], mask[900], mask[950]], [1, 1, 0, 1, 1, 0]);
+    const keys = randomF32(1000 * 4, 5), values = randomF32(1000 * 2, 6);
+    const w = lg.attentionWeights(randomF32(4, 7), { data: keys, rows: 1000 }, { metadata: { hnswLayers: layers } });
+    assert.ok(w.every((x, j) => (mask[j] ? x > 0 : x === 0)));
+    const out = lg.forward(randomF32(4, 7), { data: keys, rows: 1000 }, { data: values, rows: 1000 },
+      { metadata: { hnswLayers: layers }, mask: new Uint8Array(1000) });
+    assert.deepEqual(Array.from(out), [0, 0], 'every selected key masked: zeros');
+    expectAttentionError(() => lg.attentionMask(10, { hnswLayers: [1, 2] }), 'DIMENSION_MISMATCH', ['hnsw_layers']);
+    lg.dispose();
+  });
+
+  test('bad input gives typed errors', async () => {
+    await assert.rejects(rt.create('FlashAttention', { dim: 4, blockSize: 0 }), e => e.code === 'INVALID_CONFIG');
+    await assert.rejects(rt.create('LinearAttention', { dim: 4, kernel: 'softmax' }), e => e.code === 'INVALID_CONFIG');
+    const flash = await rt.create('FlashAttention', { dim: 4, blockSize: 2 });
+    const bad = new Float32Array([1, NaN, 0, 0]);
+    expectAttentionError(() => flash.forward(bad, [[1, 0, 0, 0]], [[1]]), 'NUMERICAL_INSTABILITY', ['query[1]']);
+    expectAttentionError(() => flash.forward([1, 0, 0], [[1, 0, 0, 0]], [[1]]), 'DIMENSION_MISMATCH', ['query']);
+    flash.dispose();
+  });
+});
+
+describe('compat: @ruvector/attention names', () => {
+  test('FlashAttention / LinearAttention / LocalGlobalAttention compute and getters', async () => {
+    const compat = await compatLib();
+    await compat.init();
+    const n = 40, d = 8;
+    const q = randomF32(d, 11), K = randomF32(n * d, 12), V = randomF32(n * d, 13);
+    const rows = a => Array.from({ length: n }, (_, i) => a.slice(i * d, (i + 1) * d));
+    const ref = referenceSdpa(q, K, V, n, d, d);
+    const flash = new compat.FlashAttention(d, 7);
+    assert.deepEqual([flash.dim, flash.blockSize], [d, 7]);
+    assertWithin(flash.compute(Array.from(q), rows(K), rows(V)), ref, { rtol: 1e-4, atol: 1e-5 }, 'flash');
+    const lg = new compat.LocalGlobalAttention(d, n, 0);
+    assert.deepEqual([lg.dim, lg.localWindow, lg.windowSize, lg.globalTokens], [d, n, n, 0]);
+    assertWithin(lg.computeRaw(q, rows(K), rows(V)), ref, { rtol: 1e-4, atol: 1e-5 }, 'local-global, window n');
+    const lin = new compat.LinearAttention(d, 128);
+    assert.deepEqual([lin.dim, lin.numFeatures, lin.features], [d, 128, 128]);
+    const approx = lin.compute(q, rows(K), rows(V));
+    const err = Math.hypot(...approx.map((x, i) => x - ref[i])) / Math.hypot(...ref);
+    assert.ok(err < 0.5 && approx.every(Number.isFinite), `linear relative error ${err}`);
+    expectAttentionError(() => new compat.FlashAttention(d, 0), 'INVALID_CONFIG', ['blockSize']);
+    for (const m of [flash, lg, lin]) m.free();
+  });
+});

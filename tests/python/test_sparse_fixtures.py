@@ -1,0 +1,30 @@
+"""Replay tests/fixtures/sparse.json natively, with and without numpy (the JS tests
+replay the same file on the wasm build)."""
+
+import json
+
+import fixture_format as F
+import pytest
+import ruvector_attention as ra
+import tolerances_sparse  # noqa: F401  (registers the sparse rows of the tolerance table)
+from tolerances import assert_close, tolerance
+
+pytestmark = pytest.mark.nonumpy
+KEY = {"FlashAttention": "flash", "LinearAttention": "linear", "LocalGlobalAttention": "local_global"}
+
+
+def test_sparse_fixture_replays(fixtures_dir):
+    path = fixtures_dir / "sparse.json"
+    cases = json.loads(path.read_text())["cases"]
+    assert len({c["name"] for c in cases}) == len(cases) >= 15
+    assert {c["mechanism"] for c in cases} == set(KEY)
+    for case in cases:
+        key = (KEY[case["mechanism"]], "fixture")
+        assert (case["tolerance"]["rtol"], case["tolerance"]["atol"]) == tolerance(*key)
+        got = F.call(F.build(ra, case), case)
+        if case["method"] == "backward":
+            for part in ("query", "keys", "values"):
+                assert_close(getattr(got, part), F.decode(case["expected"][part]), key,
+                             what=f"{case['name']}: {part}")
+        else:
+            assert_close(got, F.decode(case["expected"]), key, what=case["name"])
