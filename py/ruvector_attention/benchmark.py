@@ -345,7 +345,9 @@ def run(*, quick=False, seconds=None):
     scaling = bench_scaling(inputs, seconds, quick)
     meta = _meta(torch, quick, seconds)
     meta["load_average_at_start"] = load_at_start
-    return {"meta": meta, "single_query": single, "threads": scaling}
+    from .sparse import bench as sparse_bench  # issue 6: scalability of the sparse mechanisms
+    sparse = sparse_bench.run(inputs, time_calls, peak_extra_bytes, quick=quick, seconds=seconds)
+    return {"meta": meta, "single_query": single, "threads": scaling, "sparse_scaling": sparse}
 
 
 def _load_average():
@@ -404,6 +406,9 @@ def format_table(result):
         lines.append(f"{r['case']:<42} {r['t1_ms']:>12.2f} {r['t2_ms']:>13.2f} {r['speedup']:>7.2f}x "
                      f"{r['cores_busy_2_threads']:>11.2f}")
     lines.append("cores busy = process CPU time / wall time with 2 threads (2.00 = both ran at once)")
+    if "sparse_scaling" in result:  # issue 6
+        from .sparse import bench as sparse_bench
+        lines.append(sparse_bench.format_section(result["sparse_scaling"], _bytes))
     return "\n".join(lines)
 
 

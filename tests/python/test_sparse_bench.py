@@ -1,0 +1,29 @@
+"""The sparse scalability section of the benchmark: structure and sanity only (speed
+is measured by the benchmark, never asserted)."""
+
+import math
+
+import pytest
+
+pytest.importorskip("numpy")
+
+from ruvector_attention import benchmark as B  # noqa: E402
+from ruvector_attention.sparse import bench  # noqa: E402
+
+
+def test_fitted_exponent_recovers_a_power_law():
+    ns = [1000, 10000, 100000]
+    assert math.isclose(bench.fitted_exponent(ns, [3 * n for n in ns]), 1.0)
+    assert math.isclose(bench.fitted_exponent(ns, [5.0] * 3), 0.0, abs_tol=1e-12)
+
+
+def test_section_reports_every_mechanism_and_size():
+    result = bench.run(B.Inputs(0), B.time_calls, B.peak_extra_bytes, seconds=0.01, dim=16,
+                       sizes=(100, 200, 400))
+    names = {"sdpa", "flash", "linear", "local-global"}
+    assert {(r["mechanism"], r["n"]) for r in result["rows"]} == {(m, n) for m in names for n in (100, 200, 400)}
+    assert all(r["p50_us"] > 0 and r["peak_extra_bytes"] >= 0 for r in result["rows"])
+    assert {s["mechanism"] for s in result["summary"]} == names
+    assert all(math.isfinite(s["exponent"]) for s in result["summary"])
+    text = bench.format_section(result, B._bytes)
+    assert "local-global" in text and "exponent" in text
