@@ -225,13 +225,6 @@ export class LinearAttentionImpl extends MechanismBase {
   get numFeatures(): number { return this.config().numFeatures; }
   /** Draw new random features (the next draw of the seed). */
   redrawFeatures(): void { this.call('redraw_features', []); }
-  /** Summarise keys / values once (O(n·M·d)); forwardPrepared then costs O(M·d) per query. */
-  setKeys(keys: Rows, values: Rows, options?: MaskOptions): void {
-    this.call('set_keys', [rowsArg(keys, 'keys'), rowsArg(values, 'values')], options);
-  }
-  forwardPrepared(query: Vector): Float32Array {
-    return asArray(this.call('forward_prepared', [vectorArg(query, 'query')])).data;
-  }
 }
 
 export class LocalGlobalAttentionImpl extends MechanismBase {
@@ -326,3 +319,96 @@ export function makeRuntime(booted: Booted): Runtime {
 }
 
 export const INTERNALS = Symbol.for('ruvector-attention.internals');
+// ---- issue 5: geometric attention
+/** Options of the edge-featured calls: the mask, and edge features (one row per key / edge). */
+type EdgeOptions = MaskOptions & { edgeFeatures?: Rows };
+
+function edgeKwargs(args: Arg[], options?: EdgeOptions): MaskOptions & { kwargs?: Record<string, unknown> } {
+  const out: MaskOptions & { kwargs?: Record<string, unknown> } = {};
+  if (options?.mask !== undefined) out.mask = options.mask;
+  if (options?.edgeFeatures !== undefined) {
+    args.push(rowsArg(options.edgeFeatures, 'edgeFeatures'));
+    out.kwargs = { edge_features: { $arg: args.length - 1 } };
+  }
+  return out;
+}
+
+/** EdgeFeaturedAttention (PyG GATConv semantics): every call takes the edge features. */
+export class EdgeFeaturedAttentionImpl extends MechanismBase {
+  forwardWithEdges(query: Vector, keys: Rows, values: Rows, edgeFeatures: Rows): Float32Array {
+    return asArray(this.call('forward_with_edges', [vectorArg(query, 'query'), rowsArg(keys, 'keys'),
+      rowsArg(values, 'values'), rowsArg(edgeFeatures, 'edgeFeatures')])).data;
+  }
+  override forward(query: Vector, keys: Rows, values: Rows, options?: EdgeOptions): Float32Array {
+    const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')];
+    return asArray(this.call('forward', args, edgeKwargs(args, options))).data;
+  }
+  override attentionWeights(query: Vector, keys: Rows, options?: EdgeOptions): Float32Array {
+    const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys')];
+    return asArray(this.call('attention_weights', args, edgeKwargs(args, options))).data;
+  }
+  /** Per-head weights (H, n). */
+  headAttentionWeights(query: Vector, keys: Rows, options?: EdgeOptions): Rows2D {
+    const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys')];
+    return toRows2D(this.call('head_attention_weights', args, edgeKwargs(args, options)));
+  }
+  override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array,
+                        indices: ArrayLike<number> | BigInt64Array,
+                        options?: { values?: Rows; edgeFeatures?: Rows }): Rows2D {
+    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
+    const kwargs: Record<string, unknown> = {};
+    if (options?.values !== undefined) {
+      args.push(rowsArg(options.values, 'values'));
+      kwargs.values = { $arg: args.length - 1 };
+    }
+    if (options?.edgeFeatures !== undefined) {
+      args.push(rowsArg(options.edgeFeatures, 'edgeFeatures'));
+      kwargs.edge_features = { $arg: args.length - 1 };
+    }
+    return toRows2D(this.call('forward_graph', args, Object.keys(kwargs).length ? { kwargs } : undefined));
+  }
+  override backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: EdgeOptions): Gradients {
+    const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'),
+      vectorArg(gradOutput, 'gradOutput')];
+    const g = this.call('backward', args, edgeKwargs(args, options)) as Record<string, unknown>;
+    return {
+      query: asArray(g.query).data, keys: toRows2D(g.keys), values: toRows2D(g.values),
+      params: toStateDict(g.params ?? {}),
+    };
+  }
+}
+
+/** Hyperbolic / manifold attention, with the manifold's math at the mechanism's curvature. */
+export class CurvedAttentionImpl extends MechanismBase {
+  /** The curvature k in use (the learned one when learnCurvature is set). */
+  get curvature(): number { return this.call('current_curvature', []) as number; }
+  poincareDistance(x: Vector, y: Vector): number {
+    return this.call('poincare_distance', [vectorArg(x, 'x'), vectorArg(y, 'y')]) as number;
+  }
+  mobiusAdd(x: Vector, y: Vector): Float32Array {
+    return asArray(this.call('mobius_add', [vectorArg(x, 'x'), vectorArg(y, 'y')])).data;
+  }
+  expMap(x: Vector, v: Vector): Float32Array {
+    return asArray(this.call('exp_map', [vectorArg(x, 'x'), vectorArg(v, 'v')])).data;
+  }
+  logMap(x: Vector, y: Vector): Float32Array {
+    return asArray(this.call('log_map', [vectorArg(x, 'x'), vectorArg(y, 'y')])).data;
+  }
+  projectToBall(x: Vector, eps?: number): Float32Array {
+    return asArray(this.call('project_to_ball', [vectorArg(x, 'x')],
+      eps === undefined ? undefined : { kwargs: { eps } })).data;
+  }
+}
+
+export class MixedCurvatureAttentionImpl extends CurvedAttentionImpl {
+  /** (2, n): row 0 the scaled Euclidean dot-products, row 1 the negated hyperbolic distances. */
+  spaceScores(query: Vector, keys: Rows): Rows2D {
+    return toRows2D(this.call('space_scores', [vectorArg(query, 'query'), rowsArg(keys, 'keys')]));
+  }
+}
+
+Object.assign(TYPED, {
+  EdgeFeaturedAttention: EdgeFeaturedAttentionImpl, HyperbolicAttention: CurvedAttentionImpl,
+  ManifoldAttention: CurvedAttentionImpl, MixedCurvatureAttention: MixedCurvatureAttentionImpl,
+});
+// ---- end issue 5

@@ -16,6 +16,8 @@ from ..core.base import Attention, Complexity, Gradients, raise_for_status
 from ..core.sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
 from ..errors import OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
+from ..numerics import GEO_BALL_EPS
+from . import poincare
 from .curved_backward import curved_backward
 from .poincare import row_norms
 
@@ -74,6 +76,27 @@ class CurvedAttention(Attention):
                         f"{type(self).__name__}: {where} has norm {norm:.6g} >= the ball radius "
                         f"{radius:.6g} (curvature {k}); pass project_inputs=True to pull it in",
                         index=i, length=rows)
+
+    # -- the manifold's math at the live curvature (spec §4.5 methods) -----------------
+    def current_curvature(self):
+        """The curvature k in use (the learned value when curvature is learned)."""
+        return self.curvature
+
+    def poincare_distance(self, x, y):
+        """d_k(x, y) at this mechanism's curvature (see ``geometric.poincare_distance``)."""
+        return poincare.poincare_distance(x, y, k=self.curvature)
+
+    def mobius_add(self, x, y):
+        return poincare.mobius_add(x, y, k=self.curvature)
+
+    def exp_map(self, x, v):
+        return poincare.exp_map(x, v, k=self.curvature)
+
+    def log_map(self, x, y):
+        return poincare.log_map(x, y, k=self.curvature)
+
+    def project_to_ball(self, x, eps=GEO_BALL_EPS):
+        return poincare.project_to_ball(x, eps, k=self.curvature)
 
     # -- single query -----------------------------------------------------------------
     def _inputs(self, query, keys, values, mask):

@@ -27,8 +27,8 @@ from .poincare import poincare_distance, project_to_ball
 
 @dataclasses.dataclass(frozen=True)
 class MixedCurvatureConfig:
-    euclidean_dim: int = option(64, int, low=1, doc="Euclidean width a")
-    hyperbolic_dim: int = option(64, int, low=1, doc="hyperbolic width b")
+    euclidean_dim: int = option(16, int, low=1, doc="Euclidean width a")
+    hyperbolic_dim: int = option(16, int, low=1, doc="hyperbolic width b")
     curvature: float = option(-1.0, float, high=0.0, high_open=True,
                               doc="curvature k < 0 of the hyperbolic factor")
     temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
