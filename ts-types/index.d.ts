@@ -242,6 +242,9 @@ export interface LinearAttention extends Mechanism<LinearAttentionConfig> {
   readonly name: 'LinearAttention';
   readonly numFeatures: number;
   redrawFeatures(): void;
+  /** Summarise keys / values once (kept in Python); forwardPrepared costs O(M·d) per query. */
+  setKeys(keys: Rows, values: Rows, options?: MaskOptions): void;
+  forwardPrepared(query: Vector): Float32Array;
 }
 export interface LocalGlobalAttentionOptions {
   dim: number;
@@ -272,6 +275,156 @@ export interface MechanismTypes {
   LocalGlobalAttention: { options: LocalGlobalAttentionOptions; instance: LocalGlobalAttention };
 }
 // ---- end issue 6
+
+// ---- issue 7: graph-aware attention (merged into MechanismTypes)
+/** Per-key graph metadata (Python GraphMetadata); every field optional, one entry per key. */
+export interface GraphMetadata {
+  /** Graph (hop) or latent distance of each key from the query; fractional allowed. */
+  distances?: ArrayLike<number>;
+  /** Highest HNSW layer of each key (integers >= 0). */
+  hnswLayers?: ArrayLike<number>;
+  edgeWeights?: ArrayLike<number>;
+  /** (n, S) structural features per key, e.g. [degree, PageRank, clustering]. */
+  structuralFeatures?: ArrayLike<ArrayLike<number>>;
+}
+export type GraphOptions = MaskOptions & {
+  metadata?: GraphMetadata;
+  /** GraphRoPE only: the query's own distance (default 0). */
+  queryDistance?: number;
+};
+/** Methods shared by the graph-aware mechanisms that read {@link GraphMetadata}. */
+export interface GraphMechanism<Config> extends Mechanism<Config> {
+  /** Output (dv) using the metadata (which field depends on the mechanism; missing → INVALID_CONFIG). */
+  forwardWithMetadata(query: Vector, keys: Rows, values: Rows, metadata: GraphMetadata, options?: GraphOptions): Float32Array;
+  attentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Float32Array;
+  /** metadata: per-edge distances (GraphRoPE), per-node layers / features (the others). */
+  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
+               options?: { values?: Rows; metadata?: GraphMetadata }): Rows2D;
+  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients;
+}
+export interface GraphRoPEOptions { dim: number; base?: number; seed?: number }
+export interface GraphRoPEConfig { dim: number; base: number; seed: number }
+/** Rotary encoding of graph distance: scores <R(t_q) q, R(t_j) k_j> / √dim. */
+export interface GraphRoPE extends GraphMechanism<GraphRoPEConfig> {
+  readonly name: 'GraphRoPE';
+  /** R(distance) x: pairs (2i, 2i+1) rotated by distance / base^(2i/dim); rows take one distance each. */
+  applyRotation(embedding: Vector, distance: number): Float32Array;
+  applyRotation(embedding: Rows, distances: ArrayLike<number>): Float32Array;
+}
+export interface HNSWAwareAttentionOptions { dim: number; maxLayers?: number; numHeads?: number; seed?: number }
+export interface HNSWAwareAttentionConfig { dim: number; maxLayers: number; numHeads: number; seed: number }
+/** Learned per-layer score bias and key embedding by HNSW layer (metadata.hnswLayers). */
+export interface HNSWAwareAttention extends GraphMechanism<HNSWAwareAttentionConfig> {
+  readonly name: 'HNSWAwareAttention';
+  headAttentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Rows2D;
+}
+export interface StructuralAttentionOptions { dim: number; structuralDim?: number; seed?: number }
+export interface StructuralAttentionConfig { dim: number; structuralDim: number; seed: number }
+/** Keys carry a learned projection of their structural features (metadata.structuralFeatures). */
+export interface StructuralAttention extends GraphMechanism<StructuralAttentionConfig> {
+  readonly name: 'StructuralAttention';
+}
+export interface CrossSpaceAttentionOptions { dim: number; fusion?: 'gate' | 'mean' | 'linear'; seed?: number }
+export interface CrossSpaceAttentionConfig { dim: number; fusion: 'gate' | 'mean' | 'linear'; seed: number }
+/** Graph ⊕ latent neighbours: Fusion(Att(h,G,G), Att(h,L,L), Att(Att(h,G,G),L,L)). */
+export interface CrossSpaceAttention extends Mechanism<CrossSpaceAttentionConfig> {
+  readonly name: 'CrossSpaceAttention';
+  /** Either neighbour set may be empty (not both: EMPTY_INPUT). */
+  forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array;
+}
+export interface MechanismTypes {
+  GraphRoPE: { options: GraphRoPEOptions; instance: GraphRoPE };
+  HNSWAwareAttention: { options: HNSWAwareAttentionOptions; instance: HNSWAwareAttention };
+  StructuralAttention: { options: StructuralAttentionOptions; instance: StructuralAttention };
+  CrossSpaceAttention: { options: CrossSpaceAttentionOptions; instance: CrossSpaceAttention };
+}
+// ---- end issue 7
+
+// ---- issue 5: geometric attention (merged into MechanismTypes)
+/** Mechanisms of a curved space expose its math at their curvature k (signed, geoopt's convention). */
+export interface CurvedMechanism<Config> extends Mechanism<Config> {
+  /** The curvature in use (k < 0: Poincaré ball of radius 1/sqrt(-k)); the learned one if learnt. */
+  readonly curvature: number;
+  /** Geodesic distance d_k(x, y) (k = -1: arccosh(1 + 2|x-y|^2 / ((1-|x|^2)(1-|y|^2)))). */
+  poincareDistance(x: Vector, y: Vector): number;
+  /** Möbius addition x ⊕_k y (the result is inside the ball). */
+  mobiusAdd(x: Vector, y: Vector): Float32Array;
+  /** Exponential map at base point x of the tangent vector v. */
+  expMap(x: Vector, v: Vector): Float32Array;
+  /** Logarithmic map at base point x of the point y (inverse of expMap). */
+  logMap(x: Vector, y: Vector): Float32Array;
+  /** Pull x inside the ball: |x| <= (1 - eps)/sqrt(-k) (default eps 4e-3). */
+  projectToBall(x: Vector, eps?: number): Float32Array;
+}
+export interface HyperbolicAttentionOptions {
+  dim: number;
+  /** k < 0 (default -1); k >= 0 is an INVALID_CONFIG error. */
+  curvature?: number;
+  temperature?: number;
+  /** Learn k = -softplus(rawCurvature) (stays negative). */
+  learnCurvature?: boolean;
+  /** Pull inputs outside the ball inside (default true) instead of throwing OUT_OF_BOUNDS. */
+  projectInputs?: boolean;
+  seed?: number;
+}
+export interface HyperbolicAttentionConfig {
+  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean; seed: number;
+}
+/** Scores -d_k(q, k_j)/T, aggregation by the weighted gyromidpoint (output inside the ball). */
+export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttentionConfig> {
+  readonly name: 'HyperbolicAttention';
+}
+export interface ManifoldAttentionOptions {
+  dim: number;
+  /** Signed curvature: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
+  k: number;
+  temperature?: number; projectInputs?: boolean; seed?: number;
+}
+export interface ManifoldAttentionConfig { dim: number; k: number; temperature: number; projectInputs: boolean; seed: number }
+export interface ManifoldAttention extends CurvedMechanism<ManifoldAttentionConfig> { readonly name: 'ManifoldAttention' }
+export interface MixedCurvatureAttentionOptions {
+  euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number; seed?: number;
+}
+export interface MixedCurvatureAttentionConfig {
+  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number; seed: number;
+}
+/** E^a × H^b: vectors split into a Euclidean and a hyperbolic part; learned fusion weights. */
+export interface MixedCurvatureAttention extends CurvedMechanism<MixedCurvatureAttentionConfig> {
+  readonly name: 'MixedCurvatureAttention';
+  /** (2, n): row 0 <q_E, k_E>/sqrt(a), row 1 -d_k(q_H, k_H). */
+  spaceScores(query: Vector, keys: Rows): Rows2D;
+}
+/** Edge features: one row per key (or per CSR edge in forwardGraph). */
+export type EdgeOptions = MaskOptions & { edgeFeatures?: Rows };
+export interface EdgeFeaturedAttentionOptions {
+  nodeDim: number;
+  /** Edge feature width (default 0: plain GAT). With edgeDim > 0 every call needs edgeFeatures. */
+  edgeDim?: number;
+  outDim?: number | null; numHeads?: number; concat?: boolean; negativeSlope?: number; bias?: boolean; seed?: number;
+}
+export interface EdgeFeaturedAttentionConfig {
+  nodeDim: number; edgeDim: number; outDim: number | null; numHeads: number; concat: boolean;
+  negativeSlope: number; bias: boolean; seed: number;
+}
+/** GAT with edge attributes, PyG GATConv semantics and parameter names. */
+export interface EdgeFeaturedAttention extends Mechanism<EdgeFeaturedAttentionConfig> {
+  readonly name: 'EdgeFeaturedAttention';
+  forwardWithEdges(query: Vector, keys: Rows, values: Rows, edgeFeatures: Rows): Float32Array;
+  forward(query: Vector, keys: Rows, values: Rows, options?: EdgeOptions): Float32Array;
+  attentionWeights(query: Vector, keys: Rows, options?: EdgeOptions): Float32Array;
+  /** (H, n) per-head weights. */
+  headAttentionWeights(query: Vector, keys: Rows, options?: EdgeOptions): Rows2D;
+  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
+               options?: { values?: Rows; edgeFeatures?: Rows }): Rows2D;
+  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: EdgeOptions): Gradients;
+}
+export interface MechanismTypes {
+  HyperbolicAttention: { options: HyperbolicAttentionOptions; instance: HyperbolicAttention };
+  ManifoldAttention: { options: ManifoldAttentionOptions; instance: ManifoldAttention };
+  MixedCurvatureAttention: { options: MixedCurvatureAttentionOptions; instance: MixedCurvatureAttention };
+  EdgeFeaturedAttention: { options: EdgeFeaturedAttentionOptions; instance: EdgeFeaturedAttention };
+}
+// ---- end issue 5
 
 // ---------------------------------------------------------------- catalogue
 

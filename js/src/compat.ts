@@ -161,6 +161,80 @@ function createSync(name: string, options: Record<string, unknown>): Mechanism<R
 }
 // ---- end issue 6
 
+// ---- issue 7: graph-aware attention
+export interface RoPEConfig { dim: number; maxPosition: number; base?: number; scalingFactor?: number }
+type RopeImpl = Mechanism<Record<string, any>> & {
+  forwardWithMetadata(q: ArrayInput, k: ArrayInput[], v: ArrayInput[], m: { distances: number[] },
+                      o: { queryDistance: number }): Float32Array;
+  applyRotation(x: ArrayInput, t: number): Float32Array;
+};
+
+function checkPosition(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new AttentionError('INVALID_CONFIG', `${name} must be an integer >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Graph RoPE with the original package's names: integer positions clamped to
+ * maxPosition - 1 and divided by scalingFactor; pairs (2i, 2i+1) are rotated
+ * (RoFormer's interleaved layout; see ts-types/compat.d.ts).
+ */
+export class GraphRoPeAttention {
+  readonly #impl: RopeImpl;
+  readonly #maxPosition: number;
+  readonly #scaling: number;
+  constructor(config: RoPEConfig | number, maxPosition = 1000) {
+    const c: RoPEConfig = typeof config === 'number' ? { dim: config, maxPosition } : config;
+    if (typeof c !== 'object' || c === null) {
+      throw new AttentionError('INVALID_CONFIG', 'GraphRoPeAttention expects { dim, maxPosition, base? } or (dim, maxPosition)');
+    }
+    this.#maxPosition = checkDim('maxPosition', c.maxPosition);
+    const scaling = c.scalingFactor ?? 1;
+    if (typeof scaling !== 'number' || !(scaling > 0) || !Number.isFinite(scaling)) {
+      throw new AttentionError('INVALID_CONFIG', `scalingFactor must be a finite number > 0, got ${String(scaling)}`);
+    }
+    this.#scaling = scaling;
+    const options: Record<string, unknown> = { dim: checkDim('dim', c.dim) };
+    if (c.base !== undefined) options.base = c.base;
+    this.#impl = createSync('GraphRoPE', options) as RopeImpl;
+  }
+  get dim(): number { return this.#impl.config().dim; }
+  get maxPosition(): number { return this.#maxPosition; }
+  #position(name: string, p: unknown): number {
+    return Math.min(checkPosition(name, p), this.#maxPosition - 1) / this.#scaling;
+  }
+  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
+    if (!Array.isArray(keys)) throw new AttentionError('DIMENSION_MISMATCH', 'keys must be an array of vectors');
+    return this.computeWithPositions(query, keys, values, 0, keys.map((_, j) => j));
+  }
+  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
+    return this.compute(query, keys, values);
+  }
+  computeWithPositions(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[],
+                       queryPosition: number, keyPositions: number[]): Float32Array {
+    if (!Array.isArray(keys) || !Array.isArray(keyPositions) || keyPositions.length !== keys.length) {
+      throw new AttentionError('DIMENSION_MISMATCH',
+        `keyPositions must have one entry per key (${Array.isArray(keys) ? keys.length : '?'}), got ${Array.isArray(keyPositions) ? keyPositions.length : String(keyPositions)}`);
+    }
+    const distances = keyPositions.map((p, j) => this.#position(`keyPositions[${j}]`, p));
+    return this.#impl.forwardWithMetadata(query, keys, values, { distances },
+      { queryDistance: this.#position('queryPosition', queryPosition) });
+  }
+  applyRotary(vector: ArrayInput, position: number): Float32Array {
+    return this.#impl.applyRotation(vector, this.#position('position', position));
+  }
+  static distanceToPosition(distance: number, maxDistance: number): number {
+    checkPosition('distance', distance);
+    checkPosition('maxDistance', maxDistance);
+    if (distance <= 8) return distance;
+    return 8 + Math.min(Math.ceil(Math.log2(distance)), Math.max(maxDistance - 8, 0));
+  }
+  free(): void { this.#impl.dispose(); }
+}
+// ---- end issue 7
+
 export interface AttentionInfo { version: string; features: string[]; supportedTypes: string[] }
 
 export function version(): string {

@@ -107,3 +107,41 @@ export async function sparseUsage(rt: Runtime): Promise<number> {
   void [out, c.compute([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]])];
   return block + mask.length + lin.numFeatures + c.windowSize + c.globalTokens + f.blockSize + l.features;
 }
+
+// ---- issue 7: graph-aware attention types
+export async function graphUsage(rt: Runtime): Promise<number> {
+  const rope = await rt.create('GraphRoPE', { dim: 4, base: 100 });
+  const cfgBase: number = rope.config().base;
+  const r: Float32Array = rope.applyRotation([1, 0, 0, 0], 1.5);
+  const rows: Float32Array = rope.applyRotation([[1, 0, 0, 0], [0, 1, 0, 0]], [1, 2]);
+  const out: Float32Array = rope.forwardWithMetadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], { distances: [2] },
+    { queryDistance: 0.5 });
+  const hnsw = await rt.create('HNSWAwareAttention', { dim: 4, maxLayers: 4, numHeads: 2 });
+  const hw = hnsw.headAttentionWeights([1, 0, 0, 0], [[1, 0, 0, 0]], { metadata: { hnswLayers: new Int32Array(1) } });
+  const st = await rt.create('StructuralAttention', { dim: 4, structuralDim: 3 });
+  const g = st.backward([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], [1], { metadata: { structuralFeatures: [[1, 0.5, 0]] } });
+  const cross = await rt.create('CrossSpaceAttention', { dim: 4, fusion: 'linear' });
+  const x: Float32Array = cross.forwardCross([1, 0, 0, 0], [[1, 0, 0, 0]], [[0, 1, 0, 0]]);
+  await compat.init();
+  const c = new compat.GraphRoPeAttention({ dim: 4, maxPosition: 32, base: 10000 });
+  const c2 = new compat.GraphRoPeAttention(4, 64);
+  const y: Float32Array = c.computeWithPositions([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], 0, [3]);
+  const p: number = compat.GraphRoPeAttention.distanceToPosition(20, 16);
+  void [r, rows, out, x, y, c.applyRotary([1, 0, 0, 0], 2)];
+  return cfgBase + hw.rows + g.params['struct_proj.weight']!.length + p + c.maxPosition + c2.dim;
+}
+
+// ---- issue 5: geometric attention
+export async function geometricUsage(rt: Runtime): Promise<number> {
+  const h = await rt.create('HyperbolicAttention', { dim: 2, curvature: -1, learnCurvature: true });
+  const d: number = h.poincareDistance([0.1, 0.2], [0.3, 0.1]);
+  const p: Float32Array = h.logMap([0.1, 0.2], h.expMap([0.1, 0.2], h.projectToBall([3, 4], 1e-3)));
+  const m = await rt.create('ManifoldAttention', { dim: 2, k: 0.5 });
+  const mixed = await rt.create('MixedCurvatureAttention', { euclideanDim: 2, hyperbolicDim: 2 });
+  const scores: Rows2D = mixed.spaceScores([1, 0, 0.1, 0], [[1, 0, 0.1, 0]]);
+  const g = await rt.create('EdgeFeaturedAttention', { nodeDim: 4, edgeDim: 2, numHeads: 2 });
+  const out: Float32Array = g.forwardWithEdges([1, 0, 0, 1], [[1, 0, 0, 0]], [[1, 0, 0, 0]], [[1, 0]]);
+  const hw: Rows2D = g.headAttentionWeights([1, 0, 0, 1], [[1, 0, 0, 0]], { edgeFeatures: [[1, 0]] });
+  return d + p.length + m.curvature + h.curvature + scores.rows + out.length + hw.rows;
+}
+// ---- end issue 5
