@@ -81,46 +81,6 @@ export declare class LocalGlobalAttention {
 }
 // ---- end issue 6
 
-// ---- issue 7: graph-aware attention
-/** Configuration of {@link GraphRoPeAttention} (the original's RoPEConfig). */
-export interface RoPEConfig {
-  dim: number;
-  /** Positions are clamped to maxPosition - 1. */
-  maxPosition: number;
-  /** Frequency base (default 10000). */
-  base?: number;
-  /** Positions are divided by this (default 1). */
-  scalingFactor?: number;
-}
-
-/**
- * Graph attention with rotary position embeddings of graph positions (hop
- * distances). Positions are integers >= 0, clamped to maxPosition - 1 and
- * divided by scalingFactor, as in the original. Unlike the original, pairs are
- * interleaved (2i, 2i+1) as in RoFormer, the spec and rotary-embedding-torch
- * (the original rotates the halves (i, i + dim/2)); scores are relative in
- * both: they depend only on keyPosition - queryPosition.
- */
-export declare class GraphRoPeAttention {
-  constructor(config: RoPEConfig);
-  /** The `ruvector` wrapper's form: (dim, maxPosition = 1000). */
-  constructor(dim: number, maxPosition?: number);
-  readonly dim: number;
-  readonly maxPosition: number;
-  /** Keys at positions 0, 1, 2, ... (sequence RoPE), the query at 0. */
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array;
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array;
-  /** keyPositions: one integer >= 0 per key (e.g. hop distances from the query). */
-  computeWithPositions(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[],
-                       queryPosition: number, keyPositions: number[]): Float32Array;
-  /** The vector rotated to `position`. */
-  applyRotary(vector: ArrayInput, position: number): Float32Array;
-  /** Hop distance -> position bucket: exact up to 8, then 8 + min(ceil(log2 d), maxDistance - 8). */
-  static distanceToPosition(distance: number, maxDistance: number): number;
-  free(): void;
-}
-// ---- end issue 7
-
 export interface AttentionInfo {
   version: string;
   features: string[];

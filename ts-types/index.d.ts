@@ -242,9 +242,6 @@ export interface LinearAttention extends Mechanism<LinearAttentionConfig> {
   readonly name: 'LinearAttention';
   readonly numFeatures: number;
   redrawFeatures(): void;
-  /** Summarise keys / values once (kept in Python); forwardPrepared costs O(M·d) per query. */
-  setKeys(keys: Rows, values: Rows, options?: MaskOptions): void;
-  forwardPrepared(query: Vector): Float32Array;
 }
 export interface LocalGlobalAttentionOptions {
   dim: number;
@@ -275,70 +272,6 @@ export interface MechanismTypes {
   LocalGlobalAttention: { options: LocalGlobalAttentionOptions; instance: LocalGlobalAttention };
 }
 // ---- end issue 6
-
-// ---- issue 7: graph-aware attention (merged into MechanismTypes)
-/** Per-key graph metadata (Python GraphMetadata); every field optional, one entry per key. */
-export interface GraphMetadata {
-  /** Graph (hop) or latent distance of each key from the query; fractional allowed. */
-  distances?: ArrayLike<number>;
-  /** Highest HNSW layer of each key (integers >= 0). */
-  hnswLayers?: ArrayLike<number>;
-  edgeWeights?: ArrayLike<number>;
-  /** (n, S) structural features per key, e.g. [degree, PageRank, clustering]. */
-  structuralFeatures?: ArrayLike<ArrayLike<number>>;
-}
-export type GraphOptions = MaskOptions & {
-  metadata?: GraphMetadata;
-  /** GraphRoPE only: the query's own distance (default 0). */
-  queryDistance?: number;
-};
-/** Methods shared by the graph-aware mechanisms that read {@link GraphMetadata}. */
-export interface GraphMechanism<Config> extends Mechanism<Config> {
-  /** Output (dv) using the metadata (which field depends on the mechanism; missing → INVALID_CONFIG). */
-  forwardWithMetadata(query: Vector, keys: Rows, values: Rows, metadata: GraphMetadata, options?: GraphOptions): Float32Array;
-  attentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Float32Array;
-  /** metadata: per-edge distances (GraphRoPE), per-node layers / features (the others). */
-  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
-               options?: { values?: Rows; metadata?: GraphMetadata }): Rows2D;
-  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients;
-}
-export interface GraphRoPEOptions { dim: number; base?: number; seed?: number }
-export interface GraphRoPEConfig { dim: number; base: number; seed: number }
-/** Rotary encoding of graph distance: scores <R(t_q) q, R(t_j) k_j> / √dim. */
-export interface GraphRoPE extends GraphMechanism<GraphRoPEConfig> {
-  readonly name: 'GraphRoPE';
-  /** R(distance) x: pairs (2i, 2i+1) rotated by distance / base^(2i/dim); rows take one distance each. */
-  applyRotation(embedding: Vector, distance: number): Float32Array;
-  applyRotation(embedding: Rows, distances: ArrayLike<number>): Float32Array;
-}
-export interface HNSWAwareAttentionOptions { dim: number; maxLayers?: number; numHeads?: number; seed?: number }
-export interface HNSWAwareAttentionConfig { dim: number; maxLayers: number; numHeads: number; seed: number }
-/** Learned per-layer score bias and key embedding by HNSW layer (metadata.hnswLayers). */
-export interface HNSWAwareAttention extends GraphMechanism<HNSWAwareAttentionConfig> {
-  readonly name: 'HNSWAwareAttention';
-  headAttentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Rows2D;
-}
-export interface StructuralAttentionOptions { dim: number; structuralDim?: number; seed?: number }
-export interface StructuralAttentionConfig { dim: number; structuralDim: number; seed: number }
-/** Keys carry a learned projection of their structural features (metadata.structuralFeatures). */
-export interface StructuralAttention extends GraphMechanism<StructuralAttentionConfig> {
-  readonly name: 'StructuralAttention';
-}
-export interface CrossSpaceAttentionOptions { dim: number; fusion?: 'gate' | 'mean' | 'linear'; seed?: number }
-export interface CrossSpaceAttentionConfig { dim: number; fusion: 'gate' | 'mean' | 'linear'; seed: number }
-/** Graph ⊕ latent neighbours: Fusion(Att(h,G,G), Att(h,L,L), Att(Att(h,G,G),L,L)). */
-export interface CrossSpaceAttention extends Mechanism<CrossSpaceAttentionConfig> {
-  readonly name: 'CrossSpaceAttention';
-  /** Either neighbour set may be empty (not both: EMPTY_INPUT). */
-  forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array;
-}
-export interface MechanismTypes {
-  GraphRoPE: { options: GraphRoPEOptions; instance: GraphRoPE };
-  HNSWAwareAttention: { options: HNSWAwareAttentionOptions; instance: HNSWAwareAttention };
-  StructuralAttention: { options: StructuralAttentionOptions; instance: StructuralAttention };
-  CrossSpaceAttention: { options: CrossSpaceAttentionOptions; instance: CrossSpaceAttention };
-}
-// ---- end issue 7
 
 // ---- issue 5: geometric attention (merged into MechanismTypes)
 /** Mechanisms of a curved space expose its math at their curvature k (signed, geoopt's convention). */
@@ -425,7 +358,6 @@ export interface MechanismTypes {
   EdgeFeaturedAttention: { options: EdgeFeaturedAttentionOptions; instance: EdgeFeaturedAttention };
 }
 // ---- end issue 5
-
 // ---------------------------------------------------------------- catalogue
 
 /** One constructor field of a mechanism, from the Python `mechanism_catalog()`. */

@@ -225,13 +225,6 @@ export class LinearAttentionImpl extends MechanismBase {
   get numFeatures(): number { return this.config().numFeatures; }
   /** Draw new random features (the next draw of the seed). */
   redrawFeatures(): void { this.call('redraw_features', []); }
-  /** Summarise keys / values once (O(n·M·d)); forwardPrepared then costs O(M·d) per query. */
-  setKeys(keys: Rows, values: Rows, options?: MaskOptions): void {
-    this.call('set_keys', [rowsArg(keys, 'keys'), rowsArg(values, 'values')], options);
-  }
-  forwardPrepared(query: Vector): Float32Array {
-    return asArray(this.call('forward_prepared', [vectorArg(query, 'query')])).data;
-  }
 }
 
 export class LocalGlobalAttentionImpl extends MechanismBase {
@@ -264,101 +257,6 @@ Object.assign(TYPED, {
 /** Not public API: synchronous construction on the main-thread runtime (used by compat). */
 export const CONSTRUCT = Symbol.for('ruvector-attention.construct');
 // ---- end issue 6
-
-// ---- issue 7: graph-aware attention (typed extras over MechanismBase)
-type GraphMetadataInput = {
-  distances?: ArrayLike<number>; hnswLayers?: ArrayLike<number>; edgeWeights?: ArrayLike<number>;
-  structuralFeatures?: ArrayLike<ArrayLike<number>>;
-};
-/** Plain JSON for Python's GraphMetadata (typed arrays do not survive JSON.stringify). */
-function graphMetadata(m: GraphMetadataInput | undefined): Record<string, unknown> | undefined {
-  if (m === undefined) return undefined;
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) {
-    throw new AttentionError('INVALID_CONFIG', 'metadata must be an object like { distances: [...] }');
-  }
-  const out: Record<string, unknown> = {};
-  if (m.distances !== undefined) out.distances = Array.from(m.distances);
-  if (m.hnswLayers !== undefined) out.hnsw_layers = Array.from(m.hnswLayers);
-  if (m.edgeWeights !== undefined) out.edge_weights = Array.from(m.edgeWeights);
-  if (m.structuralFeatures !== undefined) out.structural_features = Array.from(m.structuralFeatures, r => Array.from(r));
-  return out;
-}
-type GraphOptions = MaskOptions & { metadata?: GraphMetadataInput; queryDistance?: number };
-function graphKw(options: GraphOptions | undefined, extra: Record<string, unknown> = {}) {
-  const kwargs: Record<string, unknown> = { ...extra };
-  const metadata = graphMetadata(options?.metadata);
-  if (metadata) kwargs.metadata = metadata;
-  if (options?.queryDistance !== undefined) kwargs.query_distance = options.queryDistance;
-  return { ...(options?.mask !== undefined ? { mask: options.mask } : {}), ...(Object.keys(kwargs).length ? { kwargs } : {}) };
-}
-
-export class GraphMechanismImpl extends MechanismBase {
-  forwardWithMetadata(query: Vector, keys: Rows, values: Rows, metadata: GraphMetadataInput,
-                      options?: GraphOptions): Float32Array {
-    if (metadata === undefined) throw new AttentionError('INVALID_CONFIG', 'forwardWithMetadata needs metadata');
-    return asArray(this.call('forward_with_metadata',
-      [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')],
-      graphKw({ ...options, metadata }))).data;
-  }
-  override attentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Float32Array {
-    return asArray(this.call('attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], graphKw(options))).data;
-  }
-  override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
-                        options?: { values?: Rows; metadata?: GraphMetadataInput }): Rows2D {
-    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
-    const kwargs: Record<string, unknown> = {};
-    if (options?.values !== undefined) {
-      args.push(rowsArg(options.values, 'values'));
-      kwargs.values = { $arg: 3 };
-    }
-    const metadata = graphMetadata(options?.metadata);
-    if (metadata) kwargs.metadata = metadata;
-    return toRows2D(this.call('forward_graph', args, Object.keys(kwargs).length ? { kwargs } : undefined));
-  }
-  override backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients {
-    const g = this.call('backward', [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'),
-      vectorArg(gradOutput, 'gradOutput')], graphKw(options)) as Record<string, unknown>;
-    return {
-      query: asArray(g.query).data, keys: toRows2D(g.keys), values: toRows2D(g.values),
-      params: toStateDict(g.params ?? {}),
-    };
-  }
-}
-
-export class GraphRoPEImpl extends GraphMechanismImpl {
-  /** R(distance) x for one vector (distance a number), or rows (distances, one per row). */
-  applyRotation(embedding: Vector | Rows, distance: number | ArrayLike<number>): Float32Array {
-    if (typeof distance === 'number') {
-      return asArray(this.call('apply_rotation', [vectorArg(embedding, 'embedding')], { kwargs: { distance } })).data;
-    }
-    if (distance === null || typeof distance !== 'object' || typeof distance.length !== 'number') {
-      throw new AttentionError('INVALID_CONFIG', 'distance must be a number or an array of numbers (one per row)');
-    }
-    return asArray(this.call('apply_rotation', [rowsArg(embedding, 'embedding')],
-      { kwargs: { distance: Array.from(distance) } })).data;
-  }
-}
-
-export class HNSWAwareAttentionImpl extends GraphMechanismImpl {
-  /** (H, n) softmax weights of every head. */
-  headAttentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Rows2D {
-    return toRows2D(this.call('head_attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], graphKw(options)));
-  }
-}
-
-export class CrossSpaceAttentionImpl extends MechanismBase {
-  /** Fusion of Att(h, G, G), Att(h, L, L) and Att(Att(h, G, G), L, L); either set may be empty. */
-  forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array {
-    return asArray(this.call('forward_cross', [vectorArg(h, 'h'), rowsArg(graphNeighbors, 'graphNeighbors'),
-      rowsArg(latentNeighbors, 'latentNeighbors')])).data;
-  }
-}
-
-Object.assign(TYPED, {
-  GraphRoPE: GraphRoPEImpl, HNSWAwareAttention: HNSWAwareAttentionImpl, StructuralAttention: GraphMechanismImpl,
-  CrossSpaceAttention: CrossSpaceAttentionImpl,
-});
-// ---- end issue 7
 
 function toGraph(r: unknown): LayeredGraph {
   const g = r as Record<string, { data: any } | number | null>;
@@ -421,7 +319,6 @@ export function makeRuntime(booted: Booted): Runtime {
 }
 
 export const INTERNALS = Symbol.for('ruvector-attention.internals');
-
 // ---- issue 5: geometric attention
 /** Options of the edge-featured calls: the mask, and edge features (one row per key / edge). */
 type EdgeOptions = MaskOptions & { edgeFeatures?: Rows };

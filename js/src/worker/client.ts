@@ -130,13 +130,6 @@ class RemoteMechanism {
   loadStateDict(state: unknown) { return this.call('loadStateDict', [state]); }
   headAttentionWeights(...a: unknown[]) { return this.call('headAttentionWeights', a); }
   headOutput(...a: unknown[]) { return this.call('headOutput', a); }
-  forwardWithMetadata(...a: unknown[]) { return this.call('forwardWithMetadata', a); }  // issue 7
-  applyRotation(...a: unknown[]) { return this.call('applyRotation', a); }
-  forwardCross(...a: unknown[]) { return this.call('forwardCross', a); }
-  attentionMask(...a: unknown[]) { return this.call('attentionMask', a); }  // issue 6
-  redrawFeatures() { return this.call('redrawFeatures', []); }
-  setKeys(...a: unknown[]) { return this.call('setKeys', a); }
-  forwardPrepared(...a: unknown[]) { return this.call('forwardPrepared', a); }
   async train(mode = true) { await this.call('train', [mode]); this.#training = mode; }
   async eval() { await this.train(false); }
   async dispose(): Promise<void> {
