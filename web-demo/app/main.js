@@ -18,6 +18,7 @@ import { meanRows, sum, entropy, topKMass } from './stats.js';
 import { renderComparison } from './views/compare.js';
 import { renderGraph } from './views/graph.js';
 import { renderHeatmap } from './views/heatmap.js';
+import { SPARSE_MECHANISMS, renderSparse, sparseCard, sparseDetails } from './views/sparse.js';  // issue 6
 
 const MAX_KNN_VECTORS = 10_000;  // exact kNN in the page is O(N²·D); beyond this ask for an edge list
 const $ = (id) => document.getElementById(id);
@@ -268,6 +269,19 @@ async function refresh() {
     state.coldStartMs = mark('first-weights');
     document.body.dataset.coldStartMs = state.coldStartMs.toFixed(0);
   }
+  // issue 6: mask pattern / approximation error of the sparse mechanisms
+  const sparseView = sparseCard($('views'), $('compare-card'));
+  let sparse = null;
+  if (SPARSE_MECHANISMS.has(mechanism)) {
+    try {
+      sparse = await sparseDetails(state.rt, { mechanism, options, query, keys, n: nbrs.length,
+        layers: nbrs.map((j) => graph.layers[j]) });
+    } catch (err) {
+      sparse = { kind: 'error', message: `${err.code ?? 'ERROR'}: ${err.message}` };
+    }
+    if (seq !== state.seq) return;
+  }
+  renderSparse(sparseView, mechanism, sparse);
   const comparison = await compareAll(query, keys, nbrs.length);
   if (seq !== state.seq) return;
   state.comparison = comparison;

@@ -1,0 +1,73 @@
+// The sparse / efficient attention panel of the visualizer (issue 6), in headless
+// Chromium (worker mode, the app's default): the local-global mask pattern
+// (at most localWindow + globalNodes neighbours, zero weight elsewhere, globals on
+// the highest HNSW layers), linear attention's approximation error against exact
+// attention, and flash's agreement with exact. Assertions read data-sparse.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { BOOT_TIMEOUT_MS, chooseMechanism, exportJson, openPage, startAll, waitRender } from './harness.mjs';
+
+let env;
+before(async () => { env = await startAll(); });
+after(async () => {
+  await env?.browser.close();
+  await env?.server.close();
+});
+
+async function panel(page) {
+  return page.$eval('#sparse-card', (el) => (el.hidden ? null : JSON.parse(el.dataset.sparse)));
+}
+
+// One page in the app's default (worker) mode: each boot costs seconds of the suite's budget.
+for (const query of ['']) {
+  describe('sparse panel (worker)', () => {
+    test('local-global mask, linear error, flash exactness', async () => {
+      const { page, context, problems } = await openPage(env.browser, env.server, query);
+      try {
+        await waitRender(page, 0, {}, BOOT_TIMEOUT_MS);
+        assert.equal(await panel(page).catch(() => null), null, 'hidden for a dense mechanism');
+
+        await chooseMechanism(page, 'LocalGlobalAttention');
+        const lg = await panel(page);
+        const doc = await exportJson(page);
+        const { localWindow, globalNodes } = doc.current.options;
+        assert.equal(lg.kind, 'mask');
+        assert.equal(lg.n, doc.neighbours.length);
+        assert.ok(lg.attended <= localWindow + globalNodes && lg.attended >= Math.min(lg.n, localWindow));
+        lg.cells.forEach((c, j) => {
+          if (c === 'none') assert.equal(lg.weights[j], 0, `neighbour ${j} skipped but weighted`);
+          if (j < Math.min(localWindow, lg.n)) assert.equal(c, 'local');
+        });
+        assert.ok(Math.abs(lg.weights.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+        // globals sit on the highest HNSW layers among the neighbours outside the window
+        const layer = doc.neighbourLayers;
+        const skipped = lg.cells.flatMap((c, j) => (c === 'none' ? [layer[j]] : []));
+        lg.cells.forEach((c, j) => {
+          if (c === 'global') assert.ok(skipped.every((l) => l <= layer[j]), `global ${j} below a skipped key`);
+        });
+        const strip = await page.$eval('#sparse-card .mask-strip', (el) => el.children.length);
+        assert.equal(strip, lg.n);
+
+        await chooseMechanism(page, 'LinearAttention');
+        const lin = await panel(page);
+        assert.equal(lin.kind, 'linear');
+        assert.deepEqual(lin.rows.map((r) => r.numFeatures).sort((a, b) => a - b), [64, 256, 1024]);
+        for (const r of lin.rows) {
+          assert.ok(Number.isFinite(r.outputError) && r.outputError < 1, `M=${r.numFeatures}: ${r.outputError}`);
+          assert.ok(r.weightsTV >= 0 && r.weightsTV < 1);
+        }
+
+        await chooseMechanism(page, 'FlashAttention');
+        const fl = await panel(page);
+        assert.equal(fl.kind, 'flash');
+        assert.ok(fl.maxWeightDiff < 1e-5 && fl.maxOutputDiff < 1e-5, JSON.stringify(fl));
+        assert.equal(fl.blocks, Math.ceil(fl.n / fl.blockSize));
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
