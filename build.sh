@@ -12,6 +12,8 @@ ROOT=$PWD
 PY=${PYTHON:-python3}
 # Test-only oracles; torch 2.13.0 is the CPU build available for Python 3.11.
 PY_TEST_DEPS=(numpy pytest hypothesis safetensors "torch==2.13.0" pytest-timeout networkx rotary-embedding-torch geoopt torch_geometric)
+# their import names: build.sh installs the list when any one is missing
+PY_TEST_MODULES="numpy pytest hypothesis safetensors torch pytest_timeout networkx rotary_embedding_torch geoopt torch_geometric"
 PY_BUILD_DEPS=(scikit-build-core "cmake>=3.18" ninja build wheel)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -43,7 +45,7 @@ deps_test() {
   # the NEON kernels are checked under qemu (tests/python/test_isa_cross.py)
   need_apt aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   need_apt qemu-aarch64 qemu-user
-  $PY -c 'import numpy, pytest, hypothesis, safetensors, torch, pytest_timeout' 2>/dev/null \
+  $PY -c "import ${PY_TEST_MODULES// /, }" 2>/dev/null \
     || $PY -m pip install -q "${PY_TEST_DEPS[@]}"
 }
 
