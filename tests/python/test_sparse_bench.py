@@ -19,11 +19,15 @@ def test_fitted_exponent_recovers_a_power_law():
 
 def test_section_reports_every_mechanism_and_size():
     result = bench.run(B.Inputs(0), B.time_calls, B.peak_extra_bytes, seconds=0.01, dim=16,
-                       sizes=(100, 200, 400))
+                       sizes=(100, 200, 400), quick=True)
     names = {"sdpa", "flash", "linear", "local-global"}
     assert {(r["mechanism"], r["n"]) for r in result["rows"]} == {(m, n) for m in names for n in (100, 200, 400)}
     assert all(r["p50_us"] > 0 and r["peak_extra_bytes"] >= 0 for r in result["rows"])
     assert {s["mechanism"] for s in result["summary"]} == names
     assert all(math.isfinite(s["exponent"]) for s in result["summary"])
+    errors = result["linear_error"]
+    assert {(r["norm"], r["num_features"]) for r in errors} == {(1.0, 64), (1.0, 256), (1.0, 1024),
+                                                                 (5.0, 64), (5.0, 256), (5.0, 1024)}
+    assert all(0 < r["mean_relative_error"] < 2 for r in errors)
     text = bench.format_section(result, B._bytes)
-    assert "local-global" in text and "exponent" in text
+    assert "local-global" in text and "exponent" in text and "relative error" in text

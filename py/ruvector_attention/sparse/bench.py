@@ -14,6 +14,7 @@ SIZES = (1000, 10000, 100000)
 QUICK_SIZES = (1000, 10000, 30000)
 LINEAR_FEATURES = 256
 LOCAL_WINDOW, GLOBAL_NODES = 16, 4
+ERROR_FEATURES, ERROR_NORMS = (64, 256, 1024), (1.0, 5.0)
 ROTATION_BYTES = 128 << 20  # key copies cycled per size: more than any L3, so timings stream
 
 
@@ -47,7 +48,43 @@ def run(inputs, time_calls, peak_extra_bytes, *, quick=False, seconds=0.5, dim=1
         summary.append({"mechanism": name,
                         "exponent": fitted_exponent([r["n"] for r in mine], [r["p50_us"] for r in mine]),
                         "memory_growth_bytes": mine[-1]["peak_extra_bytes"] - mine[0]["peak_extra_bytes"]})
-    return {"dim": dim, "sizes": list(sizes), "rows": rows, "summary": summary}
+    return {"dim": dim, "sizes": list(sizes), "rows": rows, "summary": summary,
+            "linear_error": linear_error_study(quick=quick, dim=dim)}
+
+
+def linear_error_study(*, quick=False, dim=128, n=200, features=ERROR_FEATURES):
+    """Mean relative L2 error of LinearAttention (favor+, orthogonal) against exact
+    attention, inputs scaled to norm 1 and 5, over a few feature seeds."""
+    import random
+
+    import ruvector_attention as ra
+    rng = random.Random(7)
+
+    def rows(count, norm):
+        out = []
+        for _ in range(count):
+            v = [rng.gauss(0, 1) for _ in range(dim)]
+            s = norm / math.sqrt(sum(x * x for x in v))
+            out.append([x * s for x in v])
+        return out
+
+    queries, seeds = (5, 2) if quick else (20, 3)
+    result = []
+    for norm in ERROR_NORMS:
+        K, V, Q = rows(n, norm), [[rng.gauss(0, 1) for _ in range(dim)] for _ in range(n)], rows(queries, norm)
+        exact = ra.ScaledDotProductAttention(dim).forward_batch(Q, K, V).tolist()
+        for m in features:
+            errs = []
+            for seed in range(seeds):
+                approx = ra.LinearAttention(dim, m, seed=seed).forward_batch(Q, K, V).tolist()
+                errs += [_l2([a - e for a, e in zip(ra_, ex, strict=True)]) / _l2(ex)
+                         for ra_, ex in zip(approx, exact, strict=True)]
+            result.append({"norm": norm, "num_features": m, "mean_relative_error": sum(errs) / len(errs)})
+    return result
+
+
+def _l2(v):
+    return math.sqrt(sum(x * x for x in v))
 
 
 def _time_size(mechs, inputs, n, dim, time_calls, peak_extra_bytes, seconds):
@@ -92,4 +129,12 @@ def format_section(result, fmt_bytes):
         mem = " / ".join(fmt_bytes(mine[n]["peak_extra_bytes"]) for n in sizes)
         lines.append(f"{s['mechanism']:<14}{times} {s['exponent']:>9.2f} {mem:>30}")
     lines.append("exponent = slope of log(time) vs log(n): 1 linear, 0 flat in n")
+    study = result.get("linear_error") or []
+    if study:
+        err = {(r["norm"], r["num_features"]): r["mean_relative_error"] for r in study}
+        feats = sorted({m for _, m in err})
+        parts = [f"norm {norm:g}: " + " / ".join(f"{err[norm, m]:.4f}" for m in feats)
+                 for norm in sorted({nm for nm, _ in err})]
+        lines.append(f"linear attention mean relative error vs exact (d = {result['dim']}, favor+, "
+                     f"orthogonal) at M = {' / '.join(map(str, feats))}: " + "   ".join(parts))
     return "\n".join(lines)

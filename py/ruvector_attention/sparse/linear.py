@@ -177,9 +177,19 @@ class LinearAttention(Attention):
         raise_for_status(rc, (K, V), "LinearAttention.prepare_keys")
         return PreparedKeys(kv, ksum, kmax, n, dv, self._draw, K.numpy or V.numpy)
 
-    def forward_prepared(self, query, prepared):
-        """Query (D,) -> (DV,) or queries (B, D) -> (B, DV) from ``prepare_keys``;
-        O(M·(D + DV)) per query."""
+    def set_keys(self, keys, values, *, mask=None):
+        """``prepare_keys`` and keep the summaries as the default of ``forward_prepared``
+        (what the JS API uses: the summaries stay on the Python side)."""
+        self._prepared = self.prepare_keys(keys, values, mask=mask)
+
+    def forward_prepared(self, query, prepared=None):
+        """Query (D,) -> (DV,) or queries (B, D) -> (B, DV) from ``prepare_keys``
+        (default: the keys given to ``set_keys``); O(M·(D + DV)) per query."""
+        if prepared is None:
+            prepared = getattr(self, "_prepared", None)
+            if prepared is None:
+                raise InvalidConfigError("no prepared keys: call set_keys(keys, values) first or "
+                                         "pass prepare_keys(...)", field="prepared")
         Q = _arrays.f32(query, "query")
         if len(Q.shape) == 1:
             return self._query(_arrays.vector(query, "query", self._config.dim), True, prepared)
