@@ -204,6 +204,10 @@ const native = JSON.parse(execFileSync(timers.native, SIZES.map(String), { encod
 const wasm = JSON.parse(await runWasi(timers.wasm, SIZES.map(String)));
 const lib = await import(join(ROOT, 'dist', 'node', 'index.mjs'));
 const api = await apiBench(lib);
+const { sparseBench, printSparse } = await import('./sparse.mjs');  // issue 6
+const sparse = await sparseBench(await lib.init(), randomF32, { quick: QUICK });
+const { graphBench, printGraph } = await import('./graph.mjs');  // issue 7
+const graph = await graphBench(await lib.init(), randomF32, { quick: QUICK });
 const size = sizes(timers.kernelOnly);
 
 console.log(`\nNode ${process.version}, Pyodide ${api.versions.pyodide}, kernel ${api.versions.isa}; d = ${D}, one query, per call`);
@@ -228,5 +232,7 @@ console.log(`  wasm kernel side module   ${kb(size.sideModule.bytes)} → ${kb(s
 console.log(`  standalone kernel.wasm    ${kb(size.standaloneKernel.bytes)} → ${kb(size.standaloneKernel.gzip)}`);
 console.log(`  wheel                     ${kb(size.wheel.bytes)} → ${kb(size.wheel.gzip)}`);
 console.log(`  dist/ (${size.dist.files} files)         ${kb(size.dist.bytes)} → ${kb(size.dist.gzip)}`);
-writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size }, null, 1));
+printSparse(sparse);  // issue 6
+printGraph(graph);  // issue 7
+writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, sparse, graph }, null, 1));
 console.log(`\n(JSON: ${JSON_OUT})`);
