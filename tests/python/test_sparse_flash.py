@@ -156,3 +156,38 @@ def test_catalogued_and_saves(tmp_path):
     attn.save(tmp_path / "f.safetensors")
     back = ra.load(tmp_path / "f.safetensors")
     assert back.config() == attn.config() and back.block_size == 5
+
+
+def test_per_query_key_sets():
+    b, n, d = 5, 9, 8
+    Q, K, V = rand((b, d), 50), rand((b, n, d), 51), rand((b, n, 3), 52)
+    m = np.stack([rand_mask(n, 60 + i) for i in range(b)])
+    out = ra.FlashAttention(d, 4).forward_batch(Q, K, V, mask=m)
+    ref = np.stack([R.sdpa_forward(Q[i], K[i], V[i], mask=m[i]) for i in range(b)])
+    assert_close(out, ref, ("flash", "forward"))
+    lin = ra.LinearAttention(d, 32)
+    own = lin.forward_batch(Q, K, V, mask=m)
+    assert np.allclose(own, np.stack([lin.forward(Q[i], K[i], V[i], mask=m[i]) for i in range(b)]),
+                       rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("isa", [i for i in ra.kernel_info()["available"] if i != ra.kernel_info()["isa"]])
+def test_every_isa_agrees_with_the_live_one(isa):
+    from ruvector_attention import _kernel
+    d, n = 19, 77
+    q, k, v, Q = rand(d, 70), rand((n, d), 71), rand((n, 5), 72), rand((n, d), 73)
+    g = rand(5, 74)
+    runs = {}
+    for which in (ra.kernel_info()["isa"], isa):
+        previous = _kernel.use_isa(which)
+        try:
+            runs[which] = [ra.FlashAttention(d, 7).forward(q, k, v),
+                           ra.FlashAttention(d, 7, causal=True).forward_batch(Q, k, v),
+                           ra.FlashAttention(d, 5).backward(q, k, v, g).keys,
+                           ra.LinearAttention(d, 40, seed=2).forward(q, k, v),
+                           ra.LinearAttention(d, 40, kernel="relu").forward(q, k, v),
+                           ra.LocalGlobalAttention(d, 9, 0).forward(q, k, v)]
+        finally:
+            _kernel.use_isa(previous)
+    for a, b in zip(*runs.values(), strict=True):
+        assert_close(a, b, ("linear", "forward"), what=isa)

@@ -118,7 +118,10 @@ class FlashAttention(Attention):
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV) -> (B, DV).
         mask: (N,) for every query or (B, N) per query (dense or ``SparseMask``);
-        ``causal`` adds j <= i."""
+        ``causal`` adds j <= i. Keys (B, N, D) / values (B, N, DV): each query over
+        its own set (mask (B, N)), one flash pass per query."""
+        if len(_arrays.f32(keys, "keys").shape) == 3:
+            return self._per_query_sets(queries, keys, values, mask)
         Q, K, V, m, stride, _ = self._batch_inputs(queries, keys, values, mask)
         b, dv = Q.shape[0], V.shape[1]
         out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
@@ -131,6 +134,20 @@ class FlashAttention(Attention):
                              optr + begin * dv * F32, causal, begin)
 
         raise_for_status(run_rows(b, call), (Q, K, V), "FlashAttention.forward_batch")
+        return _arrays.result(out, (b, dv))
+
+    def _per_query_sets(self, queries, keys, values, mask):
+        from ..core.sdpa import batch_inputs
+        Q, K, V, m, _ = batch_inputs(queries, keys, values, mask, self._config.dim)
+        b, n, d, dv = Q.shape[0], K.shape[1], self._config.dim, V.shape[2]
+        out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
+        for i in range(b):
+            Ki = _arrays.Tensor(K.ptr + i * n * d * F32, (n, d), K.owner, False, "keys")
+            Vi = _arrays.Tensor(V.ptr + i * n * dv * F32, (n, dv), V.owner, False, "values")
+            mi = None if m is None else _arrays.Tensor(m.ptr + i * n, (n,), m.owner, False, "mask")
+            rc = self._run(Q.ptr + i * d * F32, 1, Ki, Vi, mi, 0, optr + i * dv * F32,
+                           self._config.causal, i)
+            raise_for_status(rc, (Q, K, V), "FlashAttention.forward_batch")
         return _arrays.result(out, (b, dv))
 
     def _backward(self, Q, K, V, m, stride, g, causal, what, qshape):

@@ -220,7 +220,18 @@ class LinearAttention(Attention):
         return self._query(q, True, self.prepare_keys(keys, values, mask=mask))
 
     def forward_batch(self, queries, keys, values, *, mask=None):
-        """Queries (B, D) over shared keys (N, D) / values (N, DV): summarised once."""
+        """Queries (B, D) over shared keys (N, D) / values (N, DV): summarised once.
+        Keys (B, N, D) / values (B, N, DV): each query over its own set (mask (B, N))."""
+        if len(_arrays.f32(keys, "keys").shape) == 3:
+            from ..core.sdpa import batch_inputs
+            Q, K, V, m, _ = batch_inputs(queries, keys, values, mask, self._config.dim)
+            b, n, dv = Q.shape[0], K.shape[1], V.shape[2]
+            out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
+            for i in range(b):
+                row = self.forward(_arrays.row(Q, i), _arrays.slab(K, i), _arrays.slab(V, i),
+                                   mask=None if m is None else list(m.owner[i * n:(i + 1) * n]))
+                _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(row, "row").ptr, dv * F32)
+            return _arrays.result(out, (b, dv))
         Q = _arrays.matrix(queries, "queries", cols=self._config.dim)
         return self._query(Q, False, self.prepare_keys(keys, values, mask=mask))
 
