@@ -242,6 +242,9 @@ export interface LinearAttention extends Mechanism<LinearAttentionConfig> {
   readonly name: 'LinearAttention';
   readonly numFeatures: number;
   redrawFeatures(): void;
+  /** Summarise keys / values once (kept in Python); forwardPrepared costs O(M·d) per query. */
+  setKeys(keys: Rows, values: Rows, options?: MaskOptions): void;
+  forwardPrepared(query: Vector): Float32Array;
 }
 export interface LocalGlobalAttentionOptions {
   dim: number;

@@ -225,6 +225,13 @@ export class LinearAttentionImpl extends MechanismBase {
   get numFeatures(): number { return this.config().numFeatures; }
   /** Draw new random features (the next draw of the seed). */
   redrawFeatures(): void { this.call('redraw_features', []); }
+  /** Summarise keys / values once (O(n·M·d)); forwardPrepared then costs O(M·d) per query. */
+  setKeys(keys: Rows, values: Rows, options?: MaskOptions): void {
+    this.call('set_keys', [rowsArg(keys, 'keys'), rowsArg(values, 'values')], options);
+  }
+  forwardPrepared(query: Vector): Float32Array {
+    return asArray(this.call('forward_prepared', [vectorArg(query, 'query')])).data;
+  }
 }
 
 export class LocalGlobalAttentionImpl extends MechanismBase {

@@ -58,9 +58,26 @@ describe('typed extras', () => {
     assert.equal(lin.numFeatures, 16);
     const before = lin.stateDict().projection_matrix;
     assert.equal(before.length, 16 * 8);
+    const n = 30, K = randomF32(n * 8, 8), V = randomF32(n * 3, 9), q = randomF32(8, 10);
+    expectAttentionError(() => lin.forwardPrepared(q), 'INVALID_CONFIG', ['set_keys']);
+    lin.setKeys({ data: K, rows: n }, { data: V, rows: n });
+    assert.deepEqual(lin.forwardPrepared(q), lin.forward(q, { data: K, rows: n }, { data: V, rows: n }));
     lin.redrawFeatures();
     assert.notDeepEqual(lin.stateDict().projection_matrix, before);
+    expectAttentionError(() => lin.forwardPrepared(q), 'INVALID_CONFIG', ['prepare_keys again']);
     lin.dispose();
+  });
+
+  test('worker mode: the typed extras are reachable', async () => {
+    const wrt = await lib.init({ worker: true });
+    const lg = await wrt.create('LocalGlobalAttention', { dim: 4, localWindow: 3, globalNodes: 1 });
+    const mask = await lg.attentionMask(8, { hnswLayers: [0, 0, 0, 0, 0, 0, 2, 0] });
+    assert.deepEqual(Array.from(mask), [1, 1, 1, 0, 0, 0, 1, 0]);
+    const lin = await wrt.create('LinearAttention', { dim: 4, numFeatures: 8 });
+    await lin.setKeys([[1, 0, 0, 0], [0, 1, 0, 0]], [[1], [3]]);
+    const out = await lin.forwardPrepared([1, 0, 0, 0]);
+    assert.ok(out[0] > 1 && out[0] < 3);
+    await wrt.terminate();
   });
 
   test('LocalGlobalAttention.attentionMask: window 10 + 5 global over 1000 has <= 15 ones', async () => {

@@ -85,6 +85,10 @@ def test_prepared_keys_reused_and_seeded():
     singles = np.stack([a.forward_prepared(qi, prepared) for qi in q])
     assert np.allclose(batch, singles, rtol=1e-6, atol=1e-7)
     assert np.allclose(a.forward(q[0], k, v), singles[0], rtol=1e-6, atol=1e-7)
+    with pytest.raises(ra.InvalidConfigError, match="set_keys"):
+        a.forward_prepared(q)
+    a.set_keys(k, v)
+    assert np.array_equal(a.forward_prepared(q), batch)
     a.redraw_features()
     assert not np.array_equal(features_of(a), features_of(b))
     with pytest.raises(ra.InvalidConfigError, match="prepare_keys again"):

@@ -130,6 +130,10 @@ class RemoteMechanism {
   loadStateDict(state: unknown) { return this.call('loadStateDict', [state]); }
   headAttentionWeights(...a: unknown[]) { return this.call('headAttentionWeights', a); }
   headOutput(...a: unknown[]) { return this.call('headOutput', a); }
+  attentionMask(...a: unknown[]) { return this.call('attentionMask', a); }  // issue 6
+  redrawFeatures() { return this.call('redrawFeatures', []); }
+  setKeys(...a: unknown[]) { return this.call('setKeys', a); }
+  forwardPrepared(...a: unknown[]) { return this.call('forwardPrepared', a); }
   async train(mode = true) { await this.call('train', [mode]); this.#training = mode; }
   async eval() { await this.train(false); }
   async dispose(): Promise<void> {

@@ -37,6 +37,7 @@ export function isMatrixRef(x: unknown): x is MatrixRef {
 export const MECHANISM_METHODS = new Set([
   'forward', 'attentionWeights', 'forwardBatch', 'forwardGraph', 'backward', 'config',
   'stateDict', 'loadStateDict', 'train', 'eval', 'headAttentionWeights', 'headOutput',
+  'attentionMask', 'redrawFeatures', 'setKeys', 'forwardPrepared', // issue 6: sparse
 ]);
 export const MATRIX_METHODS = new Set(['set', 'toFloat32Array']);
 
