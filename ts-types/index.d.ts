@@ -276,6 +276,70 @@ export interface MechanismTypes {
 }
 // ---- end issue 6
 
+// ---- issue 7: graph-aware attention (merged into MechanismTypes)
+/** Per-key graph metadata (Python GraphMetadata); every field optional, one entry per key. */
+export interface GraphMetadata {
+  /** Graph (hop) or latent distance of each key from the query; fractional allowed. */
+  distances?: ArrayLike<number>;
+  /** Highest HNSW layer of each key (integers >= 0). */
+  hnswLayers?: ArrayLike<number>;
+  edgeWeights?: ArrayLike<number>;
+  /** (n, S) structural features per key, e.g. [degree, PageRank, clustering]. */
+  structuralFeatures?: ArrayLike<ArrayLike<number>>;
+}
+export type GraphOptions = MaskOptions & {
+  metadata?: GraphMetadata;
+  /** GraphRoPE only: the query's own distance (default 0). */
+  queryDistance?: number;
+};
+/** Methods shared by the graph-aware mechanisms that read {@link GraphMetadata}. */
+export interface GraphMechanism<Config> extends Mechanism<Config> {
+  /** Output (dv) using the metadata (which field depends on the mechanism; missing → INVALID_CONFIG). */
+  forwardWithMetadata(query: Vector, keys: Rows, values: Rows, metadata: GraphMetadata, options?: GraphOptions): Float32Array;
+  attentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Float32Array;
+  /** metadata: per-edge distances (GraphRoPE), per-node layers / features (the others). */
+  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
+               options?: { values?: Rows; metadata?: GraphMetadata }): Rows2D;
+  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients;
+}
+export interface GraphRoPEOptions { dim: number; base?: number; seed?: number }
+export interface GraphRoPEConfig { dim: number; base: number; seed: number }
+/** Rotary encoding of graph distance: scores <R(t_q) q, R(t_j) k_j> / √dim. */
+export interface GraphRoPE extends GraphMechanism<GraphRoPEConfig> {
+  readonly name: 'GraphRoPE';
+  /** R(distance) x: pairs (2i, 2i+1) rotated by distance / base^(2i/dim); rows take one distance each. */
+  applyRotation(embedding: Vector, distance: number): Float32Array;
+  applyRotation(embedding: Rows, distances: ArrayLike<number>): Float32Array;
+}
+export interface HNSWAwareAttentionOptions { dim: number; maxLayers?: number; numHeads?: number; seed?: number }
+export interface HNSWAwareAttentionConfig { dim: number; maxLayers: number; numHeads: number; seed: number }
+/** Learned per-layer score bias and key embedding by HNSW layer (metadata.hnswLayers). */
+export interface HNSWAwareAttention extends GraphMechanism<HNSWAwareAttentionConfig> {
+  readonly name: 'HNSWAwareAttention';
+  headAttentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Rows2D;
+}
+export interface StructuralAttentionOptions { dim: number; structuralDim?: number; seed?: number }
+export interface StructuralAttentionConfig { dim: number; structuralDim: number; seed: number }
+/** Keys carry a learned projection of their structural features (metadata.structuralFeatures). */
+export interface StructuralAttention extends GraphMechanism<StructuralAttentionConfig> {
+  readonly name: 'StructuralAttention';
+}
+export interface CrossSpaceAttentionOptions { dim: number; fusion?: 'gate' | 'mean' | 'linear'; seed?: number }
+export interface CrossSpaceAttentionConfig { dim: number; fusion: 'gate' | 'mean' | 'linear'; seed: number }
+/** Graph ⊕ latent neighbours: Fusion(Att(h,G,G), Att(h,L,L), Att(Att(h,G,G),L,L)). */
+export interface CrossSpaceAttention extends Mechanism<CrossSpaceAttentionConfig> {
+  readonly name: 'CrossSpaceAttention';
+  /** Either neighbour set may be empty (not both: EMPTY_INPUT). */
+  forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array;
+}
+export interface MechanismTypes {
+  GraphRoPE: { options: GraphRoPEOptions; instance: GraphRoPE };
+  HNSWAwareAttention: { options: HNSWAwareAttentionOptions; instance: HNSWAwareAttention };
+  StructuralAttention: { options: StructuralAttentionOptions; instance: StructuralAttention };
+  CrossSpaceAttention: { options: CrossSpaceAttentionOptions; instance: CrossSpaceAttention };
+}
+// ---- end issue 7
+
 // ---- issue 5: geometric attention (merged into MechanismTypes)
 /** Mechanisms of a curved space expose its math at their curvature k (signed, geoopt's convention). */
 export interface CurvedMechanism<Config> extends Mechanism<Config> {
@@ -360,7 +424,61 @@ export interface MechanismTypes {
   MixedCurvatureAttention: { options: MixedCurvatureAttentionOptions; instance: MixedCurvatureAttention };
   EdgeFeaturedAttention: { options: EdgeFeaturedAttentionOptions; instance: EdgeFeaturedAttention };
 }
+/** Curvature of the geometry functions: signed k (default -1, the unit Poincaré ball; 0 Euclidean; > 0 sphere). */
+export interface GeometryOptions { k?: number }
+/**
+ * Python's `ruvector_attention.geometric` functions (`rt.geometric`). A point is a
+ * {@link Vector}; {@link Rows} are many points (two row arguments pair up row by row,
+ * or one of them is a single point used for every row). Point results are inside
+ * the ball (k < 0); rows give {@link Rows2D}.
+ */
+export interface Geometry {
+  /** d_k(x, y): a number for two points, one per row otherwise. */
+  poincareDistance(x: Vector, y: Vector, options?: GeometryOptions): number;
+  poincareDistance(x: Vector | Rows, y: Vector | Rows, options?: GeometryOptions): Float32Array;
+  mobiusAdd(x: Vector, y: Vector, options?: GeometryOptions): Float32Array;
+  mobiusAdd(x: Vector | Rows, y: Vector | Rows, options?: GeometryOptions): Rows2D;
+  /** r ⊗_k x. */
+  mobiusScalarMul(r: number, x: Vector, options?: GeometryOptions): Float32Array;
+  mobiusScalarMul(r: number, x: Rows, options?: GeometryOptions): Rows2D;
+  /** Exponential map at base point x of the tangent vector v. */
+  expMap(x: Vector, v: Vector, options?: GeometryOptions): Float32Array;
+  expMap(x: Vector | Rows, v: Vector | Rows, options?: GeometryOptions): Rows2D;
+  /** Logarithmic map at base point x of the point y. */
+  logMap(x: Vector, y: Vector, options?: GeometryOptions): Float32Array;
+  logMap(x: Vector | Rows, y: Vector | Rows, options?: GeometryOptions): Rows2D;
+  expMap0(v: Vector, options?: GeometryOptions): Float32Array;
+  expMap0(v: Rows, options?: GeometryOptions): Rows2D;
+  logMap0(y: Vector, options?: GeometryOptions): Float32Array;
+  logMap0(y: Rows, options?: GeometryOptions): Rows2D;
+  /** |x| <= (1 - eps)/sqrt(-k) (default eps 4e-3); identity for k >= 0. */
+  projectToBall(x: Vector, options?: GeometryOptions & { eps?: number }): Float32Array;
+  projectToBall(x: Rows, options?: GeometryOptions & { eps?: number }): Rows2D;
+  /** Weighted gyromidpoint of the points (weights default to 1). */
+  gyromidpoint(points: Rows, weights?: Vector, options?: GeometryOptions): Float32Array;
+}
+/** {@link Geometry} in worker mode (overloads kept: Async<> would keep only the last one). */
+export interface AsyncGeometry {
+  poincareDistance(x: Vector, y: Vector, options?: GeometryOptions): Promise<number>;
+  poincareDistance(x: Vector | Rows, y: Vector | Rows, options?: GeometryOptions): Promise<Float32Array>;
+  mobiusAdd(x: Vector, y: Vector, options?: GeometryOptions): Promise<Float32Array>;
+  mobiusAdd(x: Vector | Rows, y: Vector | Rows, options?: GeometryOptions): Promise<Rows2D>;
+  mobiusScalarMul(r: number, x: Vector, options?: GeometryOptions): Promise<Float32Array>;
+  mobiusScalarMul(r: number, x: Rows, options?: GeometryOptions): Promise<Rows2D>;
+  expMap(x: Vector, v: Vector, options?: GeometryOptions): Promise<Float32Array>;
+  expMap(x: Vector | Rows, v: Vector | Rows, options?: GeometryOptions): Promise<Rows2D>;
+  logMap(x: Vector, y: Vector, options?: GeometryOptions): Promise<Float32Array>;
+  logMap(x: Vector | Rows, y: Vector | Rows, options?: GeometryOptions): Promise<Rows2D>;
+  expMap0(v: Vector, options?: GeometryOptions): Promise<Float32Array>;
+  expMap0(v: Rows, options?: GeometryOptions): Promise<Rows2D>;
+  logMap0(y: Vector, options?: GeometryOptions): Promise<Float32Array>;
+  logMap0(y: Rows, options?: GeometryOptions): Promise<Rows2D>;
+  projectToBall(x: Vector, options?: GeometryOptions & { eps?: number }): Promise<Float32Array>;
+  projectToBall(x: Rows, options?: GeometryOptions & { eps?: number }): Promise<Rows2D>;
+  gyromidpoint(points: Rows, weights?: Vector, options?: GeometryOptions): Promise<Float32Array>;
+}
 // ---- end issue 5
+
 // ---------------------------------------------------------------- catalogue
 
 /** One constructor field of a mechanism, from the Python `mechanism_catalog()`. */
@@ -496,6 +614,8 @@ export interface Runtime {
   matrix(data: Float32Array, rows: number): Matrix;
   matrix(rows: Rows): Matrix;
   readonly datasets: Datasets;
+  /** Poincaré / κ-stereographic math (issue 5). */
+  readonly geometric: Geometry;
 }
 
 /** Worker runtime: every method returns a Promise. */
@@ -508,6 +628,7 @@ export interface AsyncRuntime {
   matrix(data: Float32Array, rows: number): Promise<AsyncMatrix>;
   matrix(rows: Rows): Promise<AsyncMatrix>;
   readonly datasets: Async<Datasets>;
+  readonly geometric: AsyncGeometry;
   /** Stops the worker; later calls reject with AttentionError('DISPOSED'). A new init({worker:true}) boots again. */
   terminate(): Promise<void>;
 }

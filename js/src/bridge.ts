@@ -152,6 +152,11 @@ export class Bridge {
       ? this.fn.invoke(handle, method, JSON.stringify(options.kwargs))
       : this.fn.invoke(handle, method);
     this.check(status);
+    return this.result(status);
+  }
+
+  /** The result of a successful call: JSON (hydrated), an array left in ctrl[OUT_*], or undefined. */
+  private result(status: unknown): unknown {
     if (typeof status === 'string') return this.hydrate(JSON.parse(status));
     const ndim = this.ctrl[OUT_NDIM]!;
     if (ndim < 0) return undefined;
@@ -167,7 +172,7 @@ export class Bridge {
     this.stage(args, undefined);
     const status = this.fn.callFunction(name, JSON.stringify(kwargs ?? {}));
     this.check(status);
-    return typeof status === 'string' ? this.hydrate(JSON.parse(status)) : undefined;
+    return this.result(status);  // arrays too (e.g. the geometric functions)
   }
 
   /** Replace {"$a" | "$i": [offset, shape]} references by copies of the output buffer. */

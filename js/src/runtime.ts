@@ -8,7 +8,7 @@ import {
   MATRIX_HANDLE, indexArg, intScalarArg, rowsArg, rowsOrSetsArg, vectorArg, type Arg, type ResidentMatrix,
 } from './inputs.ts';
 import type {
-  Datasets, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, Mechanism, MechanismInfo, Rows, Rows2D, Runtime, StateDict, Vector, Versions,
+  Datasets, Geometry, GeometryOptions, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, Mechanism, MechanismInfo, Rows, Rows2D, Runtime, StateDict, Vector, Versions,
 } from '../../ts-types/index.d.ts';
 
 // Python objects of JS objects that were garbage-collected without dispose().
@@ -265,6 +265,101 @@ Object.assign(TYPED, {
 export const CONSTRUCT = Symbol.for('ruvector-attention.construct');
 // ---- end issue 6
 
+// ---- issue 7: graph-aware attention (typed extras over MechanismBase)
+type GraphMetadataInput = {
+  distances?: ArrayLike<number>; hnswLayers?: ArrayLike<number>; edgeWeights?: ArrayLike<number>;
+  structuralFeatures?: ArrayLike<ArrayLike<number>>;
+};
+/** Plain JSON for Python's GraphMetadata (typed arrays do not survive JSON.stringify). */
+function graphMetadata(m: GraphMetadataInput | undefined): Record<string, unknown> | undefined {
+  if (m === undefined) return undefined;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+    throw new AttentionError('INVALID_CONFIG', 'metadata must be an object like { distances: [...] }');
+  }
+  const out: Record<string, unknown> = {};
+  if (m.distances !== undefined) out.distances = Array.from(m.distances);
+  if (m.hnswLayers !== undefined) out.hnsw_layers = Array.from(m.hnswLayers);
+  if (m.edgeWeights !== undefined) out.edge_weights = Array.from(m.edgeWeights);
+  if (m.structuralFeatures !== undefined) out.structural_features = Array.from(m.structuralFeatures, r => Array.from(r));
+  return out;
+}
+type GraphOptions = MaskOptions & { metadata?: GraphMetadataInput; queryDistance?: number };
+function graphKw(options: GraphOptions | undefined, extra: Record<string, unknown> = {}) {
+  const kwargs: Record<string, unknown> = { ...extra };
+  const metadata = graphMetadata(options?.metadata);
+  if (metadata) kwargs.metadata = metadata;
+  if (options?.queryDistance !== undefined) kwargs.query_distance = options.queryDistance;
+  return { ...(options?.mask !== undefined ? { mask: options.mask } : {}), ...(Object.keys(kwargs).length ? { kwargs } : {}) };
+}
+
+export class GraphMechanismImpl extends MechanismBase {
+  forwardWithMetadata(query: Vector, keys: Rows, values: Rows, metadata: GraphMetadataInput,
+                      options?: GraphOptions): Float32Array {
+    if (metadata === undefined) throw new AttentionError('INVALID_CONFIG', 'forwardWithMetadata needs metadata');
+    return asArray(this.call('forward_with_metadata',
+      [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')],
+      graphKw({ ...options, metadata }))).data;
+  }
+  override attentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Float32Array {
+    return asArray(this.call('attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], graphKw(options))).data;
+  }
+  override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
+                        options?: { values?: Rows; metadata?: GraphMetadataInput }): Rows2D {
+    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
+    const kwargs: Record<string, unknown> = {};
+    if (options?.values !== undefined) {
+      args.push(rowsArg(options.values, 'values'));
+      kwargs.values = { $arg: 3 };
+    }
+    const metadata = graphMetadata(options?.metadata);
+    if (metadata) kwargs.metadata = metadata;
+    return toRows2D(this.call('forward_graph', args, Object.keys(kwargs).length ? { kwargs } : undefined));
+  }
+  override backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients {
+    const g = this.call('backward', [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'),
+      vectorArg(gradOutput, 'gradOutput')], graphKw(options)) as Record<string, unknown>;
+    return {
+      query: asArray(g.query).data, keys: toRows2D(g.keys), values: toRows2D(g.values),
+      params: toStateDict(g.params ?? {}),
+    };
+  }
+}
+
+export class GraphRoPEImpl extends GraphMechanismImpl {
+  /** R(distance) x for one vector (distance a number), or rows (distances, one per row). */
+  applyRotation(embedding: Vector | Rows, distance: number | ArrayLike<number>): Float32Array {
+    if (typeof distance === 'number') {
+      return asArray(this.call('apply_rotation', [vectorArg(embedding, 'embedding')], { kwargs: { distance } })).data;
+    }
+    if (distance === null || typeof distance !== 'object' || typeof distance.length !== 'number') {
+      throw new AttentionError('INVALID_CONFIG', 'distance must be a number or an array of numbers (one per row)');
+    }
+    return asArray(this.call('apply_rotation', [rowsArg(embedding, 'embedding')],
+      { kwargs: { distance: Array.from(distance) } })).data;
+  }
+}
+
+export class HNSWAwareAttentionImpl extends GraphMechanismImpl {
+  /** (H, n) softmax weights of every head. */
+  headAttentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Rows2D {
+    return toRows2D(this.call('head_attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], graphKw(options)));
+  }
+}
+
+export class CrossSpaceAttentionImpl extends MechanismBase {
+  /** Fusion of Att(h, G, G), Att(h, L, L) and Att(Att(h, G, G), L, L); either set may be empty. */
+  forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array {
+    return asArray(this.call('forward_cross', [vectorArg(h, 'h'), rowsArg(graphNeighbors, 'graphNeighbors'),
+      rowsArg(latentNeighbors, 'latentNeighbors')])).data;
+  }
+}
+
+Object.assign(TYPED, {
+  GraphRoPE: GraphRoPEImpl, HNSWAwareAttention: HNSWAwareAttentionImpl, StructuralAttention: GraphMechanismImpl,
+  CrossSpaceAttention: CrossSpaceAttentionImpl,
+});
+// ---- end issue 7
+
 function toGraph(r: unknown): LayeredGraph {
   const g = r as Record<string, { data: any } | number | null>;
   const data = (k: string) => (g[k] as { data: any }).data;
@@ -316,6 +411,7 @@ export function makeRuntime(booted: Booted): Runtime {
     create: async (name: string, options?: unknown) => construct(name, options),
     matrix: (data: unknown, rows?: number) => makeMatrix(bridge, data, rows),
     datasets: makeDatasets(bridge),
+    geometric: makeGeometry(bridge),  // issue 5
   };
   Object.defineProperty(rt, CONSTRUCT, { value: construct });  // issue 6: compat constructs synchronously
   // Not public API: what the tests need to see inside (Python objects alive, wasm heap size).
@@ -326,6 +422,7 @@ export function makeRuntime(booted: Booted): Runtime {
 }
 
 export const INTERNALS = Symbol.for('ruvector-attention.internals');
+
 // ---- issue 5: geometric attention
 /** Options of the edge-featured calls: the mask, and edge features (one row per key / edge). */
 type EdgeOptions = MaskOptions & { edgeFeatures?: Rows };
@@ -418,4 +515,58 @@ Object.assign(TYPED, {
   EdgeFeaturedAttention: EdgeFeaturedAttentionImpl, HyperbolicAttention: CurvedAttentionImpl,
   ManifoldAttention: CurvedAttentionImpl, MixedCurvatureAttention: MixedCurvatureAttentionImpl,
 });
+
+/** A single point (a vector of numbers) rather than rows of points. */
+function isPoint(x: unknown): boolean {
+  if (x instanceof Float32Array) return true;
+  if (Array.isArray(x)) return x.length === 0 || typeof x[0] === 'number';
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+const pointArg = (x: unknown, name: string): Arg => (isPoint(x) ? vectorArg(x, name) : rowsArg(x, name));
+
+/** The curvature keyword (default -1: the unit Poincaré ball), checked before Python sees it. */
+function geoKwargs(options: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const o = checkOptions(options, 'geometric') as { k?: unknown; eps?: unknown };
+  const out: Record<string, unknown> = { ...extra };
+  if (o.k !== undefined) out.k = o.k;
+  if (o.eps !== undefined) out.eps = o.eps;
+  return out;
+}
+
+/** Point-valued result: a Float32Array for one point, Rows2D for rows. */
+function pointResult(r: unknown): Float32Array | Rows2D {
+  const a = asArray(r);
+  return a.shape.length === 2 ? toRows2D(a) : a.data;
+}
+
+/** Python's ruvector_attention.geometric functions (signed curvature k, geoopt's convention). */
+export function makeGeometry(bridge: Bridge): Geometry {
+  const call = (fn: string, args: Arg[], kwargs: Record<string, unknown>) =>
+    bridge.callFunction(`geometric.${fn}`, args, kwargs);
+  return {
+    poincareDistance: (x: unknown, y: unknown, options?: GeometryOptions) => {
+      const r = call('poincare_distance', [pointArg(x, 'x'), pointArg(y, 'y')], geoKwargs(options));
+      return (typeof r === 'number' ? r : asArray(r).data) as any;
+    },
+    mobiusAdd: (x: unknown, y: unknown, options?: GeometryOptions) =>
+      pointResult(call('mobius_add', [pointArg(x, 'x'), pointArg(y, 'y')], geoKwargs(options))) as any,
+    mobiusScalarMul: (r: number, x: unknown, options?: GeometryOptions) =>
+      pointResult(call('mobius_scalar_mul', [pointArg(x, 'x')], geoKwargs(options, { r, x: { $arg: 0 } }))) as any,
+    expMap: (x: unknown, v: unknown, options?: GeometryOptions) =>
+      pointResult(call('exp_map', [pointArg(x, 'x'), pointArg(v, 'v')], geoKwargs(options))) as any,
+    logMap: (x: unknown, y: unknown, options?: GeometryOptions) =>
+      pointResult(call('log_map', [pointArg(x, 'x'), pointArg(y, 'y')], geoKwargs(options))) as any,
+    expMap0: (v: unknown, options?: GeometryOptions) =>
+      pointResult(call('exp_map0', [pointArg(v, 'v')], geoKwargs(options))) as any,
+    logMap0: (y: unknown, options?: GeometryOptions) =>
+      pointResult(call('log_map0', [pointArg(y, 'y')], geoKwargs(options))) as any,
+    projectToBall: (x: unknown, options?: GeometryOptions & { eps?: number }) =>
+      pointResult(call('project_to_ball', [pointArg(x, 'x')], geoKwargs(options))) as any,
+    gyromidpoint: (points: Rows, weights?: Vector, options?: GeometryOptions) => {
+      const args: Arg[] = [rowsArg(points, 'points')];
+      if (weights !== undefined && weights !== null) args.push(vectorArg(weights, 'weights'));
+      return asArray(call('gyromidpoint', args, geoKwargs(options))).data;
+    },
+  } as Geometry;
+}
 // ---- end issue 5

@@ -21,10 +21,10 @@ from .errors import (
 )
 from .graph import GraphMetadata
 from .io import load, save
-from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
 from .geometric import (EdgeFeaturedAttention, HyperbolicAttention, ManifoldAttention,  # issue 5
                         MixedCurvatureAttention)  # issue 5
+from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
@@ -33,7 +33,7 @@ __all__ = [
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",
-    "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",  # issue 6
     "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",  # issue 7
     "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "EdgeFeaturedAttention",  # issue 5
+    "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",  # issue 6
 ]

@@ -168,7 +168,11 @@ def load_state_dict(handle, layout_json):
 
 
 #: Module functions JS may call by name: "module.function" under ruvector_attention.
-FUNCTIONS = ("datasets.hnsw_graph", "datasets.knn_graph")
+FUNCTIONS = ("datasets.hnsw_graph", "datasets.knn_graph",
+             # issue 5: the Poincaré / κ-stereographic math (rt.geometric in JS)
+             "geometric.poincare_distance", "geometric.mobius_add", "geometric.mobius_scalar_mul",
+             "geometric.exp_map", "geometric.log_map", "geometric.exp_map0", "geometric.log_map0",
+             "geometric.project_to_ball", "geometric.gyromidpoint")
 
 
 @_guard

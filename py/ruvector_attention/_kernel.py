@@ -39,21 +39,19 @@ SIGNATURES = {
     "matmul_tn": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),
     "find_nonfinite": (_i64, [_p, _i64]),
     "stream_sum": (_i32, [_p, _i64, _p]),
-    # sparse / efficient attention: wasm/include/rv_sparse.h
-    "flash_forward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
-                             _i64, _p, _p, _p]),
-    "flash_backward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
-                              _i64, _p, _p, _p, _p, _p]),
-    "linear_prepare": (_i32, [_p, _p, _p, _i64, _i64, _i64, _p, _i64, _i32, _f32, _i32,
-                              _p, _p, _p, _p]),
-    "linear_query": (_i32, [_p, _i64, _i64, _p, _i64, _i32, _f32, _i32, _p, _p, _p, _i64,
-                            _p, _p]),
-    "orthonormalize": (_i32, [_p, _i64, _i64]),
-    "attend_csr": (_i32, [_p, _i64, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
-    # end sparse
+    # geometric attention (issue 5): wasm/include/rv_geometric.h
+    "geo_rows": (_i32, [_i32, _p, _i64, _p, _i64, _i64, _i64, _f32, _f32, _p]),
+    "geo_midpoint": (_i32, [_p, _p, _i64, _i64, _f32, _p]),
+    "geo_attend": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32,
+                          _i32, _p, _p, _p]),
+    "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
+                         _i64, _i64, _p, _p]),
+    "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
+                             _i64, _p, _p]),
+    # end geometric
     # graph-aware attention (issue 7): wasm/include/rv_graph.h
     "rope_rotate": (_i32, [_p, _p, _i64, _i64, _p, _p]),
-    "rope_attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _p, _f32, _f32, _p, _p]),
+    "rope_attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _p, _f32, _f32, _p, _p, _p]),
     "rope_graph": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _p, _f32, _i64, _i64, _p, _p]),
     "hnsw_attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _p, _p, _i64, _f32,
                            _p, _p, _p]),
@@ -67,16 +65,18 @@ SIGNATURES = {
     "attend_rows": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i64, _i64, _p]),
     "fuse_rows": (_i32, [_p, _p, _p, _p, _i64, _i64, _p]),
     # end graph-aware attention
-    # geometric attention (issue 5): wasm/include/rv_geometric.h
-    "geo_rows": (_i32, [_i32, _p, _i64, _p, _i64, _i64, _i64, _f32, _f32, _p]),
-    "geo_midpoint": (_i32, [_p, _p, _i64, _i64, _f32, _p]),
-    "geo_attend": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32,
-                          _i32, _p, _p, _p]),
-    "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
-                         _i64, _i64, _p, _p]),
-    "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
-                             _i64, _p, _p]),
-    # end geometric
+    # sparse / efficient attention: wasm/include/rv_sparse.h
+    "flash_forward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
+                             _i64, _p, _p, _p]),
+    "flash_backward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
+                              _i64, _p, _p, _p, _p, _p]),
+    "linear_prepare": (_i32, [_p, _p, _p, _i64, _i64, _i64, _p, _i64, _i32, _f32, _i32,
+                              _p, _p, _p, _p]),
+    "linear_query": (_i32, [_p, _i64, _i64, _p, _i64, _i32, _f32, _i32, _p, _p, _p, _i64,
+                            _p, _p]),
+    "orthonormalize": (_i32, [_p, _i64, _i64]),
+    "attend_csr": (_i32, [_p, _i64, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
+    # end sparse
 }
 
 

@@ -347,7 +347,10 @@ def run(*, quick=False, seconds=None):
     meta["load_average_at_start"] = load_at_start
     from .sparse import bench as sparse_bench  # issue 6: scalability of the sparse mechanisms
     sparse = sparse_bench.run(inputs, time_calls, peak_extra_bytes, quick=quick, seconds=seconds)
-    return {"meta": meta, "single_query": single, "threads": scaling, "sparse_scaling": sparse}
+    from .graph import bench as graph_bench  # issue 7: graph-aware mechanisms next to SDPA
+    graph = graph_bench.run(inputs, time_calls, quick=quick, seconds=seconds)
+    return {"meta": meta, "single_query": single, "threads": scaling, "sparse_scaling": sparse,
+            "graph": graph}
 
 
 def _load_average():
@@ -409,6 +412,9 @@ def format_table(result):
     if "sparse_scaling" in result:  # issue 6
         from .sparse import bench as sparse_bench
         lines.append(sparse_bench.format_section(result["sparse_scaling"], _bytes))
+    if "graph" in result:  # issue 7
+        from .graph import bench as graph_bench
+        lines.append(graph_bench.format_section(result["graph"]))
     return "\n".join(lines)
 
 

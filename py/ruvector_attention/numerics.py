@@ -34,6 +34,11 @@ GEO_OP_SCALAR_MUL = 6
 GEO_OP_PROJECT = 7
 GEO_OP_NORM = 8
 # end geometric
+# graph-aware attention (rv_graph.h)
+ROPE_SLOT_BITS = 5  # GraphRoPE caches 2^5 rotated queries, one per distinct distance
+ROPE_SLOTS = 32  # = 1 << ROPE_SLOT_BITS
+ROPE_MAX_DISTANCE = 1e9  # |distance| above: the float angle reduction loses accuracy
+# end graph
 
 # --- Python side ----------------------------------------------------------------
 FLOAT32_BYTES = 4

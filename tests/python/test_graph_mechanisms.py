@@ -9,6 +9,7 @@ np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
 import ruvector_attention as ra  # noqa: E402
+from ruvector_attention import _kernel  # noqa: E402
 from ruvector_attention.graph import convert  # noqa: E402
 
 import reference_graph as ref  # noqa: E402
@@ -64,6 +65,85 @@ def test_rope_forward_with_metadata_matches_twin():
     np.testing.assert_allclose(weights, w, atol=TOL)
     # distance changes the result (the encoding is not a no-op)
     assert np.abs(rope.forward_with_metadata(q, K, V, ra.GraphMetadata(distances=dist * 3)) - out).max() > 1e-3
+
+
+@pytest.mark.parametrize("isa", _kernel.AVAILABLE)
+@pytest.mark.parametrize("d", [128, 130, 6])  # one sincos chunk (64 pairs), two, and a tail
+@pytest.mark.parametrize("kind", ["hops", "fractional", "far", "distinct"])
+def test_rope_fast_path_matches_twin(isa, d, kind):
+    """The kernel rotates the query once per distinct distance (a 32-slot cache) with a
+    vector sincos; it must stay within 1e-5 of the float64 twin for hop distances (cache
+    hits), fractional ones, distances up to 1e5 (large angles: reduction in double) and
+    more distinct distances than cache slots (collisions evict)."""
+    rng = np.random.default_rng(d)
+    n = 300
+    q, K, V = rand(rng, d), rand(rng, n, d), rand(rng, n, 8)
+    dist = {"hops": rng.integers(0, 7, n).astype(np.float32),
+            "fractional": (rng.random(n) * 6).astype(np.float32),
+            "far": (rng.random(n) * 1e5).astype(np.float32),
+            "distinct": np.arange(n, dtype=np.float32) * 0.37}[kind]
+    previous = _kernel.use_isa(isa)
+    try:
+        rope = ra.GraphRoPE(d)
+        out = rope.forward_with_metadata(q, K, V, ra.GraphMetadata(distances=dist),
+                                         query_distance=0.25)
+        rotated = rope.apply_rotation(K, dist)
+    finally:
+        _kernel.use_isa(previous)
+    expect, _ = ref.rope_forward(q, K, V, dist.astype(np.float64), 10000.0, qdist=0.25)
+    np.testing.assert_allclose(out, expect, atol=1e-5)
+    np.testing.assert_allclose(rotated, ref.rotate(K, dist.astype(np.float64)[:, None], 10000.0),
+                               atol=1e-5 * max(1.0, float(np.abs(K).max())))
+
+
+def test_rope_distance_beyond_limit_is_out_of_bounds():
+    rope = ra.GraphRoPE(4)
+    far = ra.numerics.ROPE_MAX_DISTANCE * 4
+    with pytest.raises(ra.OutOfBoundsError, match=r"metadata.distances\[1\]"):
+        rope.forward_with_metadata([1, 0, 0, 0], [[1, 0, 0, 0]] * 2, [[1.0]] * 2,
+                                   ra.GraphMetadata(distances=[1.0, far]))
+    with pytest.raises(ra.OutOfBoundsError, match=r"distance\[0\]"):
+        rope.apply_rotation([1, 0, 0, 0], far)
+    with pytest.raises(ra.OutOfBoundsError, match=r"metadata.distances\[0\]"):
+        rope.forward_graph([[1, 0, 0, 0], [0, 1, 0, 0]], [0, 1, 2], [1, 0],
+                           metadata=ra.GraphMetadata(distances=[-far, 1.0]))
+
+
+def _torch_rotate(x, t, base):
+    """R(t) x in torch float64 (interleaved pairs), t a tensor of distances (N,) or scalar."""
+    d = x.shape[-1]
+    theta = torch.as_tensor(t, dtype=torch.float64)[..., None] / base ** (
+        2 * torch.arange(d // 2, dtype=torch.float64) / d)
+    c, s = torch.cos(theta), torch.sin(theta)
+    x0, x1 = x[..., 0::2], x[..., 1::2]
+    return torch.stack([x0 * c - x1 * s, x0 * s + x1 * c], -1).reshape(x.shape)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_rope_backward_matches_torch_autograd(masked):
+    rng = np.random.default_rng(21)
+    d, n = 12, 7
+    q, K, V, g = rand(rng, d), rand(rng, n, d), rand(rng, n, 5), rand(rng, 5)
+    dist = (rng.random(n) * 9).astype(np.float32)
+    mask = np.array([1, 0, 1, 1, 0, 1, 1], bool) if masked else None
+    rope = ra.GraphRoPE(d, base=30.0)
+    grads = rope.backward(q, K, V, g, metadata=ra.GraphMetadata(distances=dist), mask=mask,
+                          query_distance=1.5)
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for k, v in dict(q=q, K=K, V=V).items()}
+    scores = _torch_rotate(t["K"], dist.astype(np.float64), 30.0) @ _torch_rotate(
+        t["q"], 1.5, 30.0) / math.sqrt(d)
+    if masked:
+        scores = scores.masked_fill(~torch.tensor(mask), -math.inf)
+    (torch.softmax(scores, 0) @ t["V"] @ torch.tensor(g, dtype=torch.float64)).backward()
+    np.testing.assert_allclose(grads.query, t["q"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.keys, t["K"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.values, t["V"].grad.numpy(), atol=1e-5)
+    assert grads.params == {}
+    # sequence positions when no metadata is given: key j at distance j
+    seq = rope.backward(q, K, V, g)
+    seq_ref = rope.backward(q, K, V, g, metadata=ra.GraphMetadata(distances=np.arange(n)))
+    np.testing.assert_allclose(seq.keys, seq_ref.keys, atol=1e-6)
 
 
 def test_rope_bad_inputs():
@@ -183,6 +263,33 @@ def test_structural_matches_twin_and_helpers_match_networkx():
         convert.bfs_distances(indptr, indices, 30)
 
 
+@pytest.mark.parametrize("masked", [False, True])
+def test_structural_backward_matches_torch_autograd(masked):
+    rng = np.random.default_rng(31)
+    d, s, n = 10, 3, 9
+    attn = ra.StructuralAttention(d, s, seed=5)
+    q, K, V, g, F = rand(rng, d), rand(rng, n, d), rand(rng, n, 4), rand(rng, 4), rand(rng, n, s)
+    mask = np.array([1, 1, 0, 1, 1, 1, 0, 1, 1], bool) if masked else None
+    grads = attn.backward(q, K, V, g, mask=mask,
+                          metadata=ra.GraphMetadata(structural_features=F))
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in
+         dict(q=q, K=K, V=V, W=attn.state_dict()["struct_proj.weight"]).items()}
+    scores = (t["K"] + torch.tensor(F, dtype=torch.float64) @ t["W"].T) @ t["q"] / math.sqrt(d)
+    if masked:
+        scores = scores.masked_fill(~torch.tensor(mask), -math.inf)
+    (torch.softmax(scores, 0) @ t["V"] @ torch.tensor(g, dtype=torch.float64)).backward()
+    np.testing.assert_allclose(grads.query, t["q"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.keys, t["K"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.values, t["V"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.params["struct_proj.weight"], t["W"].grad.numpy(), atol=1e-5)
+    assert np.abs(grads.params["struct_proj.weight"]).max() > 1e-3
+    # without metadata the features are zeros: no gradient reaches the projection
+    plain = attn.backward(q, K, V, g)
+    assert np.abs(plain.params["struct_proj.weight"]).max() < 1e-6
+    sdpa = ra.ScaledDotProductAttention(d).backward(q, K, V, g)
+    np.testing.assert_allclose(plain.keys, sdpa.keys, atol=1e-6)
+
+
 # -- cross-space --------------------------------------------------------------------------
 @pytest.mark.parametrize("fusion", ["gate", "mean", "linear"])
 def test_cross_space_forward_and_empty_sets(fusion):
@@ -250,3 +357,58 @@ def test_cross_space_attention_weights_are_the_graph_view():
     expect = ref.softmax(np.delete(G, 2, 0).astype(np.float64) @ h / math.sqrt(8))
     np.testing.assert_allclose(np.delete(w, 2), expect, atol=TOL)
     assert w[2] == 0.0
+
+
+# -- metadata converters ------------------------------------------------------------------
+def test_metadata_from_dict_and_from_csr():
+    rng = np.random.default_rng(41)
+    q, K, V = rand(rng, 8), rand(rng, 5, 8), rand(rng, 5, 4)
+    rope, hnsw = ra.GraphRoPE(8), ra.HNSWAwareAttention(8, 4, seed=1)
+    np.testing.assert_array_equal(
+        rope.forward_with_metadata(q, K, V, {"distances": [1, 2, 3, 1, 2]}),
+        rope.forward_with_metadata(q, K, V, ra.GraphMetadata(distances=[1, 2, 3, 1, 2])))
+    np.testing.assert_array_equal(
+        hnsw.forward_with_metadata(q, K, V, {"hnswLayers": [0, 3, 1, 1, 2]}),
+        hnsw.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=[0, 3, 1, 1, 2])))
+    with pytest.raises(ra.InvalidConfigError, match="unknown"):
+        rope.forward_with_metadata(q, K, V, {"distance": [1, 2, 3, 1, 2]})
+    with pytest.raises(ra.InvalidConfigError, match="metadata"):
+        rope.forward_with_metadata(q, K, V, [1, 2, 3, 1, 2])
+
+    # a path 0 - 1 - 2 - 3 plus an isolated node 4 (both directions)
+    edges = [(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2)]
+    indptr, indices = convert.csr_from_edges(5, edges)
+    meta = ra.GraphMetadata.from_csr(indptr, indices, 1, keys=[0, 3, 4], structural=True)
+    assert meta.distances == [1.0, 2.0, -1.0]
+    table = np.asarray(convert.structural_features(indptr, indices))
+    np.testing.assert_allclose(meta.structural_features, table[[0, 3, 4]])
+    assert ra.GraphMetadata.from_csr(indptr, indices, 0).distances == [0.0, 1.0, 2.0, 3.0, -1.0]
+    with pytest.raises(ra.OutOfBoundsError, match="keys"):
+        ra.GraphMetadata.from_csr(indptr, indices, 0, keys=[5])
+    attn = ra.StructuralAttention(8, 3, seed=3)
+    out = attn.forward_with_metadata(q, K[:3], V[:3], meta)
+    assert np.abs(out - attn.forward(q, K[:3], V[:3])).max() > 1e-4
+
+
+def test_hnsw_numpy_layers_take_the_vectorised_path_with_the_same_errors():
+    rng = np.random.default_rng(51)
+    attn = ra.HNSWAwareAttention(8, 4, num_heads=2, seed=3)
+    q, K, V = rand(rng, 8), rand(rng, 6, 8), rand(rng, 6, 4)
+    layers = [0, 3, 1, 2, 2, 1]
+    want = attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=layers))
+    for arr in (np.array(layers), np.array(layers, np.int32), np.array(layers, np.float32),
+                np.array(layers)[::-1][::-1]):
+        got = attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=arr))
+        np.testing.assert_array_equal(got, want)
+    mask = np.array([1, 0, 1, 1, 0, 1], bool)
+    np.testing.assert_array_equal(
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=np.array(layers)), mask=mask),
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=layers), mask=mask))
+    with pytest.raises(ra.OutOfBoundsError, match=r"hnsw_layers\[2\] = 4"):
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=np.array([0, 1, 4, 0, 0, 0])))
+    with pytest.raises(ra.DimensionMismatchError, match=r"hnsw_layers\[1\] = -1"):
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=np.array([0, -1, 0, 0, 0, 0])))
+    with pytest.raises(ra.UnsupportedError, match=r"hnsw_layers\[3\]"):
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=np.array([0, 1, 0, 0.5, 0, 0])))
+    with pytest.raises(ra.DimensionMismatchError, match="hnsw_layers"):
+        attn.forward_with_metadata(q, K, V, ra.GraphMetadata(hnsw_layers=np.zeros(5, int)))

@@ -22,5 +22,9 @@ export async function misuse(rt: Runtime, art: AsyncRuntime): Promise<void> {
   const r: Runtime = await init({ worker: true });               // ERROR worker: true gives an AsyncRuntime
   new compat.DotProductAttention();                              // ERROR dim is required
   new compat.MultiHeadAttention(8);                              // ERROR numHeads is required
+  new compat.GraphRoPeAttention({ dim: 4 });                     // ERROR maxPosition is required
+  const rope = await rt.create('GraphRoPE', { dim: 4 });
+  rope.applyRotation([1, 0, 0, 0]);                              // ERROR distance is required
+  rope.forwardWithMetadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], { distance: [1] }); // ERROR unknown metadata field
   void [out, dim, sync, notAwaited, mode, r];
 }

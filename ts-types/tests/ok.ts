@@ -108,6 +108,29 @@ export async function sparseUsage(rt: Runtime): Promise<number> {
   return block + mask.length + lin.numFeatures + c.windowSize + c.globalTokens + f.blockSize + l.features;
 }
 
+// ---- issue 7: graph-aware attention types
+export async function graphUsage(rt: Runtime): Promise<number> {
+  const rope = await rt.create('GraphRoPE', { dim: 4, base: 100 });
+  const cfgBase: number = rope.config().base;
+  const r: Float32Array = rope.applyRotation([1, 0, 0, 0], 1.5);
+  const rows: Float32Array = rope.applyRotation([[1, 0, 0, 0], [0, 1, 0, 0]], [1, 2]);
+  const out: Float32Array = rope.forwardWithMetadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], { distances: [2] },
+    { queryDistance: 0.5 });
+  const hnsw = await rt.create('HNSWAwareAttention', { dim: 4, maxLayers: 4, numHeads: 2 });
+  const hw = hnsw.headAttentionWeights([1, 0, 0, 0], [[1, 0, 0, 0]], { metadata: { hnswLayers: new Int32Array(1) } });
+  const st = await rt.create('StructuralAttention', { dim: 4, structuralDim: 3 });
+  const g = st.backward([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], [1], { metadata: { structuralFeatures: [[1, 0.5, 0]] } });
+  const cross = await rt.create('CrossSpaceAttention', { dim: 4, fusion: 'linear' });
+  const x: Float32Array = cross.forwardCross([1, 0, 0, 0], [[1, 0, 0, 0]], [[0, 1, 0, 0]]);
+  await compat.init();
+  const c = new compat.GraphRoPeAttention({ dim: 4, maxPosition: 32, base: 10000 });
+  const c2 = new compat.GraphRoPeAttention(4, 64);
+  const y: Float32Array = c.computeWithPositions([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], 0, [3]);
+  const p: number = compat.GraphRoPeAttention.distanceToPosition(20, 16);
+  void [r, rows, out, x, y, c.applyRotary([1, 0, 0, 0], 2)];
+  return cfgBase + hw.rows + g.params['struct_proj.weight']!.length + p + c.maxPosition + c2.dim;
+}
+
 // ---- issue 5: geometric attention
 export async function geometricUsage(rt: Runtime): Promise<number> {
   const h = await rt.create('HyperbolicAttention', { dim: 2, curvature: -1, learnCurvature: true });
@@ -120,5 +143,25 @@ export async function geometricUsage(rt: Runtime): Promise<number> {
   const out: Float32Array = g.forwardWithEdges([1, 0, 0, 1], [[1, 0, 0, 0]], [[1, 0, 0, 0]], [[1, 0]]);
   const hw: Rows2D = g.headAttentionWeights([1, 0, 0, 1], [[1, 0, 0, 0]], { edgeFeatures: [[1, 0]] });
   return d + p.length + m.curvature + h.curvature + scores.rows + out.length + hw.rows;
+}
+
+export async function geometryUsage(rt: Runtime, wrt: AsyncRuntime): Promise<number> {
+  const d: number = rt.geometric.poincareDistance([0.1, 0.2], [0.3, 0.1], { k: -0.5 });
+  const ds: Float32Array = rt.geometric.poincareDistance([[0.1, 0.2]], [0.3, 0.1]);
+  const x: Float32Array = rt.geometric.expMap0([0.1, 0.2]);
+  const xs: Rows2D = rt.geometric.logMap0([[0.1, 0.2], [0.3, 0.1]]);
+  const mid: Float32Array = rt.geometric.gyromidpoint([[0.1, 0.2], [0.3, 0.1]], [1, 2], { k: -1 });
+  const wd: number = await wrt.geometric.poincareDistance([0.1, 0.2], [0.3, 0.1]);
+  const wx: Float32Array = await wrt.geometric.mobiusAdd([0.1, 0.2], [0.3, 0.1]);
+  await compat.init();
+  const hyp = compat.HyperbolicAttention.withConfig(4, -1, false, 0.5);
+  const edge = compat.EdgeFeaturedAttention.simple(4, 2, 2);
+  const dual = new compat.DualSpaceAttention({ dim: 4, curvature: -1, euclideanWeight: 0.5, hyperbolicWeight: 0.5 });
+  const sc: compat.SpaceContributions = dual.getSpaceContributions([0.1, 0.2, 0.1, 0], [[0.1, 0.2, 0.1, 0]]);
+  const e: Float32Array = edge.computeWithEdges([1, 0, 0, 1], [[1, 0, 0, 0]], [[1, 0, 0, 0]], [[1, 0]]);
+  const f: number = compat.poincareDistance([0.1], [0.2]) + compat.expMap([0.1], [0.2], -1)[0]!;
+  return d + ds.length + x.length + xs.rows + mid.length + wd + wx.length + hyp.curvature + sc.euclideanScores.length
+    + e.length + f + compat.logMap([0.1], [0.2]).length + compat.mobiusAddition([0.1], [0.2]).length
+    + compat.projectToPoincareBall([2]).length;
 }
 // ---- end issue 5

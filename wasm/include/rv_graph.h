@@ -13,16 +13,21 @@
 
 #include "ruvector.h"
 
+#define RV_ROPE_SLOT_BITS 5  /* GraphRoPE caches 2^5 rotated queries (distinct distances) */
+#define RV_ROPE_SLOTS 32     /* = 1 << RV_ROPE_SLOT_BITS */
+#define RV_ROPE_MAX_DISTANCE 1e9 /* |distance| above: the angle reduction loses accuracy */
+
 #define RV_DECLARE_GRAPH(isa)                                                             \
   /* out_j = R(pos_j) x_j: pairs (2i, 2i+1) rotated by pos_j * inv_freq[i]. */            \
   int rv_rope_rotate_##isa(const float *X, const float *pos, int64_t n, int64_t d,         \
                            const double *inv_freq, float *out);                            \
-  /* out = softmax(scale <R(qpos) q, R(pos_j) k_j>) . V;  w (N) gets the weights. */       \
+  /* out = softmax(scale <R(qpos) q, R(pos_j) k_j>) . V;  w (N) gets the weights;        \
+     cache: RV_ROPE_SLOTS * (D + 1) floats. |pos_j - qpos| > RV_ROPE_MAX_DISTANCE: E_ARG. */ \
   int rv_rope_attend_##isa(const float *q, const float *K, const float *V, const float *pos, \
                            int64_t n, int64_t d, int64_t dv, const double *inv_freq,        \
-                           float qpos, float scale, float *w, float *out);                  \
+                           float qpos, float scale, float *w, float *cache, float *out);    \
   /* CSR rows [row_begin, row_end): node i attends to X[indices[e]] at distance pos[e];  \
-     scratch: the largest row length, in floats. */                                       \
+     scratch: the largest row length + RV_ROPE_SLOTS * (D + 1), in floats. */             \
   int rv_rope_graph_##isa(const float *X, const float *V, const int64_t *indptr,            \
                           const int64_t *indices, const float *pos, int64_t num_nodes,      \
                           int64_t d, int64_t dv, const double *inv_freq, float scale,       \

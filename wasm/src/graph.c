@@ -12,38 +12,51 @@
 #define RV_HALF_PI_HI 1.5707963267948966     /* pi/2 as hi + lo: the reduction x - k pi/2 */
 #define RV_HALF_PI_LO 6.123233995736766e-17  /* keeps ~1e-16 * |k| absolute error */
 #define RV_TWO_OVER_PI 0.63661977236758134308
+#define RV_ROUND_MAGIC 6755399441055744.0 /* 1.5 * 2^52: (x + M) - M rounds |x| < 2^51 */
+#define RV_ROPE_CHUNK 64                  /* frequencies per sincos batch (stack arrays) */
 
-/* sin and cos in double without libm (the wasm side module imports no math):
- * reduce by k * pi/2, then Taylor series on |r| <= pi/4 (error < 1e-17). */
-static void sincos_d(double x, double *s, double *c) {
-  double kf = x * RV_TWO_OVER_PI;
-  int64_t k = (int64_t)(kf < 0 ? kf - 0.5 : kf + 0.5);
-  double r = (x - (double)k * RV_HALF_PI_HI) - (double)k * RV_HALF_PI_LO;
-  /* Horner: sin r = r (1 - r2/(2*3) (1 - r2/(4*5) (...))), cos r = 1 - r2/(1*2) (...) */
-  double r2 = r * r, sn = 1.0, cs = 1.0;
-  for (int i = 18; i >= 2; i -= 2) {
-    sn = 1.0 - sn * r2 / ((double)i * (double)(i + 1));
-    cs = 1.0 - cs * r2 / ((double)(i - 1) * (double)i);
+/* sin and cos of t * f[i], i < m <= RV_ROPE_CHUNK, without libm (the wasm side module
+ * imports no math). The angle is formed and reduced by k pi/2 in double, so any
+ * distance |t| <= RV_ROPE_MAX_DISTANCE keeps ~1e-16 relative accuracy; the reduced
+ * |r| <= pi/4 is evaluated by the Cephes sinf / cosf minimax polynomials in float
+ * (absolute error < 1e-7). Both loops are branch-free and vectorise. */
+static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *cs) {
+  for (int64_t i = 0; i < m; i++) {
+    const double a = t * f[i];
+    const double k = (a * RV_TWO_OVER_PI + RV_ROUND_MAGIC) - RV_ROUND_MAGIC;
+    const double k4 = (k * 0.25 + RV_ROUND_MAGIC) - RV_ROUND_MAGIC;
+    sn[i] = (float)((a - k * RV_HALF_PI_HI) - k * RV_HALF_PI_LO); /* r */
+    cs[i] = (float)(k - 4.0 * k4);                               /* k mod 4, in [-2, 2] */
   }
-  sn *= r;
-  switch (k & 3) {
-    case 0: *s = sn; *c = cs; break;
-    case 1: *s = cs; *c = -sn; break;
-    case 2: *s = -sn; *c = -cs; break;
-    default: *s = -cs; *c = sn; break;
+  for (int64_t i = 0; i < m; i++) {
+    const float r = sn[i], z = r * r;
+    const int quadrant = (int)cs[i] & 3;
+    const float ps = r + r * z * ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f);
+    const float pc = 1.0f - 0.5f * z +
+                     z * z * ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z +
+                              4.166664568298827e-2f);
+    /* sin(r + q pi/2), cos(r + q pi/2) */
+    const float s = (quadrant & 1) ? pc : ps, c = (quadrant & 1) ? ps : pc;
+    sn[i] = (quadrant & 2) ? -s : s;
+    cs[i] = ((quadrant + 1) & 2) ? -c : c;
   }
 }
 
-/* <q, R(t) k> = sum_i cos(t f_i)(q0 k0 + q1 k1) + sin(t f_i)(q1 k0 - q0 k1). */
-static float rope_dot(const float *q, const float *k, int64_t d, const double *inv_freq, double t) {
-  double acc = 0.0, s, c;
-  for (int64_t i = 0; i < d / 2; i++) {
-    sincos_d(t * inv_freq[i], &s, &c);
-    const float q0 = q[2 * i], q1 = q[2 * i + 1], k0 = k[2 * i], k1 = k[2 * i + 1];
-    acc += c * (double)(q0 * k0 + q1 * k1) + s * (double)(q1 * k0 - q0 * k1);
+/* qr = R(-t) q, so that <q, R(t) k> = <qr, k>: pairs (q0, q1) -> (c q0 + s q1, c q1 - s q0). */
+static void rope_unrotate(const float *q, int64_t d, const double *inv_freq, double t, float *qr) {
+  float sn[RV_ROPE_CHUNK], cs[RV_ROPE_CHUNK];
+  for (int64_t i0 = 0; i0 < d / 2; i0 += RV_ROPE_CHUNK) {
+    const int64_t m = d / 2 - i0 < RV_ROPE_CHUNK ? d / 2 - i0 : RV_ROPE_CHUNK;
+    rope_sincos(t, inv_freq + i0, m, sn, cs);
+    for (int64_t i = 0; i < m; i++) {
+      const float q0 = q[2 * (i0 + i)], q1 = q[2 * (i0 + i) + 1];
+      qr[2 * (i0 + i)] = cs[i] * q0 + sn[i] * q1;
+      qr[2 * (i0 + i) + 1] = cs[i] * q1 - sn[i] * q0;
+    }
   }
-  return (float)acc;
 }
+
+static int rope_distance_ok(double t) { return t <= RV_ROPE_MAX_DISTANCE && t >= -RV_ROPE_MAX_DISTANCE; }
 
 /* w (N) raw scores -> softmax weights; out (DV) = sum_j w_j V[r_j] where row r_j =
  * idx ? idx[j] : j and the row starts at V + r_j * ldv. N == 0 gives zeros. */
@@ -90,36 +103,60 @@ static int check_rows(const int64_t *indptr, const int64_t *indices, int64_t num
 int RV_FN(rope_rotate)(const float *X, const float *pos, int64_t n, int64_t d,
                        const double *inv_freq, float *out) {
   if (n < 0 || d <= 0 || d % 2 || (n && (!X || !pos || !out || !inv_freq))) return RV_E_ARG;
+  float sn[RV_ROPE_CHUNK], cs[RV_ROPE_CHUNK];
   for (int64_t j = 0; j < n; j++) {
+    if (!RV_ISFINITE(pos[j])) return RV_E_NONFINITE;
+    if (!rope_distance_ok(pos[j])) return RV_E_ARG;
     const float *x = X + j * d;
     float *y = out + j * d;
-    for (int64_t i = 0; i < d / 2; i++) {
-      double s, c;
-      sincos_d((double)pos[j] * inv_freq[i], &s, &c);
-      const double x0 = x[2 * i], x1 = x[2 * i + 1];
-      y[2 * i] = (float)(x0 * c - x1 * s);
-      y[2 * i + 1] = (float)(x0 * s + x1 * c);
+    for (int64_t i0 = 0; i0 < d / 2; i0 += RV_ROPE_CHUNK) {
+      const int64_t m = d / 2 - i0 < RV_ROPE_CHUNK ? d / 2 - i0 : RV_ROPE_CHUNK;
+      rope_sincos((double)pos[j], inv_freq + i0, m, sn, cs);
+      for (int64_t i = 0; i < m; i++) {
+        const float x0 = x[2 * (i0 + i)], x1 = x[2 * (i0 + i) + 1];
+        y[2 * (i0 + i)] = x0 * cs[i] - x1 * sn[i];
+        y[2 * (i0 + i) + 1] = x0 * sn[i] + x1 * cs[i];
+      }
     }
   }
   return RV_OK;
 }
 
+/* Scores of one query: key j at distance pos[j] - qpos is scored as <R(qpos - pos[j]) q, k_j>,
+ * one rotation of q per distinct distance. cache: RV_ROPE_SLOTS tags (the key distance,
+ * +inf = empty) then RV_ROPE_SLOTS rotated queries of D floats, direct-mapped on the
+ * bits of pos[j]; hop distances (few distinct values) cost one SDPA pass plus a few
+ * rotations, all-distinct distances one rotation per key. */
 static int rope_row(const float *q, const float *X, const float *V, const int64_t *idx,
                     const float *pos, int64_t n, int64_t d, int64_t dv, const double *inv_freq,
-                    double qpos, float scale, float *w, float *out) {
+                    double qpos, float scale, float *w, float *cache, float *out) {
+  float *tags = cache, *rotated = cache + RV_ROPE_SLOTS;
+  for (int s = 0; s < RV_ROPE_SLOTS; s++) tags[s] = RV_INF;
   for (int64_t j = 0; j < n; j++) {
-    if (!RV_ISFINITE(pos[j])) return RV_E_NONFINITE;
-    w[j] = scale * rope_dot(q, X + (idx ? idx[j] : j) * d, d, inv_freq, (double)pos[j] - qpos);
+    const float p = pos[j];
+    if (!RV_ISFINITE(p)) return RV_E_NONFINITE;
+    const double t = (double)p - qpos;
+    if (!rope_distance_ok(t)) return RV_E_ARG;
+    uint32_t bits;
+    __builtin_memcpy(&bits, &p, sizeof bits);
+    const uint32_t slot = (bits * 2654435761u) >> (32 - RV_ROPE_SLOT_BITS);
+    float *qr = rotated + slot * d;
+    if (tags[slot] != p) {
+      rope_unrotate(q, d, inv_freq, t, qr);
+      tags[slot] = p;
+    }
+    w[j] = scale * dot(qr, X + (idx ? idx[j] : j) * d, d);
   }
   return softmax_row(w, n, V, idx, dv, dv, out);
 }
 
 int RV_FN(rope_attend)(const float *q, const float *K, const float *V, const float *pos,
                        int64_t n, int64_t d, int64_t dv, const double *inv_freq, float qpos,
-                       float scale, float *w, float *out) {
-  if (bad_sizes(n, d, dv) || d % 2 || !q || !out || !inv_freq || (n && (!K || !V || !pos || !w)))
+                       float scale, float *w, float *cache, float *out) {
+  if (bad_sizes(n, d, dv) || d % 2 || !q || !out || !inv_freq ||
+      (n && (!K || !V || !pos || !w || !cache)))
     return RV_E_ARG;
-  return rope_row(q, K, V, NULL, pos, n, d, dv, inv_freq, qpos, scale, w, out);
+  return rope_row(q, K, V, NULL, pos, n, d, dv, inv_freq, qpos, scale, w, cache, out);
 }
 
 int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
@@ -129,10 +166,13 @@ int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
   if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
     return RV_E_ARG;
   int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  int64_t largest = 0;
+  for (int64_t i = row_begin; i < row_end && !rc; i++)
+    if (indptr[i + 1] - indptr[i] > largest) largest = indptr[i + 1] - indptr[i];
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
     const int64_t e0 = indptr[i];
     rc = rope_row(X + i * d, X, V, indices + e0, pos + e0, indptr[i + 1] - e0, d, dv, inv_freq,
-                  0.0, scale, scratch, out + i * dv);
+                  0.0, scale, scratch, scratch + largest, out + i * dv);
   }
   return rc;
 }

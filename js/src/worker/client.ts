@@ -2,7 +2,7 @@
 // thin handles; every method posts one Request and awaits its Response.
 import { AttentionError, deserializeError, disposedError } from '../errors.ts';
 import { startWorker, type WorkerLike } from '../platform.ts';
-import type { BootResult, CreateResult, MatrixResult, Request, Response } from './protocol.ts';
+import { GEOMETRY_METHODS, type BootResult, type CreateResult, type MatrixResult, type Request, type Response } from './protocol.ts';
 import type { AsyncRuntime, InitOptions, MechanismInfo } from '../../../ts-types/index.d.ts';
 
 type Pending = { resolve: (v: any) => void; reject: (e: Error) => void };
@@ -130,10 +130,20 @@ class RemoteMechanism {
   loadStateDict(state: unknown) { return this.call('loadStateDict', [state]); }
   headAttentionWeights(...a: unknown[]) { return this.call('headAttentionWeights', a); }
   headOutput(...a: unknown[]) { return this.call('headOutput', a); }
+  forwardWithMetadata(...a: unknown[]) { return this.call('forwardWithMetadata', a); }  // issue 7
+  applyRotation(...a: unknown[]) { return this.call('applyRotation', a); }
+  forwardCross(...a: unknown[]) { return this.call('forwardCross', a); }
   attentionMask(...a: unknown[]) { return this.call('attentionMask', a); }  // issue 6
   redrawFeatures() { return this.call('redrawFeatures', []); }
   setKeys(...a: unknown[]) { return this.call('setKeys', a); }
   forwardPrepared(...a: unknown[]) { return this.call('forwardPrepared', a); }
+  forwardWithEdges(...a: unknown[]) { return this.call('forwardWithEdges', a); }  // issue 5
+  poincareDistance(...a: unknown[]) { return this.call('poincareDistance', a); }
+  mobiusAdd(...a: unknown[]) { return this.call('mobiusAdd', a); }
+  expMap(...a: unknown[]) { return this.call('expMap', a); }
+  logMap(...a: unknown[]) { return this.call('logMap', a); }
+  projectToBall(...a: unknown[]) { return this.call('projectToBall', a); }
+  spaceScores(...a: unknown[]) { return this.call('spaceScores', a); }
   async train(mode = true) { await this.call('train', [mode]); this.#training = mode; }
   async eval() { await this.train(false); }
   async dispose(): Promise<void> {
@@ -179,6 +189,8 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
       hnswGraph: (...args: unknown[]) => conn.request({ type: 'datasets', method: 'hnswGraph', args }),
       knnGraph: (...args: unknown[]) => conn.request({ type: 'datasets', method: 'knnGraph', args }),
     },
+    geometric: Object.fromEntries([...GEOMETRY_METHODS].map(method =>  // issue 5
+      [method, (...args: unknown[]) => conn.request({ type: 'geometric', method, args: args.map(encode) })])),
     terminate: () => conn.terminate(),
   };
   return rt as unknown as AsyncRuntime;

@@ -4,7 +4,7 @@ import { boot } from '../boot.ts';
 import { AttentionError, serializeError } from '../errors.ts';
 import { MechanismBase, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
 import {
-  MATRIX_METHODS, MECHANISM_METHODS, isMatrixRef, transferables, type Request, type Response,
+  GEOMETRY_METHODS, MATRIX_METHODS, MECHANISM_METHODS, isMatrixRef, transferables, type Request, type Response,
 } from './protocol.ts';
 import type { Bridge } from '../bridge.ts';
 import type { Runtime } from '../../../ts-types/index.d.ts';
@@ -92,6 +92,13 @@ async function handle(req: Request, progress: (stage: any, detail: string) => vo
         throw new AttentionError('UNSUPPORTED', `datasets has no method ${String(req.method)}`);
       }
       return ds[req.method]!(...req.args);
+    }
+    case 'geometric': {  // issue 5
+      if (!GEOMETRY_METHODS.has(req.method)) {
+        throw new AttentionError('UNSUPPORTED', `geometric has no function ${String(req.method)}`);
+      }
+      const geo = live().rt.geometric as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return geo[req.method]!(...req.args.map(decode));
     }
     case 'dispose': {
       objects.get(req.target)?.dispose();

@@ -14,7 +14,8 @@ export type Request =
   | { id: number; type: 'matrix'; data: unknown; rows?: number }
   | { id: number; type: 'call'; target: number; method: string; args: unknown[] }
   | { id: number; type: 'dispose'; target: number }
-  | { id: number; type: 'datasets'; method: 'hnswGraph' | 'knnGraph'; args: unknown[] };
+  | { id: number; type: 'datasets'; method: 'hnswGraph' | 'knnGraph'; args: unknown[] }
+  | { id: number; type: 'geometric'; method: string; args: unknown[] };  // issue 5: rt.geometric
 
 export type Response =
   | { id: number; type: 'result'; value: unknown }
@@ -37,7 +38,14 @@ export function isMatrixRef(x: unknown): x is MatrixRef {
 export const MECHANISM_METHODS = new Set([
   'forward', 'attentionWeights', 'forwardBatch', 'forwardGraph', 'backward', 'config',
   'stateDict', 'loadStateDict', 'train', 'eval', 'headAttentionWeights', 'headOutput',
+  'forwardWithMetadata', 'applyRotation', 'forwardCross', // issue 7: graph-aware
   'attentionMask', 'redrawFeatures', 'setKeys', 'forwardPrepared', // issue 6: sparse
+  'forwardWithEdges', 'poincareDistance', 'mobiusAdd', 'expMap', 'logMap', 'projectToBall', 'spaceScores', // issue 5
+]);
+/** issue 5: the rt.geometric functions the worker will call. */
+export const GEOMETRY_METHODS = new Set([
+  'poincareDistance', 'mobiusAdd', 'mobiusScalarMul', 'expMap', 'logMap', 'expMap0', 'logMap0',
+  'projectToBall', 'gyromidpoint',
 ]);
 export const MATRIX_METHODS = new Set(['set', 'toFloat32Array']);
 

@@ -7,7 +7,7 @@ Shapes: N keys, S structural features per key.
 import dataclasses
 
 from .. import _arrays
-from ..errors import DimensionMismatchError, UnsupportedError
+from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +33,43 @@ class GraphMetadata:
     hnsw_layers: object = None
     edge_weights: object = None
     structural_features: object = None
+
+    @classmethod
+    def coerce(cls, metadata):
+        """``metadata`` itself, or a GraphMetadata built from a dict (snake_case or the
+        camelCase keys JavaScript sends); anything else -> InvalidConfigError."""
+        if isinstance(metadata, cls):
+            return metadata
+        if not isinstance(metadata, dict):
+            raise InvalidConfigError(f"metadata must be a GraphMetadata or a dict, got "
+                                     f"{type(metadata).__name__}", field="metadata")
+        fields = {_CAMEL.get(k, k): v for k, v in metadata.items()}
+        unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise InvalidConfigError(f"metadata has unknown field(s) {unknown}", field="metadata")
+        return cls(**fields)
+
+    @classmethod
+    def from_csr(cls, indptr, indices, source, keys=None, *, structural=False):
+        """Metadata of the nodes ``keys`` (default: every node) as seen from node
+        ``source`` of a CSR graph: BFS hop ``distances`` (unreachable -> -1) and, with
+        ``structural=True``, [degree, PageRank, clustering] ``structural_features``.
+
+        Example:
+            >>> from ruvector_attention import GraphMetadata
+            >>> m = GraphMetadata.from_csr([0, 1, 2, 2], [1, 2], 0, keys=[1, 2])
+            >>> m.distances
+            [1.0, 2.0]
+        """
+        from .convert import bfs_distances, structural_features
+        hops = bfs_distances(indptr, indices, source, unreachable=-1.0)
+        rows = range(len(hops)) if keys is None else [_node(k, len(hops)) for k in keys]
+        distances = [hops[k] for k in rows]
+        feats = None
+        if structural:
+            table = structural_features(indptr, indices)
+            feats = [[float(table[k, c]) for c in range(3)] for k in rows]
+        return cls(distances=distances, structural_features=feats)
 
     def validate(self, n):
         """Return self with every given field checked against ``n`` keys; layers as a list of ints."""
@@ -66,3 +103,14 @@ class GraphMetadata:
             if layer < 0:
                 raise DimensionMismatchError(f"metadata.hnsw_layers[{i}] = {layer} is negative")
         return dataclasses.replace(self, hnsw_layers=[int(x) for x in layers])
+
+
+_CAMEL = {"hnswLayers": "hnsw_layers", "edgeWeights": "edge_weights",
+          "structuralFeatures": "structural_features"}
+
+
+def _node(k, num_nodes):
+    if isinstance(k, bool) or not float(k).is_integer() or not 0 <= int(k) < num_nodes:
+        raise OutOfBoundsError(f"keys entry {k!r} is not a node id in [0, {num_nodes})",
+                               index=k, length=num_nodes)
+    return int(k)

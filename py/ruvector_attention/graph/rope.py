@@ -8,8 +8,10 @@ shortest-path / latent distance as in spec FR-004.1).
 
 The query sits at distance t_q = 0 and each key at its graph distance, so scores
 depend only on the relative distance. Scores are computed from that identity in
-one pass over the keys (no rotated copy of K); the kernel evaluates sin / cos in
-double.
+one pass over the keys (no rotated copy of K): <q, R(t) k> = <R(-t) q, k>, so the
+kernel rotates the query once per distinct key distance (hop distances: a handful of
+rotations, then an ordinary SIMD dot per key) and evaluates sin / cos in vector form
+(angle reduced in double, float polynomial: ~1e-7 absolute).
 
 Shapes: query (D,), keys (N, D), values (N, DV), distances (N,) -> (DV,); E edges.
 """
@@ -19,9 +21,10 @@ import math
 from array import array
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
 from ..core.sdpa import key_value_pair
-from ..errors import InvalidConfigError
+from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
 from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows
 from .metadata import GraphMetadata
 
@@ -90,6 +93,7 @@ class GraphRoPE(Attention):
             pos = per_item(distance, n, "distance")
         out, optr = _arrays.output(shape, x.numpy)
         rc = _kernel.K.rope_rotate(x.ptr, pos.ptr, n, d, self._freq(), optr)
+        _raise_for_distance(rc, pos, 0.0, "distance")
         raise_for_status(rc, (x, pos), "GraphRoPE.apply_rotation")
         return _arrays.result(out, shape)
 
@@ -100,7 +104,7 @@ class GraphRoPE(Attention):
         K, V = key_value_pair(keys, values, d)
         n, dv = V.shape
         if distances is None:
-            pos = _arrays.f32([float(j) for j in range(n)], "distances")
+            pos = _arrays.f32(array("f", range(n)), "distances")
         else:
             pos = per_item(distances, n, "metadata.distances")
         rows = kept_rows(mask, n)
@@ -113,8 +117,10 @@ class GraphRoPE(Attention):
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
                                      field="query_distance")
+        _cache, cptr = _arrays.output((ROPE_SLOTS * (d + 1),), False)
         rc = _kernel.K.rope_attend(q.ptr, K.ptr, V.ptr, pos.ptr, K.shape[0], d, dv, self._freq(),
-                                   qpos, self._scale, wptr, optr)
+                                   qpos, self._scale, wptr, cptr, optr)
+        _raise_for_distance(rc, pos, qpos, "metadata.distances")
         raise_for_status(rc, (q, K, V, pos), f"GraphRoPE.{want}")
         if want == "attention_weights":
             kept = rows if rows is not None else range(n)
@@ -139,6 +145,58 @@ class GraphRoPE(Attention):
         dist = None if metadata is None else _distances(metadata)
         return self._run(query, K.owner, K.owner, dist, mask, query_distance, "attention_weights")
 
+    # -- gradients --------------------------------------------------------------------
+    def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None,
+                 query_distance=0.0):
+        """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
+        (N, DV); distances from ``metadata`` (default: key j at j). No parameters.
+
+        score_j = s <q', k'_j> with q' = R(t_q) q, k'_j = R(t_j) k_j, so this is the
+        scaled dot-product backward on the rotated inputs, rotated back by R(-t)
+        (R is orthogonal: R(t)^T = R(-t)); masked keys get zero gradients."""
+        d = self._config.dim
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        n, dv = V.shape
+        g = _arrays.vector(grad_output, "grad_output", dv)
+        if metadata is None:
+            pos = _arrays.f32(array("f", range(n)), "distances")
+        else:
+            pos = per_item(_distances(metadata), n, "metadata.distances")
+        qpos = float(query_distance)
+        if not math.isfinite(qpos):
+            raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
+                                     field="query_distance")
+        m = _arrays.mask_array(mask, n) if mask is not None else None
+        numpy = q.numpy or K.numpy or V.numpy or g.numpy
+        k = _kernel.K
+        qp_buf, qp_ptr = _arrays.output((1,), False)
+        qp_buf[0] = qpos
+        _qr, qr = _arrays.output((d,), False)  # R(t_q) q
+        _kr, kr = _arrays.output((n, d), False)  # R(t_j) k_j
+        rc = k.rope_rotate(q.ptr, qp_ptr, 1, d, self._freq(), qr)
+        _raise_for_distance(rc, _arrays.f32(qp_buf, "query_distance"), 0.0, "query_distance")
+        if not rc:
+            rc = k.rope_rotate(K.ptr, pos.ptr, n, d, self._freq(), kr)
+            _raise_for_distance(rc, pos, 0.0, "metadata.distances")
+        raise_for_status(rc, (q, K, pos), "GraphRoPE.backward")
+        _gqr, gqr = _arrays.output((d,), False)
+        _gkr, gkr = _arrays.output((n, d), False)
+        gv, gvp = _arrays.output((n, dv), numpy)
+        _work, work = _arrays.output((dv,), False)
+        rc = k.attend_backward(qr, kr, V.ptr, m.ptr if m else None, n, d, dv, self._scale, 0.0,
+                               0, g.ptr, gqr, gkr, gvp, work)
+        raise_for_status(rc, (q, K, V, g), "GraphRoPE.backward")
+        qp_buf[0] = -qpos
+        back = array("f", [-p for p in _arrays.as_floats(pos)])
+        gq, gqp = _arrays.output((d,), numpy)
+        gk, gkp = _arrays.output((n, d), numpy)
+        rc = k.rope_rotate(gqr, qp_ptr, 1, d, self._freq(), gqp) or \
+            k.rope_rotate(gkr, back.buffer_info()[0] if n else 0, n, d, self._freq(), gkp)
+        raise_for_status(rc, (g,), "GraphRoPE.backward")
+        return Gradients(_arrays.result(gq, (d,)), _arrays.result(gk, (n, d)),
+                         _arrays.result(gv, (n, dv)), {})
+
     # -- whole graph ------------------------------------------------------------------
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       metadata=None):
@@ -159,13 +217,27 @@ class GraphRoPE(Attention):
             return _kernel.K.rope_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, d, dv,
                                         self._freq(), self._scale, begin, end, sptr, optr)
 
-        run_csr(X, V, ip, ix, largest, call, "GraphRoPE.forward_graph")
+        try:
+            run_csr(X, V, ip, ix, largest + ROPE_SLOTS * (d + 1), call, "GraphRoPE.forward_graph")
+        except DimensionMismatchError:  # E_ARG: the CSR offsets, or a distance out of range
+            _raise_for_distance(E_ARG, pos, 0.0, "metadata.distances")
+            raise
         return _arrays.result(out, (num_nodes, dv))
 
+def _raise_for_distance(rc, pos, qpos, name):
+    """A kernel E_ARG caused by a distance beyond ROPE_MAX_DISTANCE -> OutOfBoundsError
+    naming the argument (checked only on failure: the fast path scans nothing)."""
+    if rc != E_ARG:
+        return
+    for j, p in enumerate(_arrays.as_floats(pos)):
+        if abs(p - qpos) > ROPE_MAX_DISTANCE:
+            raise OutOfBoundsError(f"GraphRoPE: {name}[{j}] = {p!r} is {p - qpos!r} from the "
+                                   f"query, beyond +-{ROPE_MAX_DISTANCE:g} (the rotation angle "
+                                   "would lose all accuracy)", index=j)
+
+
 def _distances(metadata):
-    if not isinstance(metadata, GraphMetadata):
-        raise InvalidConfigError(f"metadata must be a GraphMetadata, got {type(metadata).__name__}",
-                                 field="metadata")
+    metadata = GraphMetadata.coerce(metadata)
     if metadata.distances is None:
         raise InvalidConfigError("GraphRoPE requires distance metadata (metadata.distances)",
                                  field="distances")

@@ -18,9 +18,10 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
 from ..core.sdpa import key_value_pair
 from ..errors import DimensionMismatchError, InvalidConfigError
+from ..numerics import FLOAT32_BYTES as F32
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
 from .convert import structural_features
 from .metadata import GraphMetadata
@@ -72,9 +73,7 @@ class StructuralAttention(Attention):
         s = self._config.structural_dim
         if metadata is None:
             return _arrays.f32([0.0] * (n * s), "structural_features")
-        if not isinstance(metadata, GraphMetadata):
-            raise InvalidConfigError(f"metadata must be a GraphMetadata, got "
-                                     f"{type(metadata).__name__}", field="metadata")
+        metadata = GraphMetadata.coerce(metadata)
         if metadata.structural_features is None:
             raise InvalidConfigError("StructuralAttention requires metadata.structural_features",
                                      field="structural_features")
@@ -123,6 +122,50 @@ class StructuralAttention(Attention):
         """Softmax weights (N,); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         return self._run(query, K.owner, K.owner, metadata, mask, "attention_weights")
+
+    def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None):
+        """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
+        (N, DV) and ``params`` struct_proj.weight (D, S); features from ``metadata``
+        (default zeros). Masked keys get zero gradients.
+
+        With u = W^T q the scores are s [q; u] . [k_j; f_j]: the scaled dot-product
+        backward over the concatenated (D + S) vectors, then dq = dq~[:D] + W du and
+        dW = q du^T with du = dq~[D:]."""
+        d, s = self._config.dim, self._config.structural_dim
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        n, dv = V.shape
+        g = _arrays.vector(grad_output, "grad_output", dv)
+        F = self._features(metadata, n)
+        m = _arrays.mask_array(mask, n) if mask is not None else None
+        numpy = q.numpy or K.numpy or V.numpy or g.numpy
+        k, w = _kernel.K, d + s
+        _qa, qa = _arrays.output((w,), False)  # [q; W^T q]
+        _kernel.copy_bytes(qa, q.ptr, d * F32)
+        k.matmul(q.ptr, self._ptr("struct_proj.weight"), qa + d * F32, 1, d, s, 0)
+        _ka, ka = _arrays.output((n, w), False)  # rows [k_j; f_j]
+        for j in range(n):
+            _kernel.copy_bytes(ka + j * w * F32, K.ptr + j * d * F32, d * F32)
+            _kernel.copy_bytes(ka + (j * w + d) * F32, F.ptr + j * s * F32, s * F32)
+        ga_q, gqa = _arrays.output((w,), False)
+        _ga_k, gka = _arrays.output((n, w), False)
+        gv, gvp = _arrays.output((n, dv), numpy)
+        _work, work = _arrays.output((dv,), False)
+        rc = k.attend_backward(qa, ka, V.ptr, m.ptr if m else None, n, w, dv, self._scale, 0.0,
+                               0, g.ptr, gqa, gka, gvp, work)
+        raise_for_status(rc, (q, K, V, F, g), "StructuralAttention.backward")
+        W = self._params["struct_proj.weight"][0]
+        gq, _ = _arrays.output((d,), numpy)
+        for i in range(d):
+            gq[i] = ga_q[i] + sum(W[i * s + c] * ga_q[d + c] for c in range(s))
+        gk, gkp = _arrays.output((n, d), numpy)
+        for j in range(n):
+            _kernel.copy_bytes(gkp + j * d * F32, gka + j * w * F32, d * F32)
+        gw, gwp = _arrays.output((d, s), numpy)
+        k.matmul_tn(q.ptr, gqa + d * F32, gwp, 1, d, s, 0)  # q du^T
+        return Gradients(_arrays.result(gq, (d,)), _arrays.result(gk, (n, d)),
+                         _arrays.result(gv, (n, dv)),
+                         {"struct_proj.weight": _arrays.result(gw, (d, s))})
 
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       metadata=None):
