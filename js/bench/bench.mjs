@@ -208,6 +208,8 @@ const { sparseBench, printSparse } = await import('./sparse.mjs');  // issue 6
 const sparse = await sparseBench(await lib.init(), randomF32, { quick: QUICK });
 const { graphBench, printGraph } = await import('./graph.mjs');  // issue 7
 const graph = await graphBench(await lib.init(), randomF32, { quick: QUICK });
+const { geometricBench, printGeometric } = await import('./geometric.mjs');  // issue 5
+const geometric = await geometricBench(await lib.init(), randomF32, { quick: QUICK });
 const size = sizes(timers.kernelOnly);
 
 console.log(`\nNode ${process.version}, Pyodide ${api.versions.pyodide}, kernel ${api.versions.isa}; d = ${D}, one query, per call`);
@@ -234,5 +236,6 @@ console.log(`  wheel                     ${kb(size.wheel.bytes)} → ${kb(size.w
 console.log(`  dist/ (${size.dist.files} files)         ${kb(size.dist.bytes)} → ${kb(size.dist.gzip)}`);
 printSparse(sparse);  // issue 6
 printGraph(graph);  // issue 7
-writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, sparse, graph }, null, 1));
+printGeometric(geometric);  // issue 5
+writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, sparse, graph, geometric }, null, 1));
 console.log(`\n(JSON: ${JSON_OUT})`);

@@ -359,8 +359,10 @@ def run(*, quick=False, seconds=None):
     sparse = sparse_bench.run(inputs, time_calls, peak_extra_bytes, quick=quick, seconds=seconds)
     from .graph import bench as graph_bench  # issue 7: graph-aware mechanisms next to SDPA
     graph = graph_bench.run(inputs, time_calls, quick=quick, seconds=seconds)
+    from .geometric import bench as geometric_bench  # issue 5: hyperbolic / edge-featured vs SDPA
+    geometric = geometric_bench.run(inputs, time_calls, quick=quick, seconds=seconds)
     return {"meta": meta, "single_query": single, "threads": scaling, "sparse_scaling": sparse,
-            "graph": graph}
+            "graph": graph, "geometric": geometric}
 
 
 def _load_average():
@@ -425,6 +427,9 @@ def format_table(result):
     if "graph" in result:  # issue 7
         from .graph import bench as graph_bench
         lines.append(graph_bench.format_section(result["graph"]))
+    if "geometric" in result:  # issue 5
+        from .geometric import bench as geometric_bench
+        lines.append(geometric_bench.format_section(result["geometric"]))
     return "\n".join(lines)
 
 

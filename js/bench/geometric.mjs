@@ -1,0 +1,65 @@
+// Geometric mechanisms from Node (issue 5): one query, n = 100 and 1000 keys resident
+// in the wasm heap, d = 128, p50 per call next to scaled dot-product attention on the
+// same keys in the same run (target: hyperbolic <= 5x SDPA). Keys / values are points
+// of the unit ball (largest norm 0.9); edge-featured (GAT, one head) gets 16 edge
+// features per key.
+
+const EDGE_DIM = 16;
+export const TARGET_HYPERBOLIC_X_SDPA = 5;
+
+function p50(fn, samples) {
+  for (let i = 0; i < 5; i++) fn();
+  const t = [];
+  for (let i = 0; i < samples; i++) { const t0 = performance.now(); fn(); t.push((performance.now() - t0) * 1000); }
+  return t.sort((a, b) => a - b)[samples >> 1];
+}
+
+/** Scale rows (length multiple of d) into the ball: largest row norm 0.9. */
+function inBall(x, d) {
+  let largest = 0;
+  for (let i = 0; i < x.length; i += d) {
+    let s = 0;
+    for (let j = i; j < i + d; j++) s += x[j] * x[j];
+    largest = Math.max(largest, Math.sqrt(s));
+  }
+  for (let i = 0; i < x.length; i++) x[i] *= 0.9 / largest;
+  return x;
+}
+
+export async function geometricBench(rt, randomF32, { d = 128, sizes = [100, 1000], quick = false } = {}) {
+  const m = {
+    sdpa: await rt.create('ScaledDotProductAttention', { dim: d }),
+    hyperbolic: await rt.create('HyperbolicAttention', { dim: d }),
+    gat: await rt.create('EdgeFeaturedAttention', { nodeDim: d, edgeDim: EDGE_DIM }),
+  };
+  const samples = quick ? 15 : 150;
+  const rows = [];
+  for (const n of sizes) {
+    const q = inBall(randomF32(d, 61 + n), d);
+    const K = rt.matrix(inBall(randomF32(n * d, 62 + n), d), n), V = rt.matrix(inBall(randomF32(n * d, 63 + n), d), n);
+    const E = rt.matrix(randomF32(n * EDGE_DIM, 64 + n), n);
+    const calls = {
+      sdpa: () => m.sdpa.forward(q, K, V),
+      hyperbolic: () => m.hyperbolic.forward(q, K, V),
+      [`edge-featured (Fe=${EDGE_DIM})`]: () => m.gat.forwardWithEdges(q, K, V, E),
+    };
+    const at = Object.entries(calls).map(([name, fn]) => ({ mechanism: name, n, p50: p50(fn, samples) }));
+    for (const r of at) r.xSdpa = r.p50 / at[0].p50;
+    rows.push(...at);
+    for (const x of [K, V, E]) x.dispose();
+  }
+  for (const x of Object.values(m)) x.dispose();
+  return { d, rows, targetHyperbolicXSdpa: TARGET_HYPERBOLIC_X_SDPA };
+}
+
+export function printGeometric(result) {
+  console.log(`\ngeometric attention from Node, one query, d = ${result.d}, keys resident`);
+  console.log(`  ${'mechanism'.padEnd(24)}${'n'.padStart(6)}${'p50 µs'.padStart(10)}${'x SDPA'.padStart(9)}`);
+  for (const r of result.rows) {
+    console.log(`  ${r.mechanism.padEnd(24)}${String(r.n).padStart(6)}${r.p50.toFixed(1).padStart(10)}${r.xSdpa.toFixed(2).padStart(9)}`);
+  }
+  for (const r of result.rows.filter(x => x.mechanism === 'hyperbolic')) {
+    const ok = r.xSdpa <= result.targetHyperbolicXSdpa;
+    console.log(`  hyperbolic n = ${r.n}: ${r.xSdpa.toFixed(2)}x SDPA (target ≤ ${result.targetHyperbolicXSdpa}x) ${ok ? 'met' : 'MISSED'}`);
+  }
+}
