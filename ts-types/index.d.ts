@@ -563,6 +563,17 @@ export interface HnswGraphOptions {
   seed?: number;
 }
 
+/**
+ * Python's CSR converters (`ruvector_attention.graph`, `rt.graph`): the per-key
+ * {@link GraphMetadata} of the graph-aware mechanisms, computed by the package.
+ */
+export interface GraphHelpers {
+  /** Hop distance from `source` to every node (N); `unreachable` (default -1) where no path exists. */
+  bfsDistances(indptr: IndexArray, indices: IndexArray, source: number, options?: { unreachable?: number }): Float32Array;
+  /** (N, 3) [degree, PageRank, clustering coefficient] per node: StructuralAttention's metadata.structuralFeatures. */
+  structuralFeatures(indptr: IndexArray, indices: IndexArray): Rows2D;
+}
+
 /** Seeded synthetic graphs, computed by the Python package (same results as natively). */
 export interface Datasets {
   hnswGraph(options?: HnswGraphOptions): LayeredGraph;
@@ -616,6 +627,8 @@ export interface Runtime {
   readonly datasets: Datasets;
   /** Poincaré / κ-stereographic math (issue 5). */
   readonly geometric: Geometry;
+  /** CSR converters for graph metadata (issue 7). */
+  readonly graph: GraphHelpers;
 }
 
 /** Worker runtime: every method returns a Promise. */
@@ -629,6 +642,7 @@ export interface AsyncRuntime {
   matrix(rows: Rows): Promise<AsyncMatrix>;
   readonly datasets: Async<Datasets>;
   readonly geometric: AsyncGeometry;
+  readonly graph: Async<GraphHelpers>;
   /** Stops the worker; later calls reject with AttentionError('DISPOSED'). A new init({worker:true}) boots again. */
   terminate(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import {
   MATRIX_HANDLE, indexArg, intScalarArg, rowsArg, rowsOrSetsArg, vectorArg, type Arg, type ResidentMatrix,
 } from './inputs.ts';
 import type {
-  Datasets, Geometry, GeometryOptions, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, Mechanism, MechanismInfo, Rows, Rows2D, Runtime, StateDict, Vector, Versions,
+  Datasets, Geometry, GeometryOptions, GraphHelpers, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, Mechanism, MechanismInfo, Rows, Rows2D, Runtime, StateDict, Vector, Versions,
 } from '../../ts-types/index.d.ts';
 
 // Python objects of JS objects that were garbage-collected without dispose().
@@ -358,6 +358,23 @@ Object.assign(TYPED, {
   GraphRoPE: GraphRoPEImpl, HNSWAwareAttention: HNSWAwareAttentionImpl, StructuralAttention: GraphMechanismImpl,
   CrossSpaceAttention: CrossSpaceAttentionImpl,
 });
+
+/** Python's CSR converters (ruvector_attention.graph): the metadata the graph-aware mechanisms read. */
+export function makeGraphHelpers(bridge: Bridge): GraphHelpers {
+  const csr = (indptr: unknown, indices: unknown): Arg[] => [indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
+  return {
+    bfsDistances: (indptr, indices, source, options) => {
+      if (!Number.isInteger(source)) throw new AttentionError('INVALID_CONFIG', `source must be a node id, got ${String(source)}`);
+      // JSON has no Infinity: unreachable nodes get a finite marker (default -1).
+      const unreachable = options?.unreachable ?? -1;
+      if (!Number.isFinite(unreachable)) throw new AttentionError('INVALID_CONFIG', `unreachable must be finite, got ${unreachable}`);
+      const r = bridge.callFunction('graph.bfs_distances', csr(indptr, indices), { source, unreachable });
+      return Float32Array.from((r as { data?: Float32Array }).data ?? (r as number[]));
+    },
+    structuralFeatures: (indptr, indices) =>
+      toRows2D(bridge.callFunction('graph.structural_features', csr(indptr, indices))),
+  };
+}
 // ---- end issue 7
 
 function toGraph(r: unknown): LayeredGraph {
@@ -412,6 +429,7 @@ export function makeRuntime(booted: Booted): Runtime {
     matrix: (data: unknown, rows?: number) => makeMatrix(bridge, data, rows),
     datasets: makeDatasets(bridge),
     geometric: makeGeometry(bridge),  // issue 5
+    graph: makeGraphHelpers(bridge),  // issue 7
   };
   Object.defineProperty(rt, CONSTRUCT, { value: construct });  // issue 6: compat constructs synchronously
   // Not public API: what the tests need to see inside (Python objects alive, wasm heap size).

@@ -172,7 +172,9 @@ FUNCTIONS = ("datasets.hnsw_graph", "datasets.knn_graph",
              # issue 5: the Poincaré / κ-stereographic math (rt.geometric in JS)
              "geometric.poincare_distance", "geometric.mobius_add", "geometric.mobius_scalar_mul",
              "geometric.exp_map", "geometric.log_map", "geometric.exp_map0", "geometric.log_map0",
-             "geometric.project_to_ball", "geometric.gyromidpoint")
+             "geometric.project_to_ball", "geometric.gyromidpoint",
+             # issue 7: CSR converters for graph metadata (rt.graph in JS)
+             "graph.bfs_distances", "graph.structural_features")
 
 
 @_guard

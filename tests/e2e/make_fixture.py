@@ -7,8 +7,13 @@ Builds the same synthetic graph the page builds in Pyodide
 public Python API running natively, the attention weights every mechanism of
 ``mechanism_catalog()`` gives for a few query nodes over their neighbours —
 with the options the page uses by default (catalogue defaults, ``dim`` from
-the data) plus a few changed configs. The e2e test compares the page's
-exported weights to these numbers.
+the data) plus a few changed configs. The graph-aware mechanisms get the
+metadata the page derives (web-demo/app/data/metadata.js): GraphRoPE the latent
+distance of each neighbour, HNSWAwareAttention its HNSW layer,
+StructuralAttention [degree, PageRank, clustering] from
+``ruvector_attention.graph.structural_features``. ``distanceEffect`` holds
+GraphRoPE's weights with those distances and with all distances 0. The e2e test
+compares the page's exported weights to these numbers.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import argparse
 import dataclasses
 import enum
 import json
+import math
 import re
 import sys
 
 import ruvector_attention as ra
 from ruvector_attention import datasets
+from ruvector_attention.graph import structural_features
 
 # Mirrors web-demo/app/controls.js DATA_DIM_FIELDS (python spelling): fields set from the data.
 DATA_DIM_FIELDS = {"dim", "hidden_dim", "node_dim", "embed_dim", "input_dim", "query_dim"}
@@ -56,11 +63,51 @@ def default_options(entry, dim):
     return options
 
 
-def head_weights(mechanism, entry, query, keys):
+def head_weights(mechanism, entry, query, keys, metadata=None):
     """(H, n) as lists: one row per head for multi-head mechanisms, else one row."""
+    kw = {"metadata": metadata} if metadata is not None else {}
     if "head_attention_weights" in entry["methods"]:
-        return memoryview(mechanism.head_attention_weights(query, keys)).tolist()
-    return [memoryview(mechanism.attention_weights(query, keys)).tolist()]
+        return memoryview(mechanism.head_attention_weights(query, keys, **kw)).tolist()
+    return [memoryview(mechanism.attention_weights(query, keys, **kw)).tolist()]
+
+
+def latent_distances(graph, node):
+    """Euclidean distance from node to each neighbour, summed in order in float64 (as the page)."""
+    q = graph.vector(node)
+    return [math.sqrt(sum((float(a) - float(b)) ** 2 for a, b in zip(q, graph.vector(j))))
+            for j in graph.neighbours(node)]
+
+
+_FEATURES = {}
+
+
+def metadata_for(name, graph, node):
+    """The GraphMetadata the page passes (web-demo/app/data/metadata.js), or None."""
+    nbrs = graph.neighbours(node)
+    if name == "GraphRoPE":
+        return ra.GraphMetadata(distances=latent_distances(graph, node))
+    if name == "HNSWAwareAttention":
+        return ra.GraphMetadata(hnsw_layers=[graph.layers[j] for j in nbrs])
+    if name == "StructuralAttention":
+        if id(graph) not in _FEATURES:
+            _FEATURES[id(graph)] = memoryview(structural_features(graph.indptr, graph.indices)).tolist()
+        table = _FEATURES[id(graph)]
+        return ra.GraphMetadata(structural_features=[table[j] for j in nbrs])
+    return None
+
+
+def distance_effect(catalog, graph, nodes, dim):
+    """GraphRoPE (default options) with the latent distances and with all distances 0."""
+    rope = ra.MECHANISMS["GraphRoPE"](**default_options(catalog["GraphRoPE"], dim))
+    out = {}
+    for node in nodes:
+        k = len(graph.neighbours(node))
+        keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
+        dist = latent_distances(graph, node)
+        at = lambda d: memoryview(rope.attention_weights(graph.vector(node), keys,  # noqa: E731
+                                                         metadata=ra.GraphMetadata(distances=d))).tolist()
+        out[str(node)] = {"distances": dist, "with": at(dist), "without": at([0.0] * k)}
+    return out
 
 
 def case(entry, options, graph, nodes):
@@ -73,7 +120,8 @@ def case(entry, options, graph, nodes):
     for node in nodes:
         k = len(graph.neighbours(node))
         keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
-        weights[str(node)] = head_weights(mechanism, entry, graph.vector(node), keys)
+        weights[str(node)] = head_weights(mechanism, entry, graph.vector(node), keys,
+                                          metadata_for(entry["name"], graph, node))
     return {"options": camel_keys(options), "weights": weights}
 
 
@@ -99,9 +147,12 @@ def main(argv=None):
         "nodes": args.query,
         "neighbours": {str(i): graph.neighbours(i) for i in args.query},
         "layers": {str(i): graph.layers[i] for i in args.query},
+        "neighbourLayers": {str(i): [graph.layers[j] for j in graph.neighbours(i)] for i in args.query},
         "mechanisms": {name: case(e, default_options(e, args.dim), graph, args.query)
                        for name, e in catalog.items()},
         "changed": [],
+        "distanceEffect": (distance_effect(catalog, graph, args.query, args.dim)
+                           if "GraphRoPE" in catalog else {}),
     }
     for name, change in CHANGED_CONFIGS:
         if name in catalog:

@@ -115,10 +115,41 @@ describe('typed extras', () => {
   });
 });
 
+// A triangle 0-1-2 (both directions) and node 3 with a single link 3 -> 0.
+const CSR = { indptr: Int32Array.from([0, 2, 4, 6, 7]), indices: Int32Array.from([1, 2, 0, 2, 0, 1, 0]) };
+
+describe('rt.graph: CSR converters (the metadata the visualizer passes)', () => {
+  test('bfsDistances: hop counts, unreachable marker', () => {
+    assert.deepEqual(Array.from(rt.graph.bfsDistances(CSR.indptr, CSR.indices, 0)), [0, 1, 1, -1]);
+    assert.deepEqual(Array.from(rt.graph.bfsDistances(CSR.indptr, CSR.indices, 3, { unreachable: 99 })), [1, 2, 2, 0]);
+    assert.deepEqual(Array.from(rt.graph.bfsDistances([0, 1, 1], [1], 1, { unreachable: 7 })), [7, 0]);
+    expectAttentionError(() => rt.graph.bfsDistances(CSR.indptr, CSR.indices, 4), 'OUT_OF_BOUNDS');
+    expectAttentionError(() => rt.graph.bfsDistances(CSR.indptr, CSR.indices, 0.5), 'INVALID_CONFIG', ['source']);
+  });
+  test('structuralFeatures: [degree, PageRank, clustering] per node', () => {
+    const f = rt.graph.structuralFeatures(CSR.indptr, CSR.indices);
+    assert.deepEqual([f.rows, f.cols], [4, 3]);
+    const col = c => Array.from({ length: 4 }, (_, i) => f.data[3 * i + c]);
+    assert.deepEqual(col(0), [2, 2, 2, 1]);
+    assertWithin(col(2), [1 / 3, 1, 1, 0], { rtol: 0, atol: 1e-7 }, 'clustering (edges symmetrised)');
+    const pr = col(1);
+    assert.ok(Math.abs(pr.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'PageRank sums to 1');
+    assert.equal(pr[1], pr[2], 'symmetric nodes');
+    assertWithin([pr[3]], [0.15 / 4], { rtol: 0, atol: 1e-7 }, 'no in-links: (1 - damping) / N');
+    expectAttentionError(() => rt.graph.structuralFeatures([0, 1], [5]), 'OUT_OF_BOUNDS');
+  });
+});
+
 describe('worker mode', () => {
   let wrt;
   before(async () => { wrt = await lib.init({ worker: true }); });
   after(async () => { await wrt?.terminate(); });
+  test('rt.graph equals the main thread', async () => {
+    assert.deepEqual(Array.from(await wrt.graph.bfsDistances(CSR.indptr, CSR.indices, 3)),
+      Array.from(rt.graph.bfsDistances(CSR.indptr, CSR.indices, 3)));
+    const remote = await wrt.graph.structuralFeatures(CSR.indptr, CSR.indices);
+    assert.deepEqual(Array.from(remote.data), Array.from(rt.graph.structuralFeatures(CSR.indptr, CSR.indices).data));
+  });
   test('GraphRoPE.forwardWithMetadata and applyRotation equal the main thread', async () => {
     const q = randomF32(8, 7), K = { data: randomF32(6 * 8, 8), rows: 6 }, meta = { distances: [0, 1, 2, 1, 0, 3] };
     const main = await rt.create('GraphRoPE', { dim: 8 });

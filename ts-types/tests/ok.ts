@@ -131,6 +131,16 @@ export async function graphUsage(rt: Runtime): Promise<number> {
   return cfgBase + hw.rows + g.params['struct_proj.weight']!.length + p + c.maxPosition + c2.dim;
 }
 
+/** rt.graph: CSR converters, synchronous on the main thread, Promises in the worker. */
+export async function graphHelpersUsage(rt: Runtime, wrt: AsyncRuntime): Promise<number> {
+  const indptr = Int32Array.from([0, 1, 2]), indices = Int32Array.from([1, 0]);
+  const hops: Float32Array = rt.graph.bfsDistances(indptr, indices, 0, { unreachable: -1 });
+  const feats: Rows2D = rt.graph.structuralFeatures([0, 1, 2], [1, 0]);
+  const remote: Rows2D = await wrt.graph.structuralFeatures(indptr, indices);
+  const remoteHops: Float32Array = await wrt.graph.bfsDistances(indptr, indices, 1);
+  return hops.length + feats.cols + remote.rows + remoteHops.length;
+}
+
 // ---- issue 5: geometric attention
 export async function geometricUsage(rt: Runtime): Promise<number> {
   const h = await rt.create('HyperbolicAttention', { dim: 2, curvature: -1, learnCurvature: true });

@@ -19,6 +19,10 @@ import { renderComparison } from './views/compare.js';
 import { renderGraph } from './views/graph.js';
 import { renderHeatmap } from './views/heatmap.js';
 import { SPARSE_MECHANISMS, renderSparse, sparseCard, sparseDetails } from './views/sparse.js';  // issue 6
+import { METADATA_SOURCES, metadataFor } from './data/metadata.js';  // issue 7
+import { distanceEffectCard, distanceEffectDetails, renderDistanceEffect } from './views/distance_effect.js';  // issue 7
+import { renderLayerLegend } from './views/layers.js';  // issue 7
+import { curvedSpace, poincareCard, poincareDetails, renderPoincare } from './views/poincare.js';  // issue 5
 
 const MAX_KNN_VECTORS = 10_000;  // exact kNN in the page is O(N²·D); beyond this ask for an edge list
 const $ = (id) => document.getElementById(id);
@@ -253,7 +257,7 @@ async function refresh() {
   let main;
   try {
     const mech = await state.rt.mechanism(mechanism, options);
-    main = await state.rt.weights(mech, info, query, keys, nbrs.length);
+    main = await state.rt.weights(mech, info, query, keys, nbrs.length, await metadataFor(state.rt, mechanism, graph, node));
   } catch (err) {
     if (seq !== state.seq) return;
     showMessage('config-message', `${mechanism}: ${err.message}${err.code ? ` [${err.code}]` : ''}`);
@@ -282,10 +286,31 @@ async function refresh() {
     if (seq !== state.seq) return;
   }
   renderSparse(sparseView, mechanism, sparse);
+  // issue 5: the Poincaré disk of the curved mechanisms
+  const diskView = poincareCard($('views'), $('compare-card'));
+  let disk = null;
+  if (curvedSpace(mechanism, options, graph.dim)) {
+    try {
+      disk = await poincareDetails(state.rt.rt.geometric, { mechanism, options, query, keys, n: nbrs.length,
+        dim: graph.dim, weights: meanRows(main.weights) });
+    } catch (err) {
+      disk = { kind: 'error', message: `${err.code ?? 'ERROR'}: ${err.message}` };
+    }
+    if (seq !== state.seq) return;
+  }
+  renderPoincare(diskView, mechanism, disk);
   const comparison = await compareAll(query, keys, nbrs.length);
   if (seq !== state.seq) return;
   state.comparison = comparison;
   renderCompareTable();
+  // issue 7: GraphRoPE with the latent distances vs without (= SDPA), per neighbour
+  if (infoOf('GraphRoPE')) {
+    const ropeOptions = mechanism === 'GraphRoPE' ? options : defaultOptions(infoOf('GraphRoPE'), graph.dim);
+    const effect = await distanceEffectDetails(state.rt, { graph, node, query, keys, options: ropeOptions })
+      .catch((err) => ({ node, error: `${err.code ?? 'ERROR'}: ${err.message}` }));
+    if (seq !== state.seq) return;
+    renderDistanceEffect(distanceEffectCard($('views'), $('compare-card')), graph, effect);
+  }
   // Free mechanisms of configs no longer shown (each config edit creates one).
   state.rt.prune(new Set(comparison.map((r) => state.rt.keyOf(r.name, r.options))));
   document.body.dataset.view = JSON.stringify({ node, mechanism, options });
@@ -307,6 +332,8 @@ function showEmpty(message) {
   const canvas = $('heatmap');
   canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
   $('weights-check').textContent = '';
+  $('layer-legend')?.replaceChildren();
+  if ($('distance-card')) $('distance-card').hidden = true;
 }
 
 function renderViews() {
@@ -318,9 +345,10 @@ function renderViews() {
   }
   const pick = heads.value === 'mean' ? meanRows(weights) : weights[Number(heads.value)] ?? meanRows(weights);
   renderGraph($('graph-view'), { graph, node, weights: pick, onPick: (j) => selectNode(j) });
+  renderLayerLegend($('graph-view'), { graph, node });
   const columns = graph.neighbours(node).map((j) => graph.label(j));
   renderHeatmap({ canvas: $('heatmap'), tip: $('heatmap-tip'), legend: $('heatmap-legend'), table: $('heatmap-table') },
-    { weights, columns, range: $('heatmap-range').value, layers: graph.neighbours(node).map((j) => graph.layers[j]),
+    { weights, columns, range: $('heatmap-range').value, layers: graph.hasLayers ? graph.neighbours(node).map((j) => graph.layers[j]) : null,
       caption: `${mechanism}: weights of query node ${graph.label(node)} over its neighbours (nearest first)` });
   const sums = weights.map(sum);
   const ok = sums.every((s) => Math.abs(s - 1) < 1e-4);
@@ -335,7 +363,10 @@ async function compareAll(query, keys, n) {
     const options = info.name === state.mechanism ? state.options : defaultOptions(info, state.graph.dim);
     try {
       const mech = await state.rt.mechanism(info.name, options);
-      results.push({ name: info.name, options, ...(await state.rt.weights(mech, info, query, keys, n)) });
+      // issue 7: graph-aware mechanisms get metadata from the graph on screen
+      const metadata = await metadataFor(state.rt, info.name, state.graph, state.node);
+      results.push({ name: info.name, options, ...(metadata ? { metadataFrom: METADATA_SOURCES[info.name].source } : {}),
+        ...(await state.rt.weights(mech, info, query, keys, n, metadata)) });
     } catch (err) {
       results.push({ name: info.name, options, error: `${err.code ?? 'ERROR'}: ${err.message}` });
     }

@@ -72,12 +72,14 @@ export class DemoRuntime {
    * Attention weights (H, n) of `info`'s mechanism for one query over n keys,
    * timed over a few calls. Multi-head mechanisms give one row per head.
    * Inputs are fresh copies: the worker may take ownership of what it is sent.
+   * `metadata` (GraphMetadata, issue 7) goes to the graph-aware mechanisms.
    */
-  async weights(mech, info, query, keys, n) {
+  async weights(mech, info, query, keys, n, metadata = undefined) {
     const perHead = info.methods.includes('headAttentionWeights');
+    const extra = metadata ? [{ metadata }] : [];
     const call = () => (perHead
-      ? mech.headAttentionWeights(query.slice(), { data: keys.slice(), rows: n })
-      : mech.attentionWeights(query.slice(), { data: keys.slice(), rows: n }));
+      ? mech.headAttentionWeights(query.slice(), { data: keys.slice(), rows: n }, ...extra)
+      : mech.attentionWeights(query.slice(), { data: keys.slice(), rows: n }, ...extra));
     const times = [];
     let result;
     for (let i = 0; i < TIMING_RUNS; i++) {

@@ -2,7 +2,7 @@
 // thin handles; every method posts one Request and awaits its Response.
 import { AttentionError, deserializeError, disposedError } from '../errors.ts';
 import { startWorker, type WorkerLike } from '../platform.ts';
-import { GEOMETRY_METHODS, type BootResult, type CreateResult, type MatrixResult, type Request, type Response } from './protocol.ts';
+import { GEOMETRY_METHODS, GRAPH_FUNCTIONS, type BootResult, type CreateResult, type MatrixResult, type Request, type Response } from './protocol.ts';
 import type { AsyncRuntime, InitOptions, MechanismInfo } from '../../../ts-types/index.d.ts';
 
 type Pending = { resolve: (v: any) => void; reject: (e: Error) => void };
@@ -191,6 +191,8 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
     },
     geometric: Object.fromEntries([...GEOMETRY_METHODS].map(method =>  // issue 5
       [method, (...args: unknown[]) => conn.request({ type: 'geometric', method, args: args.map(encode) })])),
+    graph: Object.fromEntries([...GRAPH_FUNCTIONS].map(method =>  // issue 7
+      [method, (...args: unknown[]) => conn.request({ type: 'graph', method, args })])),
     terminate: () => conn.terminate(),
   };
   return rt as unknown as AsyncRuntime;

@@ -4,7 +4,7 @@ import { boot } from '../boot.ts';
 import { AttentionError, serializeError } from '../errors.ts';
 import { MechanismBase, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
 import {
-  GEOMETRY_METHODS, MATRIX_METHODS, MECHANISM_METHODS, isMatrixRef, transferables, type Request, type Response,
+  GEOMETRY_METHODS, GRAPH_FUNCTIONS, MATRIX_METHODS, MECHANISM_METHODS, isMatrixRef, transferables, type Request, type Response,
 } from './protocol.ts';
 import type { Bridge } from '../bridge.ts';
 import type { Runtime } from '../../../ts-types/index.d.ts';
@@ -99,6 +99,13 @@ async function handle(req: Request, progress: (stage: any, detail: string) => vo
       }
       const geo = live().rt.geometric as unknown as Record<string, (...a: unknown[]) => unknown>;
       return geo[req.method]!(...req.args.map(decode));
+    }
+    case 'graph': {  // issue 7
+      if (!GRAPH_FUNCTIONS.has(req.method)) {
+        throw new AttentionError('UNSUPPORTED', `graph has no function ${String(req.method)}`);
+      }
+      const helpers = live().rt.graph as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return helpers[req.method]!(...req.args);
     }
     case 'dispose': {
       objects.get(req.target)?.dispose();

@@ -15,7 +15,8 @@ export type Request =
   | { id: number; type: 'call'; target: number; method: string; args: unknown[] }
   | { id: number; type: 'dispose'; target: number }
   | { id: number; type: 'datasets'; method: 'hnswGraph' | 'knnGraph'; args: unknown[] }
-  | { id: number; type: 'geometric'; method: string; args: unknown[] };  // issue 5: rt.geometric
+  | { id: number; type: 'geometric'; method: string; args: unknown[] }  // issue 5: rt.geometric
+  | { id: number; type: 'graph'; method: string; args: unknown[] };  // issue 7: rt.graph
 
 export type Response =
   | { id: number; type: 'result'; value: unknown }
@@ -47,6 +48,8 @@ export const GEOMETRY_METHODS = new Set([
   'poincareDistance', 'mobiusAdd', 'mobiusScalarMul', 'expMap', 'logMap', 'expMap0', 'logMap0',
   'projectToBall', 'gyromidpoint',
 ]);
+/** issue 7: the rt.graph functions the worker will call. */
+export const GRAPH_FUNCTIONS = new Set(['bfsDistances', 'structuralFeatures']);
 export const MATRIX_METHODS = new Set(['set', 'toFloat32Array']);
 
 /** ArrayBuffers inside a result, to transfer instead of copy. */

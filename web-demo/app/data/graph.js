@@ -13,8 +13,9 @@ export class DemoGraph {
    * @param {Int32Array} g.edgeLayers (E) highest layer of each link
    * @param {string[]|null} [g.labels]
    * @param {object} g.source          where it came from (shown and exported)
+   * @param {boolean} [g.hasLayers]    false when the data came without layers (then all 0, not shown)
    */
-  constructor({ vectors, dim, indptr, indices, layers, edgeLayers, labels = null, source }) {
+  constructor({ vectors, dim, indptr, indices, layers, edgeLayers, labels = null, source, hasLayers = true }) {
     this.vectors = vectors;
     this.dim = dim;
     this.count = indptr.length - 1;
@@ -24,6 +25,7 @@ export class DemoGraph {
     this.edgeLayers = edgeLayers;
     this.labels = labels;
     this.source = source;
+    this.hasLayers = hasLayers;
   }
 
   label(i) {
@@ -131,7 +133,7 @@ export class DemoGraph {
       indices: Int32Array.from(flat),
       layers: layers ?? new Int32Array(count),
       edgeLayers: new Int32Array(flat.length),
-      labels, source,
+      labels, source, hasLayers: layers != null,
     });
   }
 }

@@ -5,6 +5,7 @@
 // together). Styles are attributes, not CSS, so the PNG export is faithful.
 
 import { makeScale } from '../colors.js';
+import { LAYER_FILL, layerFill } from './layers.js';
 
 const WIDTH = 640;   // wider than tall: room for labels left and right
 const HEIGHT = 560;
@@ -12,7 +13,6 @@ const CX = WIDTH / 2;
 const CY = HEIGHT / 2;
 const R_MIN = 80;
 const R_MAX = 205;   // leaves room for the labels outside the outer ring
-const LAYER_FILL = ['#8da0cb', '#fc8d62', '#66c2a5', '#e78ac3', '#a6d854', '#ffd92f'];
 const SVG_NS = 'http://www.w3.org/2000/svg';
 // A white outline under the text keeps labels readable where they cross edges.
 const HALO = { stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' };
@@ -59,13 +59,15 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
     svg.append(line);
   }
   nbrs.forEach((j, r) => {
+    const layerText = graph.hasLayers ? `, layer ${graph.layers[j]}` : '';
     const g = svgEl('g', {
       class: 'node', tabindex: 0, role: 'button', 'data-node': j,
-      'aria-label': `node ${graph.label(j)}, layer ${graph.layers[j]}, weight ${weights[r].toFixed(4)}; press Enter to make it the query`,
+      'data-layer': graph.hasLayers ? graph.layers[j] : '', 'data-fill': layerFill(graph, graph.layers[j]),
+      'aria-label': `node ${graph.label(j)}${layerText}, weight ${weights[r].toFixed(4)}; press Enter to make it the query`,
     });
     g.append(svgEl('circle', {
       cx: pos[r].x, cy: pos[r].y, r: 6 + 3 * Math.min(graph.layers[j], 4),
-      fill: LAYER_FILL[Math.min(graph.layers[j], LAYER_FILL.length - 1)], stroke: '#2b2f36', 'stroke-width': 1,
+      fill: layerFill(graph, graph.layers[j]), stroke: '#2b2f36', 'stroke-width': 1,
     }));
     // Labels run outward along the spoke (turned upright on the left half), so
     // neighbours at nearby angles never print over each other.
@@ -81,7 +83,7 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
       'font-size': 11, fill: '#222', 'font-weight': top.has(r) ? 700 : 400, ...HALO,
     });
     text.textContent = top.has(r) ? `${graph.label(j)} · ${weights[r].toFixed(3)}` : graph.label(j);
-    g.append(title(`node ${graph.label(j)} (layer ${graph.layers[j]}): weight ${weights[r].toFixed(5)}`), text);
+    g.append(title(`node ${graph.label(j)}${graph.hasLayers ? ` (layer ${graph.layers[j]})` : ''}: weight ${weights[r].toFixed(5)}`), text);
     g.addEventListener('click', () => onPick(j));
     g.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' || ev.key === ' ') {
@@ -97,7 +99,8 @@ export function renderGraph(container, { graph, node, weights, onPick }) {
     'font-size': 13, 'font-weight': 700, fill: '#1d2433', ...HALO,
   });
   q.textContent = `query ${graph.label(node)}`;
-  svg.append(q, layerKey(graph));
+  svg.append(q);
+  if (graph.hasLayers) svg.append(layerKey(graph));  // drawn in the SVG so the PNG export keeps it
   container.replaceChildren(svg);
   return svg;
 }
