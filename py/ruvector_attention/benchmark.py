@@ -244,87 +244,6 @@ def bench_mha(heads, inputs, seconds, min_calls, torch, sdpa_p50_us):
     return rows
 
 
-def bench_scaling(inputs, seconds, quick):
-    """forward_batch (shared keys) and forward_graph (CSR) on 1 vs 2 threads."""
-    b, n = (128, 1000) if quick else (512, 1000)
-    nodes, degree = (4000, 16) if quick else (20000, 32)
-    queries, K, V = inputs.matrix(b, DIM, 21), inputs.matrix(n, DIM, 22), inputs.matrix(n, DIM, 23)
-    X = inputs.matrix(nodes, DIM, 24)
-    indptr, indices = _random_csr(nodes, degree, seed=25)
-    attn = ScaledDotProductAttention(DIM)
-    mha = MultiHeadAttention(DIM, 4, seed=0)
-    cases = {
-        f"sdpa forward_batch B={b} n={n}": lambda: attn.forward_batch(queries, K, V),
-        f"sdpa forward_graph N={nodes} deg={degree}": lambda: attn.forward_graph(X, indptr, indices),
-        f"mha h=4 forward_graph N={nodes} deg={degree}": lambda: mha.forward_graph(X, indptr, indices),
-    }
-    previous = get_num_threads()
-    rows = [_calibration(inputs, seconds)]
-    try:
-        for case, fn in cases.items():
-            rows.append({"case": case, **_alternate({
-                1: (lambda: set_num_threads(1), fn),
-                2: (lambda: set_num_threads(2), fn)}, seconds)})
-    finally:
-        set_num_threads(previous)
-    return rows
-
-
-def _alternate(variants, seconds, rounds=5):
-    """Time variant 1 (one thread) and 2 (two threads) in alternating short rounds and
-    keep each one's fastest call. On a shared machine the other core comes and goes;
-    alternating gives both variants the same chances, and the fastest call is what the
-    code does when it has the cores. Also returns the highest process CPU time / wall
-    time seen with two threads: ~2 when both really ran at once, ~1 when they took
-    turns (the GIL held, or the second core busy elsewhere)."""
-    best, busy = {1: math.inf, 2: math.inf}, 0.0
-    for _ in range(rounds):
-        for k, (setup, fn) in variants.items():
-            setup()
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            best[k] = min(best[k], time_calls(fn, seconds / rounds, 3)["min_us"])
-            if k == 2:
-                busy = max(busy, (time.process_time() - cpu0) / (time.perf_counter() - wall0))
-    return {"t1_ms": best[1] / 1e3, "t2_ms": best[2] / 1e3, "speedup": best[1] / best[2],
-            "cores_busy_2_threads": busy}
-
-
-def _calibration(inputs, seconds):
-    """The machine's own 2-thread speedup on kernel work with nothing shared and no
-    library threading code: each thread makes ONE raw kernel call (512 queries over its
-    own cache-resident keys, ~2 ms), so the GIL is not in the way. This is the ceiling
-    the rows below can reach right now; well under 2 means another process holds a core."""
-    from concurrent.futures import ThreadPoolExecutor
-    queries, n = 512, 512  # K and V: 2 x 256 KiB per thread; ~2 ms per call
-    sets = [(inputs.matrix(queries, DIM, 31 + i), inputs.matrix(n, DIM, 33 + i),
-             inputs.matrix(n, DIM, 35 + i), inputs.matrix(queries, DIM, 37 + i)) for i in range(2)]
-    ptrs = [tuple(_address(a) for a in s) for s in sets]
-    scale = 1.0 / math.sqrt(DIM)
-
-    def work(i):
-        q, k, v, out = ptrs[i]
-        return _kernel.K.attend_multi(q, queries, k, v, None, n, DIM, DIM, scale, out, None)
-
-    def serial():
-        work(0)
-        work(1)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        def parallel():
-            list(pool.map(work, (0, 1)))
-        timing = _alternate({1: (lambda: None, serial), 2: (lambda: None, parallel)}, seconds)
-    return {"case": "calibration: 2 threads, no shared work", **timing}
-
-
-def _random_csr(nodes, degree, seed):
-    import random
-    from array import array
-    rnd = random.Random(seed)
-    indptr = array("q", range(0, (nodes + 1) * degree, degree))
-    indices = array("q", (rnd.randrange(nodes) for _ in range(nodes * degree)))
-    return indptr, indices
-
-
 def _float_out():
     from array import array
     buf = array("f", [0.0])
@@ -352,7 +271,8 @@ def run(*, quick=False, seconds=None):
             single += bench_mha(heads, inputs, seconds, min_calls, torch, sdpa_1000)
     finally:
         set_num_threads(previous)
-    scaling = bench_scaling(inputs, seconds, quick)
+    from . import bench_threads  # imports DIM from here
+    scaling = bench_threads.run(inputs, time_calls, _address, quick=quick, seconds=seconds)
     meta = _meta(torch, quick, seconds)
     meta["load_average_at_start"] = load_at_start
     from .sparse import bench as sparse_bench  # issue 6: scalability of the sparse mechanisms
