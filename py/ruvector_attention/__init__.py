@@ -19,11 +19,14 @@ from .errors import (
                    OutOfBoundsError,
                    UnsupportedError,
 )
-from .graph import GraphMetadata
+from .geometric import (  # issue 5
+                   EdgeFeaturedAttention,
+                   HyperbolicAttention,
+                   ManifoldAttention,
+                   MixedCurvatureAttention,  # issue 5
+)
+from .graph import CrossSpaceAttention, GraphMetadata, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
 from .io import load, save
-from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
-from .geometric import (EdgeFeaturedAttention, HyperbolicAttention, ManifoldAttention,  # issue 5
-                        MixedCurvatureAttention)  # issue 5
 from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 
 __all__ = [

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-import torch
 import ruvector_attention as ra
+import torch
 from reference_geometric import curved_attention, curved_attention_torch
 from ruvector_attention import _kernel
 from tolerances import assert_close

@@ -4,8 +4,8 @@ edge-featured attention at the file's tolerance."""
 
 import json
 
-import fixtures_geometric as FG
 import fixture_format as F
+import fixtures_geometric as FG
 import ruvector_attention as ra
 from tolerances import assert_close, tolerance
 

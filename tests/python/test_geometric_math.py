@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-import torch
 import ruvector_attention as ra
+import torch
 from geoopt.manifolds.stereographic import math as gm
 from reference_geometric import BALL_EPS_F32, project, t64
 from ruvector_attention import geometric as g

@@ -8,11 +8,10 @@ import pytest
 np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
+import reference_graph as ref  # noqa: E402
 import ruvector_attention as ra  # noqa: E402
 from ruvector_attention import _kernel  # noqa: E402
 from ruvector_attention.graph import convert  # noqa: E402
-
-import reference_graph as ref  # noqa: E402
 
 TOL = 2e-5
 

@@ -1,6 +1,8 @@
 """MultiHeadAttention against the float64 twin and torch.nn.MultiheadAttention,
 including state_dict interchange in both directions."""
 
+import dataclasses
+
 import pytest
 
 np = pytest.importorskip("numpy")
@@ -154,5 +156,5 @@ def test_config_is_frozen_and_describes_the_layer():
     cfg = mha.config()
     assert (cfg.dim, cfg.num_heads, cfg.value_dim, cfg.bias) == (24, 4, 5, False)
     assert mha.hidden_dim == 24
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.num_heads = 2

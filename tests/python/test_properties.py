@@ -8,7 +8,7 @@ hypothesis = pytest.importorskip("hypothesis")
 
 import ruvector_attention as ra  # noqa: E402
 from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 from tolerances import assert_close  # noqa: E402
 

@@ -1,6 +1,8 @@
 """ScaledDotProductAttention: forward and attention_weights against the float64 twin
 and against torch.nn.functional.scaled_dot_product_attention."""
 
+import dataclasses
+
 import pytest
 
 np = pytest.importorskip("numpy")
@@ -149,7 +151,7 @@ def test_descriptive_attributes():
     assert attn.supports_variable_length is True
     cfg = attn.config()
     assert cfg.dim == 64 and cfg.temperature == 2.0
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.dim = 3  # frozen dataclass
 
 

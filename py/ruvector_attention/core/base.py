@@ -169,7 +169,7 @@ class Attention:
             raise InvalidConfigError(f"{type(self).__name__}.load_state_dict: missing keys "
                                      f"{missing}, unexpected keys {unexpected}", field="state_dict")
         staged = {}
-        for name, (buf, shape) in self._params.items():
+        for name, (_, shape) in self._params.items():
             t = _arrays.f32(state_dict[name], name)
             if tuple(t.shape) != shape:
                 raise DimensionMismatchError(f"{name} has shape {tuple(t.shape)}, expected {shape}",

@@ -4,8 +4,17 @@ mixed-curvature, manifold and edge-featured (GAT) attention."""
 from .edge_featured import EdgeFeaturedAttention
 from .hyperbolic import HyperbolicAttention, ManifoldAttention
 from .mixed import MixedCurvatureAttention
-from .poincare import (exp_map, exp_map0, gyromidpoint, log_map, log_map0, mobius_add,
-                       mobius_scalar_mul, poincare_distance, project_to_ball)
+from .poincare import (
+                       exp_map,
+                       exp_map0,
+                       gyromidpoint,
+                       log_map,
+                       log_map0,
+                       mobius_add,
+                       mobius_scalar_mul,
+                       poincare_distance,
+                       project_to_ball,
+)
 
 __all__ = ["EdgeFeaturedAttention", "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",
            "poincare_distance", "mobius_add", "mobius_scalar_mul", "exp_map", "log_map",

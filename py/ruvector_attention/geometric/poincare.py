@@ -33,9 +33,18 @@ import math
 from .. import _arrays, _kernel
 from ..core.base import raise_for_status
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError
-from ..numerics import (GEO_BALL_EPS, GEO_OP_DIST, GEO_OP_EXP, GEO_OP_EXP0, GEO_OP_LOG,
-                        GEO_OP_LOG0, GEO_OP_MOBIUS_ADD, GEO_OP_NORM, GEO_OP_PROJECT,
-                        GEO_OP_SCALAR_MUL)
+from ..numerics import (
+    GEO_BALL_EPS,
+    GEO_OP_DIST,
+    GEO_OP_EXP,
+    GEO_OP_EXP0,
+    GEO_OP_LOG,
+    GEO_OP_LOG0,
+    GEO_OP_MOBIUS_ADD,
+    GEO_OP_NORM,
+    GEO_OP_PROJECT,
+    GEO_OP_SCALAR_MUL,
+)
 
 _SCALAR_OUT = (GEO_OP_DIST, GEO_OP_NORM)
 

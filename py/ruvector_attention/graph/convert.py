@@ -118,7 +118,7 @@ def clustering(indptr, indices):
                 nbrs[i].add(j)
                 nbrs[j].add(i)
     out = []
-    for i, s in enumerate(nbrs):
+    for s in nbrs:
         k = len(s)
         if k < 2:
             out.append(0.0)

@@ -240,10 +240,11 @@ class CrossSpaceAttention(Attention):
         if lp.shape[0] != ip.shape[0]:
             raise DimensionMismatchError("latent_indptr and indptr describe different node counts")
 
-        def rows(kernel_call, P, I, what):
+        def rows(kernel_call, indptr_t, indices_t, what):
             def run(optr):
                 rc = run_rows(n, lambda b, e: kernel_call(optr, b, e))
-                raise_for_graph_status(rc, X, X, P, I, f"CrossSpaceAttention.forward_graph ({what})")
+                raise_for_graph_status(rc, X, X, indptr_t, indices_t,
+                                       f"CrossSpaceAttention.forward_graph ({what})")
                 return 0
             return run
 

@@ -28,6 +28,7 @@ from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
 from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows
 from .metadata import GraphMetadata
 
+
 @dataclasses.dataclass(frozen=True)
 class GraphRoPEConfig:
     dim: int = option(128, int, low=2, doc="width D of queries and keys; must be even")
