@@ -34,26 +34,32 @@ function checkDim(name: string, value: unknown): number {
   return value;
 }
 
-/** Scaled dot-product attention: softmax(q·k / √dim) · V. */
-export class DotProductAttention {
-  readonly #impl: ScaledDotProductAttention;
-  constructor(dim: number) {
-    this.#impl = new (rt().ScaledDotProductAttention)({ dim: checkDim('dim', dim) });
-  }
-  get dim(): number { return this.#impl.config().dim; }
+/** The original package's method names over one mechanism of ours (`impl`). */
+abstract class CompatAttention {
+  protected abstract readonly impl: Mechanism<Record<string, any>>;
   compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
+    return this.impl.forward(query, keys, values);
   }
   /** Same as compute (there is no conversion overhead to skip here). */
   computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  /** mask[i] true = key i takes part. */
-  computeWithMask(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[], mask: boolean[]): Float32Array {
-    return this.#impl.forward(query, keys, values, { mask });
+    return this.compute(query, keys, values);
   }
   /** Frees the underlying Python object (optional: it is also freed when garbage-collected). */
-  free(): void { this.#impl.dispose(); }
+  free(): void { this.impl.dispose(); }
+}
+
+/** Scaled dot-product attention: softmax(q·k / √dim) · V. */
+export class DotProductAttention extends CompatAttention {
+  protected readonly impl: ScaledDotProductAttention;
+  constructor(dim: number) {
+    super();
+    this.impl = new (rt().ScaledDotProductAttention)({ dim: checkDim('dim', dim) });
+  }
+  get dim(): number { return this.impl.config().dim; }
+  /** mask[i] true = key i takes part. */
+  computeWithMask(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[], mask: boolean[]): Float32Array {
+    return this.impl.forward(query, keys, values, { mask });
+  }
 }
 
 /**
@@ -62,94 +68,70 @@ export class DotProductAttention {
  * dot-product attention on its slice, and the head outputs are concatenated
  * (no learned projections: our MultiHeadAttention with identity weights).
  */
-export class MultiHeadAttention {
-  readonly #impl: Mha;
+export class MultiHeadAttention extends CompatAttention {
+  protected readonly impl: Mha;
   constructor(dim: number, numHeads: number) {
+    super();
     checkDim('dim', dim);
     checkDim('numHeads', numHeads);
     if (dim % numHeads !== 0) {
       throw new AttentionError('INVALID_CONFIG', `dim ${dim} must be divisible by numHeads ${numHeads}`);
     }
-    this.#impl = new (rt().MultiHeadAttention)({ dim, numHeads, bias: false });
+    this.impl = new (rt().MultiHeadAttention)({ dim, numHeads, bias: false });
     const identity = new Float32Array(dim * dim);
     for (let i = 0; i < dim; i++) identity[i * dim + i] = 1;
     const inProj = new Float32Array(3 * dim * dim);
     for (let k = 0; k < 3; k++) inProj.set(identity, k * dim * dim);
-    this.#impl.loadStateDict({ in_proj_weight: inProj, 'out_proj.weight': identity });
+    this.impl.loadStateDict({ in_proj_weight: inProj, 'out_proj.weight': identity });
   }
-  get dim(): number { return this.#impl.config().dim; }
-  get numHeads(): number { return this.#impl.config().numHeads; }
+  get dim(): number { return this.impl.config().dim; }
+  get numHeads(): number { return this.impl.config().numHeads; }
   get headDim(): number { return this.dim / this.numHeads; }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
   computeWithMask(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[], mask: boolean[]): Float32Array {
-    return this.#impl.forward(query, keys, values, { mask });
+    return this.impl.forward(query, keys, values, { mask });
   }
-  free(): void { this.#impl.dispose(); }
 }
 
 // ---- issue 6: sparse / efficient attention
 /** Flash attention: exact, tiled (memory O(blockSize)). */
-export class FlashAttention {
-  readonly #impl: Mechanism<Record<string, any>>;
+export class FlashAttention extends CompatAttention {
+  protected readonly impl: Mechanism<Record<string, any>>;
   constructor(dim: number, blockSize = 64) {
-    this.#impl = createSync('FlashAttention', { dim: checkDim('dim', dim), blockSize: checkDim('blockSize', blockSize) });
+    super();
+    this.impl = createSync('FlashAttention', { dim: checkDim('dim', dim), blockSize: checkDim('blockSize', blockSize) });
   }
-  get dim(): number { return this.#impl.config().dim; }
-  get blockSize(): number { return this.#impl.config().blockSize; }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  free(): void { this.#impl.dispose(); }
+  get dim(): number { return this.impl.config().dim; }
+  get blockSize(): number { return this.impl.config().blockSize; }
 }
 
 /** Linear attention (Performer FAVOR+ random features, seeded). */
-export class LinearAttention {
-  readonly #impl: Mechanism<Record<string, any>>;
+export class LinearAttention extends CompatAttention {
+  protected readonly impl: Mechanism<Record<string, any>>;
   constructor(dim: number, numFeatures = 256) {
-    this.#impl = createSync('LinearAttention', { dim: checkDim('dim', dim), numFeatures: checkDim('numFeatures', numFeatures) });
+    super();
+    this.impl = createSync('LinearAttention', { dim: checkDim('dim', dim), numFeatures: checkDim('numFeatures', numFeatures) });
   }
-  get dim(): number { return this.#impl.config().dim; }
-  get numFeatures(): number { return this.#impl.config().numFeatures; }
+  get dim(): number { return this.impl.config().dim; }
+  get numFeatures(): number { return this.impl.config().numFeatures; }
   /** The name the original package's type declarations use. */
   get features(): number { return this.numFeatures; }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  free(): void { this.#impl.dispose(); }
 }
 
 /** Local-global attention: the localWindow first (nearest) keys plus globalTokens hubs. */
-export class LocalGlobalAttention {
-  readonly #impl: Mechanism<Record<string, any>>;
+export class LocalGlobalAttention extends CompatAttention {
+  protected readonly impl: Mechanism<Record<string, any>>;
   constructor(dim: number, localWindow = 16, globalTokens = 4) {
+    super();
     if (!Number.isInteger(localWindow) || localWindow < 0 || !Number.isInteger(globalTokens) || globalTokens < 0) {
       throw new AttentionError('INVALID_CONFIG', `localWindow and globalTokens must be integers >= 0, got ${localWindow}, ${globalTokens}`);
     }
-    this.#impl = createSync('LocalGlobalAttention', { dim: checkDim('dim', dim), localWindow, globalNodes: globalTokens });
+    this.impl = createSync('LocalGlobalAttention', { dim: checkDim('dim', dim), localWindow, globalNodes: globalTokens });
   }
-  get dim(): number { return this.#impl.config().dim; }
-  get localWindow(): number { return this.#impl.config().localWindow; }
+  get dim(): number { return this.impl.config().dim; }
+  get localWindow(): number { return this.impl.config().localWindow; }
   /** The name the original package's type declarations use. */
   get windowSize(): number { return this.localWindow; }
-  get globalTokens(): number { return this.#impl.config().globalNodes; }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  free(): void { this.#impl.dispose(); }
+  get globalTokens(): number { return this.impl.config().globalNodes; }
 }
 
 /** The main-thread runtime constructs synchronously (its create() only wraps construction). */
@@ -181,11 +163,12 @@ function checkPosition(name: string, value: unknown): number {
  * maxPosition - 1 and divided by scalingFactor; pairs (2i, 2i+1) are rotated
  * (RoFormer's interleaved layout; see ts-types/compat.d.ts).
  */
-export class GraphRoPeAttention {
-  readonly #impl: RopeImpl;
+export class GraphRoPeAttention extends CompatAttention {
+  protected readonly impl: RopeImpl;
   readonly #maxPosition: number;
   readonly #scaling: number;
   constructor(config: RoPEConfig | number, maxPosition = 1000) {
+    super();
     const c: RoPEConfig = typeof config === 'number' ? { dim: config, maxPosition } : config;
     if (typeof c !== 'object' || c === null) {
       throw new AttentionError('INVALID_CONFIG', 'GraphRoPeAttention expects { dim, maxPosition, base? } or (dim, maxPosition)');
@@ -198,19 +181,16 @@ export class GraphRoPeAttention {
     this.#scaling = scaling;
     const options: Record<string, unknown> = { dim: checkDim('dim', c.dim) };
     if (c.base !== undefined) options.base = c.base;
-    this.#impl = createSync('GraphRoPE', options) as RopeImpl;
+    this.impl = createSync('GraphRoPE', options) as RopeImpl;
   }
-  get dim(): number { return this.#impl.config().dim; }
+  get dim(): number { return this.impl.config().dim; }
   get maxPosition(): number { return this.#maxPosition; }
   #position(name: string, p: unknown): number {
     return Math.min(checkPosition(name, p), this.#maxPosition - 1) / this.#scaling;
   }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
+  override compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
     if (!Array.isArray(keys)) throw new AttentionError('DIMENSION_MISMATCH', 'keys must be an array of vectors');
     return this.computeWithPositions(query, keys, values, 0, keys.map((_, j) => j));
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.compute(query, keys, values);
   }
   computeWithPositions(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[],
                        queryPosition: number, keyPositions: number[]): Float32Array {
@@ -219,11 +199,11 @@ export class GraphRoPeAttention {
         `keyPositions must have one entry per key (${Array.isArray(keys) ? keys.length : '?'}), got ${Array.isArray(keyPositions) ? keyPositions.length : String(keyPositions)}`);
     }
     const distances = keyPositions.map((p, j) => this.#position(`keyPositions[${j}]`, p));
-    return this.#impl.forwardWithMetadata(query, keys, values, { distances },
+    return this.impl.forwardWithMetadata(query, keys, values, { distances },
       { queryDistance: this.#position('queryPosition', queryPosition) });
   }
   applyRotary(vector: ArrayInput, position: number): Float32Array {
-    return this.#impl.applyRotation(vector, this.#position('position', position));
+    return this.impl.applyRotation(vector, this.#position('position', position));
   }
   static distanceToPosition(distance: number, maxDistance: number): number {
     checkPosition('distance', distance);
@@ -231,7 +211,6 @@ export class GraphRoPeAttention {
     if (distance <= 8) return distance;
     return 8 + Math.min(Math.ceil(Math.log2(distance)), Math.max(maxDistance - 8, 0));
   }
-  free(): void { this.#impl.dispose(); }
 }
 // ---- end issue 7
 
@@ -270,10 +249,11 @@ function checkPoint(name: string, value: unknown): ArrayInput {
 }
 
 /** Hyperbolic attention: scores -d_k(q, k_j)/T, output = weighted gyromidpoint of the values. */
-export class HyperbolicAttention {
-  readonly #impl: HyperbolicImpl;
+export class HyperbolicAttention extends CompatAttention {
+  protected readonly impl: HyperbolicImpl;
   constructor(dim: number, curvature = -1, extra: { learnCurvature?: boolean; temperature?: number } = {}) {
-    this.#impl = createSync('HyperbolicAttention', {
+    super();
+    this.impl = createSync('HyperbolicAttention', {
       dim: checkDim('dim', dim), curvature: checkCurvature('curvature', curvature), ...extra,
     }) as unknown as HyperbolicImpl;
   }
@@ -285,16 +265,9 @@ export class HyperbolicAttention {
     return new HyperbolicAttention(dim, curvature,
       { learnCurvature: adaptiveCurvature, temperature: checkNumber('temperature', temperature, true) });
   }
-  get dim(): number { return this.#impl.config().dim; }
+  get dim(): number { return this.impl.config().dim; }
   /** The curvature in use (negative). */
-  get curvature(): number { return this.#impl.curvature; }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  free(): void { this.#impl.dispose(); }
+  get curvature(): number { return this.impl.curvature; }
 }
 
 export interface EdgeFeaturedConfig {
@@ -302,9 +275,10 @@ export interface EdgeFeaturedConfig {
 }
 
 /** GAT with edge features (PyG GATConv semantics): score LeakyReLU(aᵀ[W h_i ‖ W h_j ‖ W_e e_ij]) per head. */
-export class EdgeFeaturedAttention {
-  readonly #impl: EdgeImpl;
+export class EdgeFeaturedAttention extends CompatAttention {
+  protected readonly impl: EdgeImpl;
   constructor(config: EdgeFeaturedConfig) {
+    super();
     if (typeof config !== 'object' || config === null) {
       throw new AttentionError('INVALID_CONFIG', 'EdgeFeaturedAttention expects { nodeDim, edgeDim, numHeads, concatHeads?, negativeSlope? }');
     }
@@ -320,30 +294,26 @@ export class EdgeFeaturedAttention {
     };
     if (config.concatHeads !== undefined) options.concat = config.concatHeads;
     if (config.negativeSlope !== undefined) options.negativeSlope = checkNumber('negativeSlope', config.negativeSlope);
-    this.#impl = createSync('EdgeFeaturedAttention', options) as unknown as EdgeImpl;
+    this.impl = createSync('EdgeFeaturedAttention', options) as unknown as EdgeImpl;
   }
   static simple(nodeDim: number, edgeDim: number, numHeads: number): EdgeFeaturedAttention {
     return new EdgeFeaturedAttention({ nodeDim, edgeDim, numHeads });
   }
-  get nodeDim(): number { return this.#impl.config().nodeDim; }
-  get edgeDim(): number { return this.#impl.config().edgeDim; }
-  get numHeads(): number { return this.#impl.config().numHeads; }
+  get nodeDim(): number { return this.impl.config().nodeDim; }
+  get edgeDim(): number { return this.impl.config().edgeDim; }
+  get numHeads(): number { return this.impl.config().numHeads; }
   /** Without edge features: only for edgeDim 0 (never silently zero features). */
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
+  override compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
     if (this.edgeDim > 0) {
       throw new AttentionError('DIMENSION_MISMATCH',
         `this EdgeFeaturedAttention has edgeDim ${this.edgeDim}: call computeWithEdges(query, keys, values, edgeFeatures)`);
     }
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.compute(query, keys, values);
+    return this.impl.forward(query, keys, values);
   }
   /** edgeFeatures: one row of edgeDim features per key. */
   computeWithEdges(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[], edgeFeatures: ArrayInput[]): Float32Array {
-    return this.#impl.forwardWithEdges(query, keys, values, edgeFeatures);
+    return this.impl.forwardWithEdges(query, keys, values, edgeFeatures);
   }
-  free(): void { this.#impl.dispose(); }
 }
 
 export interface DualSpaceConfig {
@@ -356,10 +326,11 @@ export interface SpaceContributions { euclideanScores: Float32Array; hyperbolicS
  * ceil(dim/2) features are Euclidean, the rest a point of the Poincaré ball;
  * scores (euclideanWeight <q_E, k_E>/√a - hyperbolicWeight d_k(q_H, k_H)) / T.
  */
-export class DualSpaceAttention {
-  readonly #impl: MixedImpl;
+export class DualSpaceAttention extends CompatAttention {
+  protected readonly impl: MixedImpl;
   readonly #dim: number;
   constructor(config: DualSpaceConfig) {
+    super();
     if (typeof config !== 'object' || config === null) {
       throw new AttentionError('INVALID_CONFIG', 'DualSpaceAttention expects { dim, curvature, euclideanWeight, hyperbolicWeight, temperature? }');
     }
@@ -372,8 +343,8 @@ export class DualSpaceAttention {
     if (config.temperature !== undefined) options.temperature = checkNumber('temperature', config.temperature, true);
     const ew = checkNumber('euclideanWeight', config.euclideanWeight);
     const hw = checkNumber('hyperbolicWeight', config.hyperbolicWeight);
-    this.#impl = createSync('MixedCurvatureAttention', options) as unknown as MixedImpl;
-    this.#impl.loadStateDict({ euclidean_weight: [ew], hyperbolic_weight: [hw] });
+    this.impl = createSync('MixedCurvatureAttention', options) as unknown as MixedImpl;
+    this.impl.loadStateDict({ euclidean_weight: [ew], hyperbolic_weight: [hw] });
     this.#dim = dim;
   }
   /** Equal weights 0.5 / 0.5. */
@@ -384,21 +355,14 @@ export class DualSpaceAttention {
     return new DualSpaceAttention({ dim, curvature, euclideanWeight, hyperbolicWeight });
   }
   get dim(): number { return this.#dim; }
-  get curvature(): number { return this.#impl.curvature; }
-  get euclideanWeight(): number { return this.#impl.stateDict().euclidean_weight![0]!; }
-  get hyperbolicWeight(): number { return this.#impl.stateDict().hyperbolic_weight![0]!; }
-  compute(query: ArrayInput, keys: ArrayInput[], values: ArrayInput[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
-  computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
-    return this.#impl.forward(query, keys, values);
-  }
+  get curvature(): number { return this.impl.curvature; }
+  get euclideanWeight(): number { return this.impl.stateDict().euclidean_weight![0]!; }
+  get hyperbolicWeight(): number { return this.impl.stateDict().hyperbolic_weight![0]!; }
   /** The unweighted scores per key: <q_E, k_E>/√a and -d_k(q_H, k_H). */
   getSpaceContributions(query: ArrayInput, keys: ArrayInput[]): SpaceContributions {
-    const { data, cols } = this.#impl.spaceScores(query, keys);
+    const { data, cols } = this.impl.spaceScores(query, keys);
     return { euclideanScores: data.slice(0, cols), hyperbolicScores: data.slice(cols, 2 * cols) };
   }
-  free(): void { this.#impl.dispose(); }
 }
 
 /** Geodesic distance in the Poincaré ball of curvature k < 0 (default -1). */
