@@ -293,19 +293,6 @@ int RV_FN(geo_attend)(const float *q, const float *K, const float *V, const int6
                          out, weights);
 }
 
-/* CSR checks shared by the graph kernels: indptr starts at 0 and never decreases,
- * every index of the rows handled is in [0, num_src). */
-static int csr_check(const int64_t *indptr, const int64_t *indices, int64_t num_src,
-                     int64_t row_begin, int64_t row_end) {
-  if (indptr[0] != 0) return RV_E_ARG;
-  for (int64_t r = row_begin; r < row_end; r++) {
-    if (indptr[r + 1] < indptr[r] || indptr[r] < 0) return RV_E_ARG;
-    for (int64_t e = indptr[r]; e < indptr[r + 1]; e++)
-      if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
-  }
-  return RV_OK;
-}
-
 int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
                      const int64_t *indices, int64_t num_nodes, int64_t de, int64_t dh,
                      int64_t dve, int64_t dvh, float k, float we, float wh, int project,
@@ -313,7 +300,7 @@ int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
   if (geo_bad(num_nodes, de, dh, dve, dvh) || !X || !V || !indptr || !out ||
       (dh && !scratch) || row_begin < 0 || row_end > num_nodes || row_begin > row_end)
     return RV_E_ARG;
-  int rc = csr_check(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   if (rc) return rc;
   const int64_t d = de + dh, dv = dve + dvh;
   for (int64_t r = row_begin; r < row_end; r++) {
@@ -336,7 +323,8 @@ int RV_FN(gat_aggregate)(const float *a_src, const float *a_dst, const float *a_
   if (h < 1 || c < 1 || num_src < 0 || !a_src || !a_dst || !Y || !indptr || !indices || !out ||
       row_begin < 0 || row_begin > row_end)
     return RV_E_ARG;
-  int rc = csr_check(indptr, indices, num_src, row_begin, row_end);
+  /* rows are targets (row_end of them checked), indices point at the num_src sources */
+  int rc = check_csr(indptr, indices, row_end, num_src, row_begin, row_end);
   if (rc) return rc;
   const int64_t width = concat ? h * c : c;
   for (int64_t r = row_begin; r < row_end; r++) {

@@ -85,19 +85,6 @@ static int softmax_row(float *w, int64_t n, const float *V, const int64_t *idx, 
 
 static int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
 
-/* CSR rows [begin, end) valid: offsets non-decreasing, neighbour ids in [0, num_nodes). */
-static int check_rows(const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
-                      int64_t begin, int64_t end) {
-  if (!indptr || begin < 0 || end > num_nodes || begin > end || indptr[0] != 0) return RV_E_ARG;
-  const int64_t nnz = indptr[num_nodes];
-  for (int64_t i = begin; i < end; i++) {
-    if (indptr[i] < 0 || indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
-    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
-      if (indices[e] < 0 || indices[e] >= num_nodes) return RV_E_INDEX;
-  }
-  return RV_OK;
-}
-
 /* ---------------------------------------------------------------- GraphRoPE */
 
 int RV_FN(rope_rotate)(const float *X, const float *pos, int64_t n, int64_t d,
@@ -165,7 +152,7 @@ int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
                       int64_t row_end, float *scratch, float *out) {
   if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
     return RV_E_ARG;
-  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   int64_t largest = 0;
   for (int64_t i = row_begin; i < row_end && !rc; i++)
     if (indptr[i + 1] - indptr[i] > largest) largest = indptr[i + 1] - indptr[i];
@@ -229,7 +216,7 @@ int RV_FN(hnsw_graph)(const float *X, const float *V, const int64_t *layers,
   if (bad_sizes(num_nodes, d, dv) || bad_heads(d, dv, h, num_layers, E, B) ||
       (num_nodes && (!X || !V || !out || !layers || !scratch)))
     return RV_E_ARG;
-  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   float *cache = scratch, *w = scratch + num_layers * h;
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
     layer_terms(X + i * d, d, h, E, B, num_layers, scale, cache);
@@ -298,7 +285,7 @@ int RV_FN(struct_graph)(const float *X, const float *U, const float *F, const fl
                         int64_t row_end, float *scratch, float *out) {
   if (bad_sizes(num_nodes, d, dv) || s <= 0 || (num_nodes && (!X || !U || !F || !V || !out)))
     return RV_E_ARG;
-  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   for (int64_t i = row_begin; i < row_end && !rc; i++)
     rc = struct_row(X + i * d, U + i * s, X, F, V, indices + indptr[i], indptr[i + 1] - indptr[i],
                     d, s, dv, scale, scratch, out + i * dv);
@@ -311,7 +298,7 @@ int RV_FN(attend_rows)(const float *Q, const float *X, const float *V, const int
                        const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv,
                        float scale, int64_t row_begin, int64_t row_end, float *out) {
   if (bad_sizes(num_nodes, d, dv) || (num_nodes && (!Q || !X || !V || !out))) return RV_E_ARG;
-  int rc = check_rows(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   softmax_state st;
   for (int64_t i = row_begin; i < row_end && !rc; i++)
     rc = attend_group(Q + i * d, 1, X, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d,

@@ -44,25 +44,11 @@ int RV_FN(attend_batch)(const float *Q, const float *K, const float *V, const ui
   return RV_OK;
 }
 
-/* Check CSR rows [begin, end): offsets non-decreasing, neighbour ids in [0, num_nodes). */
-static int check_csr(const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
-                     int64_t begin, int64_t end) {
-  if (!indptr || begin < 0 || end > num_nodes || begin > end) return RV_E_ARG;
-  if (indptr[0] != 0) return RV_E_ARG;
-  const int64_t nnz = indptr[num_nodes];
-  for (int64_t i = begin; i < end; i++) {
-    if (indptr[i] < 0 || indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
-    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
-      if (indices[e] < 0 || indices[e] >= num_nodes) return RV_E_INDEX;
-  }
-  return RV_OK;
-}
-
 int RV_FN(attend_graph)(const float *X, const float *V, const int64_t *indptr,
                         const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv,
                         float scale, int64_t row_begin, int64_t row_end, float *out) {
   if (bad_sizes(num_nodes, d, dv) || (num_nodes && (!X || !V || !out))) return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   if (rc) return rc;
   softmax_state st;
   for (int64_t i = row_begin; i < row_end; i++) {
@@ -206,7 +192,7 @@ int RV_FN(mha_graph)(const float *X, const float *V, const int64_t *indptr, cons
   if (mha_bad_args(num_nodes, d, dv, h, Wq, Wk, Wv, Wo, scratch) ||
       (num_nodes && (!X || !V || !out)))
     return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
   if (rc) return rc;
   for (int64_t i = row_begin; i < row_end; i++) {
     rc = mha_impl(X + i * d, X, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d, dv, h,

@@ -193,4 +193,19 @@ static int attend_multi_impl(const float *Q, int64_t h, const float *K, const fl
   return RV_OK;
 }
 
+/* Check CSR rows [begin, end) of a graph with num_rows rows over num_src source nodes:
+ * indptr starts at 0 and never decreases, ids in [0, num_src). Shared by every CSR kernel. */
+static int check_csr(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                     int64_t num_src, int64_t begin, int64_t end) {
+  if (!indptr || begin < 0 || end > num_rows || begin > end) return RV_E_ARG;
+  if (indptr[0] != 0) return RV_E_ARG;
+  const int64_t nnz = indptr[num_rows];
+  for (int64_t i = begin; i < end; i++) {
+    if (indptr[i] < 0 || indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
+    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
+      if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
+  }
+  return RV_OK;
+}
+
 #endif
