@@ -47,6 +47,17 @@ def option(default, kind, *, low=None, high=None, low_open=False, high_open=Fals
     return dataclasses.field(default=default, metadata=meta)
 
 
+def temperature_option():
+    """The softmax temperature T > 0 every mechanism that divides its scores shares."""
+    return option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+
+
+def scale_option():
+    """The optional score scale s > 0 (default 1/sqrt(dim), as torch SDPA)."""
+    return option(None, float, low=0.0, low_open=True, optional=True,
+                  doc="score scale; default 1/sqrt(dim)")
+
+
 def validate(config):
     """Check every field against its ``option`` metadata; the error names the field."""
     cls = type(config).__name__

@@ -16,15 +16,14 @@ from .._parallel import run_rows
 from ..errors import DimensionMismatchError, EmptyInputError, OutOfBoundsError
 from ..numerics import DROPOUT_SEED_SHIFT, E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
-from .base import Attention, Complexity, Gradients, option, raise_for_status, register
+from .base import Attention, Complexity, Gradients, option, raise_for_status, register, scale_option, temperature_option
 
 
 @dataclasses.dataclass(frozen=True)
 class ScaledDotProductConfig:
     dim: int = option(128, int, low=1, doc="key / query width D")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
-    scale: float = option(None, float, low=0.0, low_open=True, optional=True,
-                          doc="score scale; default 1/sqrt(dim)")
+    temperature: float = temperature_option()
+    scale: float = scale_option()
     dropout: float = option(0.0, float, low=0.0, high=1.0, high_open=True,
                             doc="dropout on the weights, training mode only")
     seed: int = option(0, int, low=0, doc="seed of the dropout draws")

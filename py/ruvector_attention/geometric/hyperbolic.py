@@ -23,7 +23,7 @@ Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
 
 import dataclasses
 
-from ..core.base import option, register
+from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
 from .curved import CurvedAttention, inverse_softplus, softplus
 
@@ -33,7 +33,7 @@ class HyperbolicConfig:
     dim: int = option(128, int, low=1, doc="point width D")
     curvature: float = option(-1.0, float, high=0.0, high_open=True,
                               doc="curvature k < 0 (ball radius 1/sqrt(-k))")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    temperature: float = temperature_option()
     learn_curvature: bool = option(False, bool, doc="learn k = -softplus(raw_curvature)")
     project_inputs: bool = option(True, bool, doc="pull inputs outside the ball inside "
                                                   "(else raise OutOfBoundsError)")
@@ -101,7 +101,7 @@ class HyperbolicAttention(CurvedAttention):
 class ManifoldConfig:
     dim: int = option(128, int, low=1, doc="point width D")
     k: float = option(-1.0, float, doc="signed curvature: < 0 ball, 0 Euclidean, > 0 sphere")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    temperature: float = temperature_option()
     project_inputs: bool = option(True, bool, doc="k < 0: pull inputs outside the ball inside")
     seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
 

@@ -18,7 +18,7 @@ import dataclasses
 import math
 
 from .. import _arrays
-from ..core.base import option, register
+from ..core.base import option, register, temperature_option
 from ..errors import DimensionMismatchError
 from .curved import CurvedAttention
 from .hyperbolic import _param_value
@@ -31,7 +31,7 @@ class MixedCurvatureConfig:
     hyperbolic_dim: int = option(16, int, low=1, doc="hyperbolic width b")
     curvature: float = option(-1.0, float, high=0.0, high_open=True,
                               doc="curvature k < 0 of the hyperbolic factor")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    temperature: float = temperature_option()
     seed: int = option(0, int, low=0, doc="unused: the fusion weights start at 1.0")
 
 

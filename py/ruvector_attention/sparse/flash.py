@@ -19,7 +19,16 @@ import math
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
+from ..core.base import (
+    Attention,
+    Complexity,
+    Gradients,
+    option,
+    raise_for_status,
+    register,
+    scale_option,
+    temperature_option,
+)
 from ..core.sdpa import key_value_pair
 from ..numerics import FLOAT32_BYTES as F32
 
@@ -29,9 +38,8 @@ class FlashConfig:
     dim: int = option(128, int, low=1, doc="key / query width D")
     block_size: int = option(64, int, low=1, doc="keys per block T (extra memory O(T))")
     causal: bool = option(False, bool, doc="forward_batch: query i sees keys j <= i")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
-    scale: float = option(None, float, low=0.0, low_open=True, optional=True,
-                          doc="score scale; default 1/sqrt(dim)")
+    temperature: float = temperature_option()
+    scale: float = scale_option()
 
 
 @register

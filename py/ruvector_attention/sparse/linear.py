@@ -24,7 +24,7 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.base import Attention, Complexity, option, raise_for_status, register, temperature_option
 from ..core.sdpa import key_value_pair
 from ..errors import InvalidConfigError, UnsupportedError
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
@@ -51,7 +51,7 @@ class LinearConfig:
     orthogonal: bool = option(True, bool, doc="orthogonal random features (lower variance)")
     seed: int = option(0, int, low=0, doc="seed of the random features")
     normalize: bool = option(False, bool, doc="scale queries and keys to unit length first")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
+    temperature: float = temperature_option()
 
     def __post_init__(self):
         if self.kernel not in _KIND:

@@ -19,7 +19,7 @@ import heapq
 import math
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.base import Attention, Complexity, option, raise_for_status, register, scale_option, temperature_option
 from ..core.sdpa import key_value_pair
 from ..errors import DimensionMismatchError, UnsupportedError
 from ..graph import GraphMetadata
@@ -33,9 +33,8 @@ class LocalGlobalConfig:
     dim: int = option(128, int, low=1, doc="key / query width D")
     local_window: int = option(16, int, low=0, doc="nearest keys attended (L)")
     global_nodes: int = option(4, int, low=0, doc="highest-HNSW-layer keys attended (G)")
-    temperature: float = option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
-    scale: float = option(None, float, low=0.0, low_open=True, optional=True,
-                          doc="score scale; default 1/sqrt(dim)")
+    temperature: float = temperature_option()
+    scale: float = scale_option()
 
 
 @register
