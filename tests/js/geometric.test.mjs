@@ -113,3 +113,31 @@ describe('geometry from JS', () => {
     h.dispose();
   });
 });
+
+describe('worker handles', () => {
+  test('curvature is a synchronous property, as on the main thread, refreshed by loadStateDict', async () => {
+    const wrt = await lib.init({ worker: true });
+    try {
+      const m = await wrt.create('ManifoldAttention', { dim: 4, k: 0.5 });
+      assert.equal(m.curvature, 0.5);
+      const mixed = await wrt.create('MixedCurvatureAttention', { euclideanDim: 2, hyperbolicDim: 2, curvature: -2 });
+      assert.equal(mixed.curvature, -2);
+      const h = await wrt.create('HyperbolicAttention', { dim: 2, curvature: -0.7, learnCurvature: true });
+      assert.ok(Math.abs(h.curvature + 0.7) < 1e-6, `learned curvature starts at -0.7, got ${h.curvature}`);
+      const state = await h.stateDict();
+      assert.deepEqual(Object.keys(state), ['raw_curvature']);
+      await h.loadStateDict({ raw_curvature: Float32Array.of(2) });
+      const softplus2 = Math.log1p(Math.exp(2));
+      assert.ok(Math.abs(h.curvature + softplus2) < 1e-6, `k = -softplus(2) after loading, got ${h.curvature}`);
+      // the same value the worker's own geometry uses: d(0, x) at k = -softplus(2)
+      const x = [0.1, 0.2], r = Math.hypot(...x), c = Math.sqrt(softplus2);
+      assert.ok(Math.abs(await h.poincareDistance([0, 0], x) - 2 * Math.atanh(c * r) / c) < 1e-5);
+      const sdpa = await wrt.create('ScaledDotProductAttention', { dim: 2 });
+      assert.equal('curvature' in sdpa, false);
+      for (const o of [m, mixed, h, sdpa]) await o.dispose();
+      assert.throws(() => h.curvature, (e) => e.code === 'DISPOSED');  // as on the main thread
+    } finally {
+      await wrt.terminate();
+    }
+  });
+});

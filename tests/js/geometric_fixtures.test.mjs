@@ -1,8 +1,12 @@
 // Replays tests/fixtures/geometric.json (written natively by make_fixtures.py, each value
-// checked against geoopt / torch / PyG there) on the wasm build, on the main thread and in
-// the worker, at the file's tolerance: hyperbolic, manifold, mixed-curvature, edge-featured.
+// checked against geoopt / torch / PyG there) on the wasm build, at the file's tolerance:
+// hyperbolic, manifold, mixed-curvature, edge-featured — in Node on the main thread and in
+// the worker, and in headless Chromium on the page and in a module Web Worker (the browser
+// bundle with its default indexURL; nothing outside 127.0.0.1 is requested).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../web-demo/serve.mjs';
 import { assertWithin, camelOptions, f32, lib, loadFixture, rowsAs } from './helpers.mjs';
 
 const cases = loadFixture('geometric');
@@ -72,4 +76,82 @@ describe('geometric fixtures in the worker', () => {
   test('every case within the file tolerance', async () => {
     for (const c of cases) check(await replay(wrt, c), c, 'worker');
   });
+});
+
+// ---- headless Chromium: the same cases through the browser bundle
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const BLANK = '<!doctype html><meta charset="utf-8"><title>geometric fixtures</title>';
+
+/** In the page: replay every case on `init(options)`; results as plain arrays (structured clone). */
+async function replayInPage({ cases, options }) {
+  const lib = await import('/dist/ruvector-attention.js');
+  const rt = await lib.init(options);
+  const camel = s => s.replace(/_([a-z0-9])/g, (_, x) => x.toUpperCase());
+  const f32 = a => Float32Array.from(a.data);
+  const rows = a => ({ data: f32(a), rows: a.shape[0], cols: a.shape[1] });
+  const plain = r => (r instanceof Float32Array ? Array.from(r) : { data: Array.from(r.data), rows: r.rows, cols: r.cols });
+  const out = [];
+  for (const c of cases) {
+    const m = await rt.create(c.mechanism, Object.fromEntries(Object.entries(c.config).map(([k, v]) => [camel(k), v])));
+    if (c.state_dict) await m.loadStateDict(Object.fromEntries(Object.entries(c.state_dict).map(([k, v]) => [k, f32(v)])));
+    const a = c.args;
+    const mask = a.mask ? { mask: a.mask.data } : undefined;
+    let r;
+    if (c.method === 'forward') r = plain(await m.forward(f32(a.query), rows(a.keys), rows(a.values), mask));
+    else if (c.method === 'attention_weights') r = plain(await m.attentionWeights(f32(a.query), rows(a.keys), mask));
+    else if (c.method === 'backward') {
+      const g = await m.backward(f32(a.query), rows(a.keys), rows(a.values), f32(a.grad_output));
+      r = { query: plain(g.query), keys: plain(g.keys), values: plain(g.values) };
+    } else if (c.method === 'forward_with_edges') {
+      r = plain(await m.forwardWithEdges(f32(a.query), rows(a.keys), rows(a.values), rows(a.edge_features)));
+    } else if (c.method === 'forward_graph') {
+      r = plain(await m.forwardGraph(rows(a.features), a.indptr.data, a.indices.data, { edgeFeatures: rows(a.edge_features) }));
+    } else throw new Error(`unknown method ${c.method}`);
+    await m.dispose();
+    out.push(r);
+  }
+  return { out, mode: rt.mode, isa: rt.versions.isa };
+}
+
+/** A page result back to the API's shapes (Float32Array, Rows2D, gradients). */
+function revive(r, c) {
+  const arr = x => (Array.isArray(x) ? Float32Array.from(x) : { ...x, data: Float32Array.from(x.data) });
+  return c.method === 'backward' ? { query: arr(r.query), keys: arr(r.keys), values: arr(r.values) } : arr(r);
+}
+
+describe('geometric fixtures in headless Chromium', () => {
+  let server, browser;
+  before(async () => {
+    server = await startServer({ port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const worker of [false, true]) {
+    const where = worker ? 'Chromium worker' : 'Chromium page';
+    test(`${where}: every case within the file tolerance`, { timeout: 180_000 }, async () => {
+      const page = await browser.newPage();
+      const foreign = [], errors = [];
+      page.on('request', r => { if (!r.url().startsWith(server.url)) foreign.push(r.url()); });
+      page.on('pageerror', e => errors.push(e.message));
+      try {
+        // a blank same-origin document (the server's / is the visualizer, which would boot its own runtime)
+        await page.route(server.url + 'blank', route => route.fulfill({ contentType: 'text/html', body: BLANK }));
+        await page.goto(server.url + 'blank');
+        const r = await page.evaluate(replayInPage, { cases, options: worker ? { worker: true } : {} });
+        assert.equal(r.mode, worker ? 'worker' : 'main');
+        assert.equal(r.isa, 'wasm128');
+        assert.equal(r.out.length, cases.length);
+        cases.forEach((c, i) => check(revive(r.out[i], c), c, where));
+      } finally {
+        await page.close();
+      }
+      assert.deepEqual(errors, []);
+      assert.deepEqual(foreign, [], 'requests left 127.0.0.1');
+    });
+  }
 });

@@ -144,6 +144,11 @@ class RemoteMechanism {
   logMap(...a: unknown[]) { return this.call('logMap', a); }
   projectToBall(...a: unknown[]) { return this.call('projectToBall', a); }
   spaceScores(...a: unknown[]) { return this.call('spaceScores', a); }
+  /** issue 5: read a property (MECHANISM_PROPERTIES) of the worker-side object. */
+  protected get(property: string): Promise<any> {
+    if (this.#disposed) return Promise.reject(disposedError(this.name));
+    return this.#conn.request({ type: 'get', target: this.#target, property });
+  }
   async train(mode = true) { await this.call('train', [mode]); this.#training = mode; }
   async eval() { await this.train(false); }
   async dispose(): Promise<void> {
@@ -152,6 +157,31 @@ class RemoteMechanism {
     leaked.unregister(this);
     await this.#conn.request({ type: 'dispose', target: this.#target });
   }
+}
+
+/**
+ * issue 5: hyperbolic / manifold / mixed-curvature handles. `curvature` is synchronous as on
+ * the main thread: the worker sends it with the object, and again after loadStateDict (the
+ * only call that changes a learned curvature).
+ */
+class RemoteCurvedMechanism extends RemoteMechanism {
+  #curvature: number;
+  constructor(conn: Connection, r: CreateResult & { curvature: number }) {
+    super(conn, r);
+    this.#curvature = r.curvature;
+  }
+  get curvature(): number {
+    if (this.disposed) throw disposedError(this.name);
+    return this.#curvature;
+  }
+  override async loadStateDict(state: unknown) {
+    await super.loadStateDict(state);
+    this.#curvature = await this.get('curvature');
+  }
+}
+
+function remoteMechanism(conn: Connection, r: CreateResult): RemoteMechanism {
+  return r.curvature === undefined ? new RemoteMechanism(conn, r) : new RemoteCurvedMechanism(conn, r as CreateResult & { curvature: number });
 }
 
 /** Start a worker, boot Pyodide inside it, and wrap it as an AsyncRuntime. */
@@ -180,7 +210,7 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
     versions: Object.freeze({ ...booted.versions }),
     mechanisms: () => conn.request<MechanismInfo[]>({ type: 'mechanisms' }),
     create: async (name: string, opts?: unknown) =>
-      new RemoteMechanism(conn, await conn.request<CreateResult>({ type: 'create', name, options: opts })),
+      remoteMechanism(conn, await conn.request<CreateResult>({ type: 'create', name, options: opts })),
     matrix: async (data: unknown, rows?: number) => {
       const body = rows === undefined ? { type: 'matrix' as const, data: encode(data) } : { type: 'matrix' as const, data, rows };
       return new RemoteMatrix(conn, await conn.request<MatrixResult>(body));

@@ -2,9 +2,9 @@
 // synchronous runtime inside the worker and serves Requests one at a time.
 import { boot } from '../boot.ts';
 import { AttentionError, serializeError } from '../errors.ts';
-import { MechanismBase, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
+import { CurvedAttentionImpl, MechanismBase, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
 import {
-  GEOMETRY_METHODS, GRAPH_FUNCTIONS, MATRIX_METHODS, MECHANISM_METHODS, isMatrixRef, transferables, type Request, type Response,
+  GEOMETRY_METHODS, GRAPH_FUNCTIONS, MATRIX_METHODS, MECHANISM_METHODS, MECHANISM_PROPERTIES, isMatrixRef, transferables, type Request, type Response,
 } from './protocol.ts';
 import type { Bridge } from '../bridge.ts';
 import type { Runtime } from '../../../ts-types/index.d.ts';
@@ -69,7 +69,9 @@ async function handle(req: Request, progress: (stage: any, detail: string) => vo
       const mech = (await live().rt.create(req.name, req.options as Record<string, unknown>)) as unknown as MechanismBase;
       const id = nextTarget++;
       objects.set(id, mech);
-      return { target: id, name: mech.name };
+      return mech instanceof CurvedAttentionImpl
+        ? { target: id, name: mech.name, curvature: mech.curvature }
+        : { target: id, name: mech.name };
     }
     case 'matrix': {
       const m = makeMatrix(live().bridge, req.data, req.rows);
@@ -85,6 +87,13 @@ async function handle(req: Request, progress: (stage: any, detail: string) => vo
         throw new AttentionError('UNSUPPORTED', `${obj instanceof MatrixImpl ? 'Matrix' : (obj as MechanismBase).name} has no method ${req.method}`);
       }
       return (fn as (...a: unknown[]) => unknown).apply(obj, req.args.map(decode));
+    }
+    case 'get': {  // issue 5
+      const obj = target(req.target);
+      if (obj instanceof MatrixImpl || !MECHANISM_PROPERTIES.has(req.property) || !(req.property in obj)) {
+        throw new AttentionError('UNSUPPORTED', `${obj instanceof MatrixImpl ? 'Matrix' : obj.name} has no property ${String(req.property)}`);
+      }
+      return (obj as unknown as Record<string, unknown>)[req.property];
     }
     case 'datasets': {
       const ds = live().rt.datasets as unknown as Record<string, (...a: unknown[]) => unknown>;

@@ -13,6 +13,7 @@ export type Request =
   | { id: number; type: 'create'; name: string; options: unknown }
   | { id: number; type: 'matrix'; data: unknown; rows?: number }
   | { id: number; type: 'call'; target: number; method: string; args: unknown[] }
+  | { id: number; type: 'get'; target: number; property: string }  // issue 5: a mechanism's read-only property
   | { id: number; type: 'dispose'; target: number }
   | { id: number; type: 'datasets'; method: 'hnswGraph' | 'knnGraph'; args: unknown[] }
   | { id: number; type: 'geometric'; method: string; args: unknown[] }  // issue 5: rt.geometric
@@ -24,7 +25,11 @@ export type Response =
   | { id: 0; type: 'progress'; stage: BootStage; detail: string };
 
 export interface BootResult { versions: Versions }
-export interface CreateResult { target: number; name: string }
+export interface CreateResult {
+  target: number; name: string;
+  /** issue 5: set for curved mechanisms; the handle's synchronous `curvature` (refreshed after loadStateDict). */
+  curvature?: number;
+}
 export interface MatrixResult { target: number; rows: number; cols: number }
 export type MechanismsResult = MechanismInfo[];
 
@@ -51,6 +56,8 @@ export const GEOMETRY_METHODS = new Set([
 /** issue 7: the rt.graph functions the worker will call. */
 export const GRAPH_FUNCTIONS = new Set(['bfsDistances', 'structuralFeatures']);
 export const MATRIX_METHODS = new Set(['set', 'toFloat32Array']);
+/** issue 5: properties a 'get' request may read from a mechanism. */
+export const MECHANISM_PROPERTIES = new Set(['curvature']);
 
 /** ArrayBuffers inside a result, to transfer instead of copy. */
 export function transferables(x: unknown, out: Transferable[] = [], seen = new Set<unknown>()): Transferable[] {
