@@ -398,6 +398,8 @@ export function info(): AttentionInfo {
   return {
     version: r.versions.js,
     features: [`simd:${r.versions.isa}`, 'wasm', 'pyodide'],
-    supportedTypes: ['dot_product', 'multi_head'],
+    // @ruvector/attention's type names, one per mechanism class exported here
+    supportedTypes: ['dot_product', 'multi_head', 'flash', 'linear', 'local_global', 'graph_rope',
+      'hyperbolic', 'edge_featured', 'dual_space'],
   };
 }

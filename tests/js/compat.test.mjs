@@ -60,7 +60,13 @@ test('bad input throws a catchable AttentionError and the process keeps working'
   expectAttentionError(() => new compat.DotProductAttention(0), 'INVALID_CONFIG', ['dim']);
   assert.deepEqual(Array.from(dp.compute([1, 0, 0, 0], [[1, 0, 0, 0]], [[5]])), [5]);
   assert.equal(compat.version(), lib.version);
-  assert.deepEqual(compat.info().supportedTypes, ['dot_product', 'multi_head']);
+  // every mechanism class compat exports, in @ruvector/attention's names, each constructible
+  const types = { dot_product: 'DotProductAttention', multi_head: 'MultiHeadAttention', flash: 'FlashAttention',
+    linear: 'LinearAttention', local_global: 'LocalGlobalAttention', graph_rope: 'GraphRoPeAttention',
+    hyperbolic: 'HyperbolicAttention', edge_featured: 'EdgeFeaturedAttention', dual_space: 'DualSpaceAttention' };
+  assert.deepEqual(compat.info().supportedTypes, Object.keys(types));
+  const classes = Object.keys(compat).filter(k => /Attention$/.test(k) && typeof compat[k] === 'function');
+  assert.deepEqual(classes.sort(), Object.values(types).sort(), 'supportedTypes lists every compat mechanism');
   dp.free();
   expectAttentionError(() => dp.compute([1, 0, 0, 0], [[1, 0, 0, 0]], [[5]]), 'DISPOSED');
 });
