@@ -10,7 +10,9 @@ Parameters carry PyG's names (``lin.weight``, ``att_src``, ``att_dst``,
 ``GATConv(node_dim, node_dim // H, heads=H, edge_dim=edge_dim, add_self_loops=False)``
 state_dict loads directly and gives the same outputs (an isolated node gives
 ``bias``, as in PyG). The attention logits are x·(Wᵀa) — the keys are never
-projected for scoring; values are projected once.
+projected for scoring. One neighbourhood reassociates the messages as multi-head
+attention does: out_h = W_h (Σ_j α_hj v_j), O(H·N·Din + H·C·Din) instead of
+projecting every value (O(N·Din·H·C)); a whole graph projects each node's value once.
 
 Shapes: query h_i (Din,), keys h_j (N, Din), values v_j (N, Din), edge_features
 f_ij (N, Fe) -> (H·C,) with concat, (C,) without; C = out_dim // H (concat) or out_dim.
@@ -178,6 +180,49 @@ class EdgeFeaturedAttention(Attention):
 
         return run_rows(row_range, call) if weights_ptr is None else call(0, row_range)
 
+    def _neighbourhood(self, q, K, V, E, indptr_ptr, indices_ptr, edges, out_ptr, weights_ptr):
+        """One target over its CSR row of ``edges`` keys: per head, logits x·(Wᵀa)_h, the
+        kernel's softmax-weighted sum of the raw values z_h = Σ_j α_hj v_j (D,), then W_h z_h;
+        weights (H, edges) when ``weights_ptr`` is given."""
+        c, d, h, ch = self._config, self._config.node_dim, self._config.num_heads, self.head_channels
+        n = K.shape[0]
+        scores = [self._score_matrix("att_src", "lin.weight", d),  # (H, D) each
+                  self._score_matrix("att_dst", "lin.weight", d)]
+        if E is not None:
+            scores.append(self._score_matrix("att_edge", "lin_edge.weight", c.edge_dim))
+        z, zp = _arrays.output((h, d), False)  # (H,D)
+        for hh in range(h):
+            _as, asp = self._linear(K, n, scores[0].buffer_info()[0] + hh * d * F32, 1, d)
+            _ad, adp = self._linear(q, 1, scores[1].buffer_info()[0] + hh * d * F32, 1, d)
+            aep = None
+            if E is not None:
+                _ae, aep = self._linear(E, E.shape[0], scores[2].buffer_info()[0] + hh * c.edge_dim * F32,
+                                        1, c.edge_dim)
+            rc = _kernel.K.gat_aggregate(asp, adp, aep, V.ptr, indptr_ptr, indices_ptr, n, 1, d,
+                                         c.negative_slope, 1, None, 0, 1, zp + hh * d * F32,
+                                         weights_ptr + hh * edges * F32 if weights_ptr else None)
+            if rc:
+                return rc
+        w, bias = self._ptr("lin.weight"), self._ptr("bias") or None
+        if c.concat:  # out_h = W_h z_h + bias_h
+            for hh in range(h):
+                rc = _kernel.K.linear(zp + hh * d * F32, w + hh * ch * d * F32,
+                                      bias + hh * ch * F32 if bias else None,
+                                      out_ptr + hh * ch * F32, 1, d, ch, 0)
+                if rc:
+                    return rc
+            return 0
+        per_head, pp = _arrays.output((h, ch), False)  # (H,C): W_h z_h, then their mean
+        for hh in range(h):
+            rc = _kernel.K.linear(zp + hh * d * F32, w + hh * ch * d * F32, None, pp + hh * ch * F32,
+                                  1, d, ch, 0)
+            if rc:
+                return rc
+        if bias:
+            _kernel.copy_bytes(out_ptr, bias, ch * F32)
+        mean = array("f", [1.0 / h]) * h
+        return _kernel.K.matmul(mean.buffer_info()[0], pp, out_ptr, 1, h, ch, 1)
+
     # -- one node's neighbourhood ---------------------------------------------------------
     def _single(self, query, keys, values, mask, edge_features, weights, what):
         d = self._config.node_dim
@@ -189,7 +234,7 @@ class EdgeFeaturedAttention(Attention):
                                          "(messages are W v_j)", expected=d, actual=V.shape[1])
         n = K.shape[0]
         E = self._edges(edge_features, n, what)
-        live = list(range(n))
+        live = range(n)
         if mask is not None:
             m = _arrays.mask_array(mask, n)
             live = [j for j in range(n) if m.owner[j]]
@@ -199,10 +244,10 @@ class EdgeFeaturedAttention(Attention):
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((self.out_width,), numpy)
         h = self._config.num_heads
-        w, wptr = _arrays.output((max(len(live), 1) * h,), False) if weights else (None, None)
-        rc = self._aggregate(q, K, V, E, indptr.buffer_info()[0],
-                             indices.buffer_info()[0] if live else None, 1, n, 1, optr, wptr,
-                             (q, K, V), what)
+        # weights head-major (H, len(live)): row hh of the kernel's per-head calls
+        w, wptr = _arrays.output((h * max(len(live), 1),), False) if weights else (None, None)
+        rc = self._neighbourhood(q, K, V, E, indptr.buffer_info()[0],
+                                 indices.buffer_info()[0] if live else None, len(live), optr, wptr)
         if rc:
             raise_for_status(rc, tuple(t for t in (q, K, V, E) if t is not None), what)
         return out, w, live, numpy
@@ -225,10 +270,12 @@ class EdgeFeaturedAttention(Attention):
         n = _arrays.matrix(keys, "keys", cols=self._config.node_dim).shape[0]
         _, w, live, numpy = self._single(query, keys, None, mask, edge_features, True, what)
         h = self._config.num_heads
-        flat = [0.0] * (h * n)
-        for e, j in enumerate(live):
-            for hh in range(h):
-                flat[hh * n + j] = w[e * h + hh]
+        if len(live) == n:  # no mask: the kernel's (H, N) rows are the answer
+            return list(w[:h * n]), n, numpy
+        flat, k = [0.0] * (h * n), len(live)
+        for hh in range(h):
+            for e, j in enumerate(live):
+                flat[hh * n + j] = w[hh * k + e]
         return flat, n, numpy
 
     def head_attention_weights(self, query, keys, *, mask=None, edge_features=None):
