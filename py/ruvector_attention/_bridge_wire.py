@@ -18,6 +18,8 @@ Protocol of one call (see ``_bridge.invoke``):
   ``kind, ndim, dim0, dim1, dim2`` (kind: 1 float slot, 2 matrix with its
   handle in dim0, 3 int slot, 4 an int scalar in dim0).
 * ``ctrl[MASK_LEN] >= 0`` passes ``mask=`` from the uint8 mask slot.
+* kwargs travel as JSON; ``{"$arg": i}`` there (also as a field of a nested
+  object such as ``metadata``) stands for array argument i, not passed positionally.
 * ``invoke(handle, method, kwargs_json)`` returns ``0`` (result, if an array,
   is at heap address ``ctrl[OUT_ADDR]`` with its shape in ``ctrl[OUT_*]``), a
   JSON string for structured results (arrays inside are
@@ -182,15 +184,23 @@ def arg(i, lookup):
 
 def arguments(kwargs_json, lookup):
     """Positional args from ctrl, and kwargs from JSON where {'$arg': i} names array
-    argument i (e.g. forward_graph's values=); those are not passed positionally."""
+    argument i, at the top level (forward_graph's values=) or as a field of a nested
+    object (metadata={'distances': {'$arg': 3}}); those are not passed positionally."""
     kwargs, by_name = {}, set()
     for key, value in (json.loads(kwargs_json) if kwargs_json else {}).items():
-        if isinstance(value, dict) and "$arg" in value:
-            by_name.add(value["$arg"])
-            value = arg(value["$arg"], lookup)
-        kwargs[snake(key)] = value
+        kwargs[snake(key)] = _resolve(value, lookup, by_name)
     args = [arg(i, lookup) for i in range(ctrl[NARGS]) if i not in by_name]
     return args, kwargs
+
+
+def _resolve(value, lookup, by_name):
+    """``value`` with every {'$arg': i} inside (nested objects) replaced by argument i."""
+    if not isinstance(value, dict):
+        return value
+    if "$arg" in value:
+        by_name.add(value["$arg"])
+        return arg(value["$arg"], lookup)
+    return {key: _resolve(v, lookup, by_name) for key, v in value.items()}
 
 
 def mask():

@@ -26,6 +26,16 @@ POSITIONAL = {
 }
 KEYWORD = ("mask", "values")
 
+# tests/fixtures/graph.json: method -> positional array arguments (metadata and
+# kwargs travel beside them in the case).
+GRAPH_POSITIONAL = {
+    "forward_with_metadata": ("query", "keys", "values"),
+    "attention_weights": ("query", "keys"),
+    "backward": ("query", "keys", "values", "grad_output"),
+    "apply_rotation": ("embedding",),
+    "forward_cross": ("h", "graph_neighbors", "latent_neighbors"),
+}
+
 
 def encode(values, shape, *, kind="f32"):
     """(flat iterable, shape) -> {"shape": [...], "data": [...]} with JSON-safe numbers."""

@@ -17,11 +17,10 @@ import numpy as np
 import reference_graph as ref
 import ruvector_attention as ra
 from inputs import rand
+from tolerances import tolerance
 
-TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
-ARGS = {"forward_with_metadata": ("query", "keys", "values"), "attention_weights": ("query", "keys"),
-        "backward": ("query", "keys", "values", "grad_output"), "apply_rotation": ("embedding",),
-        "forward_cross": ("h", "graph_neighbors", "latent_neighbors")}
+TOLERANCE = dict(zip(("rtol", "atol"), tolerance("graph", "fixture")))
+ARGS = F.GRAPH_POSITIONAL
 
 
 def build(case):

@@ -17,6 +17,7 @@ H heads, L = max_layers. Parameters: layer_embedding.weight (L, D) (torch
 import dataclasses
 import math
 import random
+from array import array
 
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
@@ -92,6 +93,8 @@ class HNSWAwareAttention(Attention):
             return int64s([0] * n)
         if _arrays.np is not None and not isinstance(layers, (list, tuple)):
             return _layers_numpy(layers, n, L)
+        if isinstance(layers, memoryview) and layers.ndim == 1 and layers.format in "bBhHiIlLqQ":
+            return _layers_int_view(layers, n, L)
         checked = GraphMetadata(hnsw_layers=layers).validate(n).hnsw_layers
         for i, layer in enumerate(checked):
             if layer >= L:
@@ -239,6 +242,24 @@ def _layers_numpy(layers, n, num_layers):
                                f"{num_layers}", index=int(a[i]), length=num_layers)
     buf = np.ascontiguousarray(a, dtype=np.int64)
     return buf, buf.__array_interface__["data"][0]
+
+
+def _layers_int_view(layers, n, num_layers):
+    """Integer layer ids in a memoryview (the JS bridge's int32 slot) without numpy:
+    min / max / array() run in C (a Python loop costs ~150 us at n = 1000 in Pyodide);
+    the same errors as GraphMetadata.validate."""
+    if len(layers) != n:
+        raise DimensionMismatchError(f"metadata.hnsw_layers has {len(layers)} entries, expected {n}: "
+                                     "one per key", expected=n, actual=len(layers))
+    if n and min(layers) < 0:
+        i = next(j for j, x in enumerate(layers) if x < 0)
+        raise DimensionMismatchError(f"metadata.hnsw_layers[{i}] = {layers[i]} is negative")
+    if n and max(layers) >= num_layers:
+        i = next(j for j, x in enumerate(layers) if x >= num_layers)
+        raise OutOfBoundsError(f"metadata.hnsw_layers[{i}] = {layers[i]} is >= max_layers = "
+                               f"{num_layers}", index=layers[i], length=num_layers)
+    buf = array("q", layers)
+    return buf, (buf.buffer_info()[0] if n else 0)
 
 
 def _layer_field(metadata):

@@ -21,7 +21,6 @@ from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
 from ..core.sdpa import key_value_pair
 from ..errors import DimensionMismatchError, InvalidConfigError
-from ..numerics import FLOAT32_BYTES as F32
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
 from .convert import structural_features
 from .metadata import GraphMetadata
@@ -128,9 +127,10 @@ class StructuralAttention(Attention):
         (N, DV) and ``params`` struct_proj.weight (D, S); features from ``metadata``
         (default zeros). Masked keys get zero gradients.
 
-        With u = W^T q the scores are s [q; u] . [k_j; f_j]: the scaled dot-product
-        backward over the concatenated (D + S) vectors, then dq = dq~[:D] + W du and
-        dW = q du^T with du = dq~[D:]."""
+        With u = W^T q the logits are z_j = q . k_j + u . f_j and the scores s z_j, so
+        the scaled dot-product backward of a width-1 problem (query 1, key j = z_j)
+        gives e_j = s ds_j; then dk_j = e_j q, du = sum_j e_j f_j, dq = sum_j e_j k_j
+        + W du and dW = q du^T, each one kernel call (no (N, D + S) concatenation)."""
         d, s = self._config.dim, self._config.structural_dim
         q = _arrays.vector(query, "query", d)
         K, V = key_value_pair(keys, values, d)
@@ -139,30 +139,30 @@ class StructuralAttention(Attention):
         F = self._features(metadata, n)
         m = _arrays.mask_array(mask, n) if mask is not None else None
         numpy = q.numpy or K.numpy or V.numpy or g.numpy
-        k, w = _kernel.K, d + s
-        _qa, qa = _arrays.output((w,), False)  # [q; W^T q]
-        _kernel.copy_bytes(qa, q.ptr, d * F32)
-        k.matmul(q.ptr, self._ptr("struct_proj.weight"), qa + d * F32, 1, d, s, 0)
-        _ka, ka = _arrays.output((n, w), False)  # rows [k_j; f_j]
-        for j in range(n):
-            _kernel.copy_bytes(ka + j * w * F32, K.ptr + j * d * F32, d * F32)
-            _kernel.copy_bytes(ka + (j * w + d) * F32, F.ptr + j * s * F32, s * F32)
-        ga_q, gqa = _arrays.output((w,), False)
-        _ga_k, gka = _arrays.output((n, w), False)
+        k, wptr = _kernel.K, self._ptr("struct_proj.weight")
+        _u, u = _arrays.output((s,), False)
+        k.matmul(q.ptr, wptr, u, 1, d, s, 0)  # u = W^T q
+        _z, z = _arrays.output((n,), False)
+        k.linear(K.ptr, q.ptr, None, z, n, d, 1, 0)  # z_j = q . k_j
+        k.linear(F.ptr, u, None, z, n, s, 1, 1)  # z_j += u . f_j
+        one_buf, one = _arrays.output((1,), False)  # the width-1 query
+        one_buf[0] = 1.0
+        _gz, gz = _arrays.output((1,), False)
+        _e, e = _arrays.output((n,), False)
         gv, gvp = _arrays.output((n, dv), numpy)
         _work, work = _arrays.output((dv,), False)
-        rc = k.attend_backward(qa, ka, V.ptr, m.ptr if m else None, n, w, dv, self._scale, 0.0,
-                               0, g.ptr, gqa, gka, gvp, work)
+        rc = k.attend_backward(one, z, V.ptr, m.ptr if m else None, n, 1, dv, self._scale, 0.0,
+                               0, g.ptr, gz, e, gvp, work)
         raise_for_status(rc, (q, K, V, F, g), "StructuralAttention.backward")
-        W = self._params["struct_proj.weight"][0]
-        gq, _ = _arrays.output((d,), numpy)
-        for i in range(d):
-            gq[i] = ga_q[i] + sum(W[i * s + c] * ga_q[d + c] for c in range(s))
         gk, gkp = _arrays.output((n, d), numpy)
-        for j in range(n):
-            _kernel.copy_bytes(gkp + j * d * F32, gka + j * w * F32, d * F32)
+        k.matmul_tn(e, q.ptr, gkp, 1, n, d, 0)  # dk_j = e_j q
+        _du, du = _arrays.output((s,), False)
+        k.matmul(e, F.ptr, du, 1, n, s, 0)  # du = F^T e
+        gq, gqp = _arrays.output((d,), numpy)
+        k.matmul(e, K.ptr, gqp, 1, n, d, 0)  # K^T e
+        k.linear(wptr, du, None, gqp, d, s, 1, 1)  # + W du
         gw, gwp = _arrays.output((d, s), numpy)
-        k.matmul_tn(q.ptr, gqa + d * F32, gwp, 1, d, s, 0)  # q du^T
+        k.matmul_tn(q.ptr, du, gwp, 1, d, s, 0)  # q du^T
         return Gradients(_arrays.result(gq, (d,)), _arrays.result(gk, (n, d)),
                          _arrays.result(gv, (n, dv)),
                          {"struct_proj.weight": _arrays.result(gw, (d, s))})
