@@ -74,6 +74,8 @@ SIGNATURES = {
                               _p, _p, _p, _p]),
     "linear_query": (_i32, [_p, _i64, _i64, _p, _i64, _i32, _f32, _i32, _p, _p, _p, _i64,
                             _p, _p]),
+    "linear_weights": (_i32, [_p, _p, _p, _i64, _i64, _p, _i64, _i32, _f32, _i32, _p, _p,
+                              _p]),
     "orthonormalize": (_i32, [_p, _i64, _i64]),
     "attend_csr": (_i32, [_p, _i64, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
     # end sparse

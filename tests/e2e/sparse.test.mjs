@@ -1,5 +1,6 @@
 // The sparse / efficient attention panel of the visualizer (issue 6), in headless
-// Chromium (worker mode, the app's default): the local-global mask pattern
+// Chromium, in worker mode (the app's default) and on the main thread (?worker=0), the
+// same reference cases in both: the local-global mask pattern
 // (at most localWindow + globalNodes neighbours, zero weight elsewhere, globals on
 // the highest HNSW layers), linear attention's approximation error against exact
 // attention, and flash's agreement with exact. Assertions read data-sparse.
@@ -20,13 +21,14 @@ async function panel(page) {
   return page.$eval('#sparse-card', (el) => (el.hidden ? null : JSON.parse(el.dataset.sparse)));
 }
 
-// One page in the app's default (worker) mode: each boot costs seconds of the suite's budget.
-for (const query of ['']) {
-  describe('sparse panel (worker)', () => {
+// One page per mode: each boot costs seconds of the suite's budget.
+for (const [mode, query, runtime] of [['worker', '', /Web Worker/], ['main thread', '?worker=0', /main thread/]]) {
+  describe(`sparse panel (${mode})`, () => {
     test('local-global mask, linear error, flash exactness', async () => {
       const { page, context, problems } = await openPage(env.browser, env.server, query);
       try {
         await waitRender(page, 0, {}, BOOT_TIMEOUT_MS);
+        assert.match(await page.textContent('#runtime-info'), runtime);
         assert.equal(await panel(page).catch(() => null), null, 'hidden for a dense mechanism');
 
         await chooseMechanism(page, 'LocalGlobalAttention');

@@ -61,6 +61,16 @@ def favor_forward(queries, keys, values, W, *, scale, mask=None):
     return masked_softmax(logw, None if mask is None else mask) @ f64(values)
 
 
+def favor_weights(query, keys, W, *, scale, mask=None):
+    """The weights FAVOR+ implies for one query (N,): e^{lq . lk_j} summed over features,
+    normalised over keys, in log space like ``favor_forward``."""
+    lq, lk = favor_features(query, W, scale), favor_features(keys, W, scale)  # (M,), (N,M)
+    if mask is not None:
+        lk = np.where(np.asarray(mask, bool)[:, None], lk, -np.inf)
+    logw = np.logaddexp.reduce(lq[None, :] + lk, axis=1)                   # (N,)
+    return masked_softmax(logw[None], None if mask is None else mask)[0]
+
+
 def local_global_keys(n, local_window, global_nodes, distances=None, layers=None):
     """Sorted selected positions: L nearest (by order or distance), G highest layers."""
     order = list(range(n)) if distances is None else sorted(range(n), key=lambda j: (distances[j], j))

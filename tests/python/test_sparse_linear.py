@@ -129,6 +129,41 @@ def test_normalize_option_approximates_cosine_attention():
     assert np.linalg.norm(out - exact) / np.linalg.norm(exact) < 0.05
 
 
+@pytest.mark.parametrize("norm", [1.0, 8.0])
+def test_attention_weights_equal_twin_beyond_4096_keys(norm):
+    """One pass over the keys, no (N, N) identity: any N; favor+ in log space, so keys of
+    norm 8 (exp(q.k/sqrt d) far past f32 range in parts) still give exact weights."""
+    d, n, m = 16, 5000, 32
+    rng = np.random.default_rng(5)
+    k = rng.standard_normal((n, d))
+    k *= norm / np.linalg.norm(k, axis=1, keepdims=True)
+    q = k[17] * 1.0
+    mask = rand_mask(n, 6)
+    attn = ra.LinearAttention(d, m, seed=2)
+    for msk in (None, mask):
+        w = attn.attention_weights(q.astype(np.float32), k.astype(np.float32), mask=msk)
+        twin = RS.favor_weights(q, k, features_of(attn), scale=d ** -0.5, mask=msk)
+        assert w.shape == (n,) and abs(w.sum() - 1) < 1e-4
+        assert_close(w, twin, ("linear", "weights"), what=f"norm={norm} mask={msk is not None}")
+    # the weights are the ones forward uses: w @ V equals the output
+    v = rand((n, 3), 7)
+    assert_close(w @ v, attn.forward(q, k, v, mask=mask), ("linear", "forward"))
+
+
+@pytest.mark.parametrize("kernel", ["relu", "elu+1"])
+def test_attention_weights_relu_elu_explicit_features(kernel):
+    d, n = 12, 4500
+    k, q = rand((n, d), 4), rand(d, 6)
+    attn = ra.LinearAttention(d, 24, kernel=kernel)
+    if kernel == "relu":
+        W = features_of(attn).astype(np.float64)
+        phi = lambda x: np.maximum(x @ W.T * d ** -0.25, 0) + 1e-3  # noqa: E731
+    else:
+        phi = lambda x: np.where(x > 0, x + 1, np.exp(np.minimum(x, 0)))  # noqa: E731
+    w = phi(np.float64(k)) @ phi(np.float64(q))
+    assert_close(attn.attention_weights(q, k), w / w.sum(), ("linear", "weights"))
+
+
 def test_masks_and_fully_masked():
     d, n = 8, 30
     k, v, q = rand((n, d), 1), rand((n, 3), 2), rand(d, 3)
@@ -139,6 +174,7 @@ def test_masks_and_fully_masked():
     assert np.array_equal(attn.forward(q, k, v, mask=np.zeros(n, bool)), np.zeros(3, np.float32))
     w = attn.attention_weights(q, k, mask=m)
     assert abs(w.sum() - 1) < 1e-5 and np.all(w[~m] == 0) and np.all(w >= 0)
+    assert np.array_equal(attn.attention_weights(q, k, mask=np.zeros(n, bool)), np.zeros(n, np.float32))
 
 
 def test_bad_input_typed_errors(tmp_path):

@@ -89,6 +89,30 @@ def test_forward_graph_uses_first_window_neighbours():
         assert_close(out[i], ref, ("local_global", "forward"), what=f"node {i}")
 
 
+@pytest.mark.parametrize("global_nodes", [0, 2, 5])
+def test_forward_graph_with_hnsw_layers_equals_per_node_loop(global_nodes):
+    """Row i = forward over i's neighbours with GraphMetadata(hnsw_layers=layers[nb]):
+    window 3 + the global_nodes highest-layer other neighbours, ties by order."""
+    indptr, indices = random_csr(40, 8, max_degree=12)
+    X, V = rand((40, 8), 9), rand((40, 5), 10)
+    layers = np.random.default_rng(11).integers(0, 4, 40)
+    attn = ra.LocalGlobalAttention(8, 3, global_nodes)
+    out = attn.forward_graph(X, indptr, indices, values=V, hnsw_layers=layers)
+    for i in range(40):
+        nb = indices[indptr[i]:indptr[i + 1]]
+        if not len(nb):
+            assert np.array_equal(out[i], np.zeros(5, np.float32))
+            continue
+        meta = ra.GraphMetadata(hnsw_layers=layers[nb])
+        assert_close(out[i], attn.forward(X[i], X[nb], V[nb], metadata=meta),
+                     ("local_global", "forward"), what=f"node {i}")
+        sel = RS.local_global_keys(len(nb), 3, global_nodes, layers=list(layers[nb]))
+        assert_close(out[i], R.sdpa_forward(X[i], X[nb[sel]], V[nb[sel]]),
+                     ("local_global", "forward"), what=f"node {i} twin")
+    with pytest.raises(ra.DimensionMismatchError, match="hnsw_layers"):
+        attn.forward_graph(X, indptr, indices, values=V, hnsw_layers=layers[:5])
+
+
 def test_huge_logits():
     q, k, v = rand(8, 1) * 80, rand((30, 8), 2) * 80, rand((30, 2), 3)
     out = ra.LocalGlobalAttention(8, 20, 0).forward(q, k, v)

@@ -54,6 +54,13 @@
                             const float *kv,                                              \
                             const float *ksum, const float *kmax, int64_t dv, float *feat, \
                             float *out);                                                  \
+  /* The weights linear attention implies for query q over K (N,D): out (N) =          \
+     phi(q).phi(k_j) / sum_l phi(q).phi(k_l), favor in log space (no underflow), one    \
+     pass O(N M D). Masked keys 0; every key masked: zeros. qfeat, feat: M floats. */   \
+  int rv_linear_weights_##isa(const float *q, const float *K, const uint8_t *mask,        \
+                              int64_t n, int64_t d, const float *W, int64_t m, int kind,  \
+                              float xscale, int normalize, float *qfeat, float *feat,      \
+                              float *out);                                                \
   /* Orthonormalise the r <= D rows of W (R,D) in place (Gram-Schmidt, twice). */       \
   int rv_orthonormalize_##isa(float *W, int64_t r, int64_t d);                            \
   /* Query i of Q (B,D) attends K[indices[indptr[i]:indptr[i+1]]] of K (N,D), V (N,DV): \

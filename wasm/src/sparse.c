@@ -314,6 +314,56 @@ int RV_FN(linear_query)(const float *Q, int64_t b, int64_t d, const float *W, in
   return RV_OK;
 }
 
+int RV_FN(linear_weights)(const float *q, const float *K, const uint8_t *mask, int64_t n,
+                          int64_t d, const float *W, int64_t m, int kind, float xscale,
+                          int normalize, float *qfeat, float *feat, float *out) {
+  if (linear_bad(d, 1, W, m, kind) || n < 0 || !q || (n && (!K || !out)) || !qfeat || !feat)
+    return RV_E_ARG;
+  const int favor = kind == RV_FEATURE_FAVOR;
+  float ns;
+  features(q, d, W, m, kind, xscale, normalize, qfeat, &ns);
+  if (!all_finite(qfeat, m)) return RV_E_NONFINITE;
+  /* favor: log of phi(q).phi(k_j) up to factors common to every key (exp(-|q'|^2/2),
+   * 1/M), as a log-sum-exp over features so no term underflows; relu / elu: the dot */
+  float top = -RV_INF;
+  for (int64_t j = 0; j < n; j++) {
+    if (mask && !mask[j]) { out[j] = -RV_INF; continue; }
+    const float *k = K + j * d;
+    features(k, d, W, m, kind, xscale, normalize, feat, &ns);
+    float s;
+    if (favor) {
+      const float half_sq = 0.5f * xscale * xscale * ns * ns * dot(k, k, d);
+      float mx = -RV_INF;
+      for (int64_t i = 0; i < m; i++) {
+        feat[i] += qfeat[i] - half_sq;
+        if (feat[i] > mx) mx = feat[i];
+      }
+      if (!RV_ISFINITE(mx)) return RV_E_NONFINITE;
+      float sum = 0.0f;
+      for (int64_t i = 0; i < m; i++) sum += exp1(feat[i] - mx);
+      s = mx + __builtin_logf(sum);
+    } else {
+      s = dot(qfeat, feat, m);
+    }
+    if (!RV_ISFINITE(s)) return RV_E_NONFINITE;
+    out[j] = s;
+    if (s > top) top = s;
+  }
+  if (top == -RV_INF) { /* every key masked */
+    zero_vec(out, n);
+    return RV_OK;
+  }
+  float total = 0.0f;
+  for (int64_t j = 0; j < n; j++) {
+    if (out[j] == -RV_INF) { out[j] = 0.0f; continue; }
+    out[j] = favor ? exp1(out[j] - top) : out[j];
+    total += out[j];
+  }
+  if (!(total > 0.0f) || !RV_ISFINITE(total)) return RV_E_NONFINITE;
+  scale_vec(out, 1.0f / total, n);
+  return RV_OK;
+}
+
 int RV_FN(orthonormalize)(float *W, int64_t r, int64_t d) {
   if (d <= 0 || r < 0 || r > d || (r && !W)) return RV_E_ARG;
   for (int64_t i = 0; i < r; i++) {

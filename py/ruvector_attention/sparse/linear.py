@@ -30,9 +30,6 @@ from ..errors import InvalidConfigError, UnsupportedError
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
 from ..numerics import FLOAT32_BYTES as F32
 
-#: attention_weights forms an (N, N) identity as values: keep it small.
-MAX_WEIGHT_KEYS = 4096
-
 
 class FeatureKernel(enum.Enum):
     FAVOR = "favor+"
@@ -236,16 +233,17 @@ class LinearAttention(Attention):
         return self._query(Q, False, self.prepare_keys(keys, values, mask=mask))
 
     def attention_weights(self, query, keys, *, mask=None):
-        """The implied weights (N,): φ(q)·φ(k_j) / Σ_l φ(q)·φ(k_l) (N <= 4096)."""
+        """The implied weights (N,): φ(q)·φ(k_j) / Σ_l φ(q)·φ(k_l), one O(N·M·D) pass
+        (favor+ in log space, so no weight underflows); masked keys 0, all masked -> zeros."""
+        q = _arrays.vector(query, "query", self._config.dim)
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         n = K.shape[0]
-        if n > MAX_WEIGHT_KEYS:
-            raise UnsupportedError(f"LinearAttention.attention_weights forms an (N, N) "
-                                   f"identity; N = {n} exceeds {MAX_WEIGHT_KEYS}")
-        eye, eptr = _arrays.output((n, n), False)
-        for j in range(n):
-            eye[j * n + j] = 1.0
-        q = _arrays.vector(query, "query", self._config.dim)
-        prepared = self.prepare_keys(K.owner, _arrays.result(eye, (n, n)), mask=mask)
-        prepared.owner = q.numpy or K.numpy
-        return self._query(q, True, prepared)
+        m = _arrays.mask_array(mask, n) if mask is not None else None
+        out, optr = _arrays.output((n,), q.numpy or K.numpy)
+        _qf, qfp = _arrays.output((self._m,), False)
+        _kf, kfp = _arrays.output((self._m,), False)
+        rc = _kernel.K.linear_weights(q.ptr, K.ptr, m.ptr if m else None, n, self._config.dim,
+                                      self._ptr("projection_matrix"), self._m, self._kind,
+                                      self._xscale, int(self._config.normalize), qfp, kfp, optr)
+        raise_for_status(rc, (q, K), "LinearAttention.attention_weights")
+        return _arrays.result(out, (n,))

@@ -81,16 +81,21 @@ class LocalGlobalAttention(Attention):
     def selected_keys(self, n, metadata=None):
         """Sorted positions of the keys one query attends to among ``n``. ``metadata``: a
         ``GraphMetadata`` or a dict with ``distances`` / ``hnsw_layers`` (as JSON gives)."""
-        c = self._config
         meta = _metadata(metadata).validate(n) if metadata is not None else GraphMetadata()
+        dist = None
         if meta.distances is not None:
             dist = _arrays.as_floats(_arrays.f32(meta.distances, "metadata.distances"))
+        return self._select(n, dist, meta.hnsw_layers)
+
+    def _select(self, n, dist=None, layers=None):
+        """``selected_keys`` on checked metadata: distances and layers as lists or None."""
+        c = self._config
+        if dist is not None:
             local = heapq.nsmallest(c.local_window, range(n), key=lambda j: (dist[j], j))
         else:
             local = range(min(c.local_window, n))
         chosen = set(local)
-        if meta.hnsw_layers is not None and c.global_nodes:
-            layers = meta.hnsw_layers
+        if layers is not None and c.global_nodes:
             ranked = heapq.nsmallest(c.global_nodes + len(chosen), range(n),
                                      key=lambda j: (-layers[j], j))
             chosen.update([j for j in ranked if j not in chosen][:c.global_nodes])
@@ -179,24 +184,35 @@ class LocalGlobalAttention(Attention):
         out, _ = self._gather(Q, b, K, V, rows, "LocalGlobalAttention.forward_batch")
         return _arrays.result(out, (b, V.shape[1]))
 
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
+                      hnsw_layers=None):
         """Every node attends to the first ``local_window`` of its CSR neighbours (listed
-        nearest first); an isolated node gives a zero row. Features (N, D) -> (N, DV)."""
+        nearest first) and, given ``hnsw_layers`` (N,) (each node's highest HNSW layer),
+        to the ``global_nodes`` other neighbours on the highest layers, ties by order:
+        row i equals ``forward(x_i, X[nb], V[nb], metadata=GraphMetadata(hnsw_layers=
+        layers[nb]))`` over its neighbours nb. An isolated node gives a zero row.
+        Features (N, D) -> (N, DV)."""
         from ..core.sdpa import graph_inputs, raise_for_graph_status
         self._no_edge_features(edge_features)
         X, V, ip, ix = graph_inputs(features, indptr, indices, values, self._config.dim)
+        n = X.shape[0]
+        layers = GraphMetadata(hnsw_layers=hnsw_layers).validate(n).hnsw_layers \
+            if hnsw_layers is not None else None
         rows = []
-        for i in range(X.shape[0]):
+        for i in range(n):
             lo, hi = _arrays.index_at(ip, i), _arrays.index_at(ip, i + 1)
             if hi < lo:
                 raise_for_graph_status(E_ARG, X, V, ip, ix, "LocalGlobalAttention.forward_graph")
-            rows.append([_arrays.index_at(ix, e) for e in range(lo, min(hi, lo + self.local_window))])
-        for r in rows:
-            for j in r:
-                if not 0 <= j < X.shape[0]:
-                    raise_for_graph_status(E_INDEX, X, V, ip, ix, "LocalGlobalAttention.forward_graph")
-        out, _ = self._gather(X, X.shape[0], X, V, rows, "LocalGlobalAttention.forward_graph")
-        return _arrays.result(out, (X.shape[0], V.shape[1]))
+            # without layers only the window is read; with them every neighbour is ranked
+            end = hi if layers is not None else min(hi, lo + self.local_window)
+            nb = [_arrays.index_at(ix, e) for e in range(lo, end)]
+            if not all(0 <= j < n for j in nb):
+                raise_for_graph_status(E_INDEX, X, V, ip, ix, "LocalGlobalAttention.forward_graph")
+            if layers is not None:
+                nb = [nb[p] for p in self._select(len(nb), None, [layers[j] for j in nb])]
+            rows.append(nb)
+        out, _ = self._gather(X, n, X, V, rows, "LocalGlobalAttention.forward_graph")
+        return _arrays.result(out, (n, V.shape[1]))
 
 
 def _metadata(m):
