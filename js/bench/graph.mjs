@@ -3,7 +3,8 @@
 // same keys in the same run. GraphRoPE with hop distances (1..6: a handful of
 // distinct rotations) and with all-distinct fractional distances; HNSW-aware with
 // layers 0..3; structural with 3 features; cross-space over 2 x n neighbours.
-// Metadata crosses as JSON (Python lists), which is part of what a call costs.
+// Metadata is passed as plain number arrays (number[], number[][]); each field is
+// copied into a typed-array slot of the bridge, which is part of what a call costs.
 
 function p50(fn, samples) {
   for (let i = 0; i < 5; i++) fn();

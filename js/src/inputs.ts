@@ -177,6 +177,21 @@ export function indexArg(x: unknown, name: string): IntArg {
   };
 }
 
+/** Per-key integer metadata (HNSW layers): an int slot when every value is a whole int32,
+ *  else a float slot, so that Python names the entry that is not an integer. */
+export function layersArg(x: unknown, name: string): IntArg | FloatArg {
+  const asFloat = vectorArg(x, name);
+  const src = x as ArrayLike<number>;
+  const n = src.length;
+  if (!(src instanceof Int32Array)) {
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) return asFloat;
+    }
+  }
+  return { kind: 'int', shape: [n], length: n, write: dst => dst.set(src) };
+}
+
 /** Boolean mask as bytes (1 = the key takes part). */
 export function maskBytes(x: unknown, name = 'mask'): { length: number; write(dst: Uint8Array): void } {
   if (x instanceof Uint8Array) return { length: x.length, write: dst => dst.set(x) };

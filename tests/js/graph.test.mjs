@@ -93,6 +93,41 @@ describe('typed extras', () => {
     hnsw.dispose();
   });
 
+  test('metadata as typed arrays (one copy into a bridge slot each) equals plain arrays', async () => {
+    const q = randomF32(8, 11), K = { data: randomF32(6 * 8, 12), rows: 6 }, V = { data: randomF32(6 * 3, 13), rows: 6 };
+    const rope = await rt.create('GraphRoPE', { dim: 8 });
+    const dist = [0, 1, 2.5, 1, 4, 3];
+    assert.deepEqual(rope.forwardWithMetadata(q, K, V, { distances: Float32Array.from(dist) }),
+      rope.forwardWithMetadata(q, K, V, { distances: dist }));
+    const hnsw = await rt.create('HNSWAwareAttention', { dim: 8, maxLayers: 4, seed: 2 });
+    const layers = [3, 0, 1, 0, 2, 1];
+    const plain = hnsw.forwardWithMetadata(q, K, V, { hnswLayers: layers });
+    for (const typed of [Int32Array.from(layers), Uint8Array.from(layers), Float64Array.from(layers)]) {
+      assert.deepEqual(hnsw.forwardWithMetadata(q, K, V, { hnswLayers: typed }), plain, typed.constructor.name);
+    }
+    expectAttentionError(() => hnsw.forwardWithMetadata(q, K, V, { hnswLayers: [3, 0, 1.5, 0, 2, 1] }),
+      'UNSUPPORTED', ['hnsw_layers[2]', 'not an integer']);
+    expectAttentionError(() => hnsw.forwardWithMetadata(q, K, V, { hnswLayers: Int32Array.from([0, 1]) }),
+      'DIMENSION_MISMATCH', ['hnsw_layers']);
+    const structural = await rt.create('StructuralAttention', { dim: 8, structuralDim: 2, seed: 3 });
+    const feats = Array.from({ length: 6 }, (_, j) => [j, 1 / (j + 1)]);
+    const flatFeats = { data: Float32Array.from(feats.flat()), rows: 6 };
+    assert.deepEqual(structural.forwardWithMetadata(q, K, V, { structuralFeatures: flatFeats }),
+      structural.forwardWithMetadata(q, K, V, { structuralFeatures: feats }));
+    const g = randomF32(3, 14);
+    const a = structural.backward(q, K, V, g, { metadata: { structuralFeatures: flatFeats } });
+    const b = structural.backward(q, K, V, g, { metadata: { structuralFeatures: feats } });
+    assert.deepEqual(a.params['struct_proj.weight'], b.params['struct_proj.weight']);
+    assert.ok(a.params['struct_proj.weight'].some(x => Math.abs(x) > 1e-4), 'features reach the projection gradient');
+    expectAttentionError(() => structural.forwardWithMetadata(q, K, V, { structuralFeatures: [[1, 2], [3]] }),
+      'DIMENSION_MISMATCH', ['structuralFeatures[1]']);
+    // forwardGraph: values and per-node layers both ride in slots after the CSR arrays
+    const indptr = [0, 2, 3, 3, 5, 6, 6], indices = [1, 2, 0, 0, 1, 5];
+    assert.deepEqual(hnsw.forwardGraph(K, indptr, indices, { values: V, metadata: { hnswLayers: Int32Array.from(layers) } }),
+      hnsw.forwardGraph(K, indptr, indices, { values: V, metadata: { hnswLayers: layers } }));
+    for (const m of [rope, hnsw, structural]) m.dispose();
+  });
+
   test('forwardGraph with per-edge distances equals the per-node calls', async () => {
     const rope = await rt.create('GraphRoPE', { dim: 4 });
     const X = randomF32(4 * 4, 6), indptr = [0, 2, 3, 3, 5], indices = [1, 2, 0, 0, 1], dist = [1, 2, 1, 3, 0.5];
