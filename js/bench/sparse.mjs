@@ -3,6 +3,10 @@
 // copies cycled past the caches),
 // p50 per call and the fitted exponent of time vs n (1 = linear, 0 = flat).
 // Linear attention summarises the keys once (setKeys) and then costs O(M·d) a query.
+// Peak extra memory of one call: Python's tracemalloc around one JS call (it sees the
+// output and every kernel scratch buffer: the kernel itself allocates nothing), plus
+// whether that call grew the wasm linear memory. JS-side copies of the DV-float output
+// are not counted.
 
 export const SPARSE_SIZES = [1000, 10000, 100000];
 const ROTATION_BYTES = 64 << 20;  // key copies per size: more than the last-level cache
@@ -14,6 +18,20 @@ export function fittedExponent(ns, times) {
   let num = 0, den = 0;
   for (let i = 0; i < xs.length; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2; }
   return num / den;
+}
+
+const INTERNALS = Symbol.for('ruvector-attention.internals');
+
+/** Peak Python-heap bytes allocated during one fn() (after a warm-up call), and the growth
+ *  of the wasm linear memory during it. */
+function peakExtra(internals, tracemalloc, fn) {
+  fn();  // first-call allocations (caches, buffers grown once) are not per-op costs
+  const traced = () => { const t = tracemalloc.get_traced_memory(); const r = t.toJs(); t.destroy(); return r; };
+  tracemalloc.reset_peak();
+  const heap0 = internals.heapBytes(), [before] = traced();
+  fn();
+  const [, peak] = traced();
+  return { bytes: Math.max(0, peak - before), heapGrowth: internals.heapBytes() - heap0 };
 }
 
 function p50(fn, samples) {
@@ -31,6 +49,8 @@ export async function sparseBench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES
     'local-global': await rt.create('LocalGlobalAttention', { dim: d, localWindow: 16, globalNodes: 4 }),
   };
   const q = randomF32(d, 41);
+  const internals = rt[INTERNALS];
+  const tracemalloc = internals.pyimport('tracemalloc');
   const rows = [];
   for (const n of sizes) {
     // cycle through key copies that together exceed the caches (as the Python benchmark
@@ -49,12 +69,25 @@ export async function sparseBench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES
       'local-global': () => mechs['local-global'].forward(q, ...next()),
     };
     for (const [name, fn] of Object.entries(calls)) rows.push({ mechanism: name, n, p50: p50(fn, samples) });
+    tracemalloc.start();  // after the timings: tracing slows every allocation
+    try {
+      for (const [name, fn] of Object.entries(calls)) {
+        const m = peakExtra(internals, tracemalloc, fn);
+        Object.assign(rows.find(r => r.mechanism === name && r.n === n), { peakExtraBytes: m.bytes, heapGrowth: m.heapGrowth });
+      }
+    } finally {
+      tracemalloc.stop();
+    }
     for (const [K, V] of sets) { K.dispose(); V.dispose(); }
   }
   for (const m of Object.values(mechs)) m.dispose();
+  tracemalloc.destroy();
   const summary = Object.keys(mechs).map(name => {
     const mine = rows.filter(r => r.mechanism === name);
-    return { mechanism: name, exponent: fittedExponent(mine.map(r => r.n), mine.map(r => r.p50)) };
+    return {
+      mechanism: name, exponent: fittedExponent(mine.map(r => r.n), mine.map(r => r.p50)),
+      memoryGrowthBytes: mine[mine.length - 1].peakExtraBytes - mine[0].peakExtraBytes,
+    };
   });
   return { d, sizes, rows, summary };
 }
@@ -62,9 +95,15 @@ export async function sparseBench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES
 export function printSparse(result) {
   const head = result.sizes.map(n => `n=${n} µs`.padStart(14)).join('');
   console.log(`\nscalability from Node, one query, d = ${result.d}, keys resident (linear: setKeys once)`);
-  console.log(`  ${'mechanism'.padEnd(14)}${head}  exponent`);
+  console.log(`  ${'mechanism'.padEnd(14)}${head}  exponent  peak extra bytes (by n; Python heap)`);
   for (const s of result.summary) {
-    const t = result.sizes.map(n => result.rows.find(r => r.mechanism === s.mechanism && r.n === n).p50.toFixed(1).padStart(14)).join('');
-    console.log(`  ${s.mechanism.padEnd(14)}${t}  ${s.exponent.toFixed(2).padStart(8)}`);
+    const mine = result.sizes.map(n => result.rows.find(r => r.mechanism === s.mechanism && r.n === n));
+    const t = mine.map(r => r.p50.toFixed(1).padStart(14)).join('');
+    const mem = mine.map(r => String(r.peakExtraBytes)).join(' / ');
+    console.log(`  ${s.mechanism.padEnd(14)}${t}  ${s.exponent.toFixed(2).padStart(8)}  ${mem}`);
   }
+  const grew = result.rows.filter(r => r.heapGrowth > 0);
+  console.log(grew.length
+    ? `  wasm memory grew during: ${grew.map(r => `${r.mechanism} n=${r.n} (+${r.heapGrowth} B)`).join(', ')}`
+    : '  no measured call grew the wasm linear memory');
 }

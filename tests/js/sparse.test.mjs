@@ -131,3 +131,22 @@ describe('compat: @ruvector/attention names', () => {
     for (const m of [flash, lg, lin]) m.free();
   });
 });
+
+describe('js/bench/sparse.mjs from Node (issue 6 item 6)', () => {
+  test('peak extra memory of flash and linear does not grow with n (Python heap, tracemalloc)', async () => {
+    const { sparseBench } = await import('../../js/bench/sparse.mjs');
+    const sizes = [500, 20000];
+    const result = await sparseBench(rt, randomF32, { d: 32, sizes, quick: true });
+    assert.equal(result.rows.length, 4 * sizes.length);
+    for (const r of result.rows) {
+      assert.ok(r.p50 > 0 && Number.isInteger(r.peakExtraBytes) && r.peakExtraBytes > 0, JSON.stringify(r));
+    }
+    const bytes = (name, n) => result.rows.find(r => r.mechanism === name && r.n === n).peakExtraBytes;
+    // O(block · d) scratch and O(M · d) features: the same bytes at 40x the keys, give or
+    // take an allocator rounding (well under one key's row, d · 4 = 128 bytes)
+    for (const name of ['flash', 'linear', 'local-global']) {
+      assert.ok(bytes(name, 20000) <= bytes(name, 500) + 64, `${name}: ${bytes(name, 500)} -> ${bytes(name, 20000)}`);
+    }
+    assert.deepEqual(result.summary.map(s => s.mechanism), ['sdpa', 'flash', 'linear', 'local-global']);
+  });
+});
