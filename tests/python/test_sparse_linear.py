@@ -164,6 +164,17 @@ def test_attention_weights_relu_elu_explicit_features(kernel):
     assert_close(attn.attention_weights(q, k), w / w.sum(), ("linear", "weights"))
 
 
+@pytest.mark.parametrize("kernel", ["favor+", "relu", "elu+1"])
+def test_nan_key_is_a_typed_error_for_every_feature_map(kernel):
+    """relu(NaN) must not become 0 + eps: forward, prepare_keys and the weights all say where."""
+    k, v = rand((5, 8), 1), rand((5, 2), 2)
+    k[3, 2] = np.nan
+    attn = ra.LinearAttention(8, 16, kernel=kernel)
+    for call in (lambda: attn.forward(rand(8, 3), k, v), lambda: attn.attention_weights(rand(8, 3), k)):
+        with pytest.raises(ra.NumericalInstabilityError, match=r"keys\[3\]\[2\]"):
+            call()
+
+
 def test_masks_and_fully_masked():
     d, n = 8, 30
     k, v, q = rand((n, d), 1), rand((n, 3), 2), rand(d, 3)

@@ -217,8 +217,8 @@ static void features(const float *x, int64_t d, const float *W, int64_t m, int k
   }
   for (; i < m; i++) feat[i] = dot(x, W + i * d, d);
   scale_vec(feat, xscale, m);
-  if (kind == RV_FEATURE_RELU)
-    for (i = 0; i < m; i++) feat[i] = (feat[i] > 0.0f ? feat[i] : 0.0f) + RV_LINEAR_RELU_EPS;
+  if (kind == RV_FEATURE_RELU) /* written so a NaN passes through (the callers report it) */
+    for (i = 0; i < m; i++) feat[i] = (feat[i] <= 0.0f ? 0.0f : feat[i]) + RV_LINEAR_RELU_EPS;
 }
 
 static void exp_minus(float *x, const float *sub, int64_t m) {
