@@ -104,3 +104,15 @@ def _arg(value, name):
     if name in ("indptr", "indices"):
         return list(value["data"])
     return decode(value)
+
+
+def assert_replay(got, case, key):
+    """Compare a replayed case's result with its expected value at the tolerance-table
+    row ``key``; a backward case compares its query, keys and values gradients."""
+    from tolerances import assert_close
+    if case["method"] == "backward":
+        for part in ("query", "keys", "values"):
+            assert_close(getattr(got, part), decode(case["expected"][part]), key,
+                         what=f"{case['name']}: {part}")
+    else:
+        assert_close(got, decode(case["expected"]), key, what=case["name"])

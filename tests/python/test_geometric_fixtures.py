@@ -7,7 +7,7 @@ import json
 import fixture_format as F
 import fixtures_geometric as FG
 import ruvector_attention as ra
-from tolerances import assert_close, tolerance
+from tolerances import tolerance
 
 
 def test_geometric_fixture_replays(fixtures_dir):
@@ -19,12 +19,7 @@ def test_geometric_fixture_replays(fixtures_dir):
         key = (FG.KEY[case["mechanism"]], "fixture")
         assert (case["tolerance"]["rtol"], case["tolerance"]["atol"]) == tolerance(*key)
         got = FG.call(FG.build(ra, case), case)
-        if case["method"] == "backward":
-            for part in ("query", "keys", "values"):
-                assert_close(getattr(got, part), F.decode(case["expected"][part]), key,
-                             what=f"{case['name']}: {part}")
-        else:
-            assert_close(got, F.decode(case["expected"]), key, what=case["name"])
+        F.assert_replay(got, case, key)
 
 
 def test_fully_masked_case_is_zeros(fixtures_dir):

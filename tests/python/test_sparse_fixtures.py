@@ -7,7 +7,7 @@ import fixture_format as F
 import pytest
 import ruvector_attention as ra
 import tolerances_sparse  # noqa: F401  (registers the sparse rows of the tolerance table)
-from tolerances import assert_close, tolerance
+from tolerances import tolerance
 
 pytestmark = pytest.mark.nonumpy
 KEY = {"FlashAttention": "flash", "LinearAttention": "linear", "LocalGlobalAttention": "local_global"}
@@ -22,9 +22,4 @@ def test_sparse_fixture_replays(fixtures_dir):
         key = (KEY[case["mechanism"]], "fixture")
         assert (case["tolerance"]["rtol"], case["tolerance"]["atol"]) == tolerance(*key)
         got = F.call(F.build(ra, case), case)
-        if case["method"] == "backward":
-            for part in ("query", "keys", "values"):
-                assert_close(getattr(got, part), F.decode(case["expected"][part]), key,
-                             what=f"{case['name']}: {part}")
-        else:
-            assert_close(got, F.decode(case["expected"]), key, what=case["name"])
+        F.assert_replay(got, case, key)
