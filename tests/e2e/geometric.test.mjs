@@ -4,20 +4,17 @@
 // are softmax(-d/T) of the distances the geometry functions give, and the
 // logMap0 → PCA → expMap0 projection never moves a point away from the origin.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { BOOT_TIMEOUT_MS, chooseMechanism, exportJson, openPage, startAll, waitRender } from './harness.mjs';
+import {
+  BOOT_TIMEOUT_MS, cardData, chooseMechanism, exportJson, openPage, useBrowser, waitRender,
+} from './harness.mjs';
 
-let env;
-before(async () => { env = await startAll(); });
-after(async () => {
-  await env?.browser.close();
-  await env?.server.close();
-});
+const env = useBrowser();
 
-async function panel(page) {
-  return page.$eval('#poincare-card', (el) => (el.hidden ? null : JSON.parse(el.dataset.poincare)));
+function panel(page) {
+  return cardData(page, '#poincare-card', 'poincare');
 }
 
 describe('Poincaré disk (worker)', () => {

@@ -6,23 +6,16 @@
 // scaled dot-product attention, natively and on the page. Assertions read data-*
 // attributes and the exported JSON, never pixels.
 
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  BOOT_TIMEOUT_MS, WEIGHT_TOL, exportJson, makeFixture, maxAbsDiff, openPage, renderCount, selectNode, startAll, waitRender,
+  BOOT_TIMEOUT_MS, WEIGHT_TOL, exportJson, makeFixture, maxAbsDiff, openPage, renderCount, selectNode, useBrowser, waitRender,
 } from './harness.mjs';
 
-let env;
+const env = useBrowser();
 let fixture;
-before(async () => {
-  fixture = makeFixture();
-  env = await startAll();
-});
-after(async () => {
-  await env?.browser.close();
-  await env?.server.close();
-});
+before(() => { fixture = makeFixture(); });
 
 /** The graph's neighbour nodes as drawn: id, layer, fill, opacity. */
 function drawnNodes(page) {

@@ -3,6 +3,7 @@
 // data (DOM, exported JSON), never pixels.
 
 import { spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,23 @@ export async function startAll() {
 }
 
 /** A fresh page on `query` (e.g. '?worker=0'); collects console errors for the assertion messages. */
+/** One static server and one Chromium for a whole test file, started and stopped by
+ * node:test hooks; the returned object gets { server, browser } once started. */
+export function useBrowser() {
+  const env = {};
+  before(async () => { Object.assign(env, await startAll()); });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** The JSON a view publishes in a data-* attribute of its card, or null while hidden. */
+export function cardData(page, selector, key) {
+  return page.$eval(selector, (el, k) => (el.hidden ? null : JSON.parse(el.dataset[k])), key);
+}
+
 export async function openPage(browser, server, query = '') {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 1100 } });
   const page = await context.newPage();

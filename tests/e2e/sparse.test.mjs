@@ -5,20 +5,17 @@
 // the highest HNSW layers), linear attention's approximation error against exact
 // attention, and flash's agreement with exact. Assertions read data-sparse.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { BOOT_TIMEOUT_MS, chooseMechanism, exportJson, openPage, startAll, waitRender } from './harness.mjs';
+import {
+  BOOT_TIMEOUT_MS, cardData, chooseMechanism, exportJson, openPage, useBrowser, waitRender,
+} from './harness.mjs';
 
-let env;
-before(async () => { env = await startAll(); });
-after(async () => {
-  await env?.browser.close();
-  await env?.server.close();
-});
+const env = useBrowser();
 
-async function panel(page) {
-  return page.$eval('#sparse-card', (el) => (el.hidden ? null : JSON.parse(el.dataset.sparse)));
+function panel(page) {
+  return cardData(page, '#sparse-card', 'sparse');
 }
 
 // One page per mode: each boot costs seconds of the suite's budget.

@@ -11,21 +11,13 @@ import path from 'node:path';
 
 import {
   ARTIFACTS, BOOT_TIMEOUT_MS, ROOT, WEIGHT_TOL, chooseMechanism, exportJson, exportPng, heatmapTable, makeFixture, maxAbsDiff,
-  openPage, pngSize, renderCount, selectNode, startAll, waitRender,
+  openPage, pngSize, renderCount, selectNode, useBrowser, waitRender,
 } from './harness.mjs';
 
-let env;       // { server, browser }
-let fixture;   // native reference values
+const env = useBrowser();  // { server, browser }
+let fixture;               // native reference values
 
-before(async () => {
-  fixture = makeFixture();
-  env = await startAll();
-});
-
-after(async () => {
-  await env?.browser.close();
-  await env?.server.close();
-});
+before(() => { fixture = makeFixture(); });
 
 /** Open the page, wait for the first rendered weights, record the cold start. */
 async function bootPage(query) {
