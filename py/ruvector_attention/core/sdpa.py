@@ -100,19 +100,8 @@ class ScaledDotProductAttention(Attention):
 
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) before dropout; masked keys get 0."""
-        q = _arrays.vector(query, "query", self._config.dim)
-        K = _arrays.matrix(keys, "keys", cols=self._config.dim)
-        n = K.shape[0]
-        m = _arrays.mask_array(mask, n) if mask is not None else None
-        numpy = q.numpy or K.numpy
-        w, wptr = _arrays.output((n,), numpy)
-        # the kernel needs values: a zero column of width 1 (cheaper than a second kernel)
-        _zero_values, zptr = _arrays.output((n,), False)
-        _unused_out, uptr = _arrays.output((1,), False)
-        rc = _kernel.K.attend(q.ptr, K.ptr, zptr, m.ptr if m else None, n, self._config.dim, 1,
-                              self._scale, 0.0, 0, uptr, wptr)
-        raise_for_status(rc, (q, K), "ScaledDotProductAttention.attention_weights")
-        return _arrays.result(w, (n,))
+        return softmax_weights(query, keys, mask, self._config.dim, self._scale,
+                               "ScaledDotProductAttention.attention_weights")
 
     # -- many queries -----------------------------------------------------------------
     def forward_batch(self, queries, keys, values, *, mask=None):
@@ -182,6 +171,23 @@ class ScaledDotProductAttention(Attention):
         return Gradients(_arrays.result(gq, (self._config.dim,)),
                          _arrays.result(gk, (n, self._config.dim)), _arrays.result(gv, (n, dv)),
                          {})
+
+
+def softmax_weights(query, keys, mask, dim, scale, what):
+    """softmax(scale * K q) over the keys, (N,); masked keys get 0. Shared by every
+    mechanism whose weights are scaled dot-product weights."""
+    q = _arrays.vector(query, "query", dim)
+    K = _arrays.matrix(keys, "keys", cols=dim)
+    n = K.shape[0]
+    m = _arrays.mask_array(mask, n) if mask is not None else None
+    w, wptr = _arrays.output((n,), q.numpy or K.numpy)
+    # the kernel needs values: a zero column of width 1 (cheaper than a second kernel)
+    _zero_values, zptr = _arrays.output((n,), False)
+    _unused_out, uptr = _arrays.output((1,), False)
+    rc = _kernel.K.attend(q.ptr, K.ptr, zptr, m.ptr if m else None, n, dim, 1, scale, 0.0, 0,
+                          uptr, wptr)
+    raise_for_status(rc, (q, K), what)
+    return _arrays.result(w, (n,))
 
 
 def batch_inputs(queries, keys, values, mask, dim):

@@ -102,16 +102,20 @@ class HNSWAwareAttention(Attention):
                                        f"{L}", index=layer, length=L)
         return int64s(checked)
 
-    def _inputs(self, query, keys, values, metadata, mask):
-        d, h = self._config.dim, self._config.num_heads
-        q = _arrays.vector(query, "query", d)
-        K, V = key_value_pair(keys, values, d)
-        n, dv = V.shape
+    def _heads_and_layers(self, dv, metadata, n):
+        """Check the value width splits into heads; the n layers as a kernel buffer."""
+        h = self._config.num_heads
         if dv % h:
             raise DimensionMismatchError(f"values have {dv} features, not divisible by "
                                          f"num_heads = {h}", expected=h, actual=dv)
-        layers = None if metadata is None else _layer_field(metadata)
-        lbuf, lptr = self._layers(layers, n)
+        return self._layers(None if metadata is None else _layer_field(metadata), n)
+
+    def _inputs(self, query, keys, values, metadata, mask):
+        d = self._config.dim
+        q = _arrays.vector(query, "query", d)
+        K, V = key_value_pair(keys, values, d)
+        n, dv = V.shape
+        lbuf, lptr = self._heads_and_layers(dv, metadata, n)
         rows = kept_rows(mask, n)
         if rows is not None:
             K, V = take_rows(K, rows), take_rows(V, rows)
@@ -205,11 +209,7 @@ class HNSWAwareAttention(Attention):
         d, h, L = self._config.dim, self._config.num_heads, self._config.max_layers
         X, V, ip, ix, largest = csr(features, indptr, indices, values, d)
         num_nodes, dv = V.shape
-        if dv % h:
-            raise DimensionMismatchError(f"values have {dv} features, not divisible by "
-                                         f"num_heads = {h}", expected=h, actual=dv)
-        layers = None if metadata is None else _layer_field(metadata)
-        _lbuf, lptr = self._layers(layers, num_nodes)
+        _lbuf, lptr = self._heads_and_layers(dv, metadata, num_nodes)
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):

@@ -29,7 +29,7 @@ from ..core.base import (
     scale_option,
     temperature_option,
 )
-from ..core.sdpa import key_value_pair
+from ..core.sdpa import key_value_pair, softmax_weights
 from ..numerics import FLOAT32_BYTES as F32
 
 
@@ -97,17 +97,8 @@ class FlashAttention(Attention):
 
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) (formed only because they are returned); masked keys get 0."""
-        q = _arrays.vector(query, "query", self._config.dim)
-        K = _arrays.matrix(keys, "keys", cols=self._config.dim)
-        n = K.shape[0]
-        m = _arrays.mask_array(mask, n) if mask is not None else None
-        w, wptr = _arrays.output((n,), q.numpy or K.numpy)
-        _zero_values, zptr = _arrays.output((n,), False)
-        _unused, uptr = _arrays.output((1,), False)
-        rc = _kernel.K.attend(q.ptr, K.ptr, zptr, m.ptr if m else None, n, self._config.dim, 1,
-                              self._scale, 0.0, 0, uptr, wptr)
-        raise_for_status(rc, (q, K), "FlashAttention.attention_weights")
-        return _arrays.result(w, (n,))
+        return softmax_weights(query, keys, mask, self._config.dim, self._scale,
+                               "FlashAttention.attention_weights")
 
     def _batch_inputs(self, queries, keys, values, mask, grad_output=None):
         d = self._config.dim
