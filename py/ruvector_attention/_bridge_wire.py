@@ -204,8 +204,10 @@ def _resolve(value, lookup, by_name):
 
 
 def mask():
-    """The ``mask=`` argument: the first ctrl[MASK_LEN] bytes of the mask slot as bools."""
-    return memoryview(mask_slot)[:ctrl[MASK_LEN]].cast("?")
+    """The ``mask=`` argument: the first ctrl[MASK_LEN] bytes of the mask slot (non-zero = keep).
+    Bytes, not a cast to bool: reading a byte other than 0 / 1 as a C bool is undefined, and
+    in wasm it dropped keys whose byte was even (2, 4, ...)."""
+    return memoryview(mask_slot)[:ctrl[MASK_LEN]]
 
 
 # ------------------------------------------------------------------ results
