@@ -146,15 +146,23 @@ async function apiBench(lib) {
   const add = (what, n, variant, r) => rows.push({ what, n, variant, ...r });
   const q = randomF32(D, 1);
   const sdpa = new rt.ScaledDotProductAttention({ dim: D });
+  const internals = rt[Symbol.for('ruvector-attention.internals')];
   for (const n of SIZES) {
     const K = randomF32(n * D, 2), V = randomF32(n * D, 3);
     const flatK = { data: K, rows: n }, flatV = { data: V, rows: n };
-    add('sdpa', n, 'flat', measure(() => sdpa.forward(q, flatK, flatV), { n }));
     const mk = rt.matrix(K, n), mv = rt.matrix(V, n);
-    add('sdpa', n, 'resident', measure(() => sdpa.forward(q, mk, mv), { n }));
-    mk.dispose(); mv.dispose();
     const rk = rowsOf(K, n, D), rv = rowsOf(V, n, D);
-    add('sdpa', n, 'Float32Array[]', measure(() => sdpa.forward(q, rk, rv), { n }));
+    // SDPA forward calls the kernel from JS (js/src/direct.ts); "via Python" rows switch that
+    // off to show what the JS→Python→ctypes layers cost.
+    for (const direct of [true, false]) {
+      internals.useDirect(direct);
+      const tag = direct ? '' : ' via Python';
+      add('sdpa', n, 'flat' + tag, measure(() => sdpa.forward(q, flatK, flatV), { n }));
+      add('sdpa', n, 'resident' + tag, measure(() => sdpa.forward(q, mk, mv), { n }));
+      add('sdpa', n, 'Float32Array[]' + tag, measure(() => sdpa.forward(q, rk, rv), { n }));
+    }
+    internals.useDirect(true);
+    mk.dispose(); mv.dispose();
   }
   const n = 1000;
   const K = randomF32(n * D, 4), V = randomF32(n * D, 5);
@@ -218,9 +226,9 @@ for (let i = 0; i < SIZES.length; i++) {
   console.log(`  native AVX2        n = ${String(SIZES[i]).padEnd(6)}                ${us(native[i].p50)} ${us(native[i].p95)}`);
   console.log(`  wasm SIMD128 (wasi) n = ${String(SIZES[i]).padEnd(6)}               ${us(wasm[i].p50)} ${us(wasm[i].p95)}   ${(wasm[i].p50 / native[i].p50).toFixed(2)}x native`);
 }
-console.log('\nfrom Node through the npm API                      p50 µs   p95 µs    ops/s');
+console.log('\nfrom Node through the npm API                                 p50 µs   p95 µs    ops/s');
 for (const r of api.rows) {
-  console.log(`  ${(r.what + ' n = ' + r.n).padEnd(34)} ${r.variant.padEnd(15)}${us(r.p50)} ${us(r.p95)} ${r.opsPerSec.toFixed(0).padStart(8)}`);
+  console.log(`  ${(r.what + ' n = ' + r.n).padEnd(34)} ${r.variant.padEnd(26)}${us(r.p50)} ${us(r.p95)} ${r.opsPerSec.toFixed(0).padStart(8)}`);
 }
 const at = variant => api.rows.find(r => r.what === 'sdpa' && r.n === 1000 && r.variant === variant).p50;
 const ratio = wasm[1].p50 / native[1].p50;

@@ -26,18 +26,24 @@ export interface PyProxy {
 }
 export interface PyodideLike {
   pyimport(name: string): PyProxy;
+  /** Emscripten's module; LDSO lists the loaded shared libraries and their wasm exports. */
+  _module?: { LDSO?: { loadedLibsByName?: Record<string, { exports?: Record<string, unknown> }> } };
   loadPackage(names: string | string[], options?: object): Promise<unknown>;
   loadedPackages: Record<string, string>;
   version: string;
 }
 
 export interface ArrayResult { data: Float32Array; shape: number[] }
+/** How JS may call a kernel export itself (Python's ``_direct_plan``; see direct.ts). */
+export interface DirectPlan { library: string; symbol: string; dim: number; scale: number }
+export type KernelExport = (...args: (number | bigint)[]) => number;
 export interface CallOptions { mask?: unknown; kwargs?: Record<string, unknown> }
 
 export class Bridge {
   private readonly fn: Record<
     'invoke' | 'callFunction' | 'create' | 'dispose' | 'reserve' | 'buffers' | 'lastError' | 'matrix'
-    | 'matrixData' | 'loadStateDict' | 'info' | 'liveObjects', PyProxy>;
+    | 'matrixData' | 'loadStateDict' | 'info' | 'liveObjects' | 'directPlan', PyProxy>;
+  private readonly py: PyodideLike;
   private held: PyBuffer[] = [];
   // Views on the wasm heap (ArrayBufferLike: Pyodide may run on a SharedArrayBuffer).
   private ctrl: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -46,14 +52,19 @@ export class Bridge {
   private mask: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
   private out: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private generation = -1;
+  /** Whether mechanisms may call kernel exports themselves (direct.ts); tests and the benchmark
+   *  switch it off to compare with the path through Python. */
+  direct = true;
 
   constructor(py: PyodideLike) {
+    this.py = py;
     // Module attributes are read once; each call is then a plain PyProxy call.
     const mod: any = py.pyimport('ruvector_attention._bridge');
     this.fn = {
       invoke: mod.invoke, callFunction: mod.call_function, create: mod.create, dispose: mod.dispose, reserve: mod.reserve,
       buffers: mod.buffers, lastError: mod.last_error, matrix: mod.matrix, matrixData: mod.matrix_data,
       loadStateDict: mod.load_state_dict, info: mod.info, liveObjects: mod.live_objects,
+      directPlan: mod.direct_plan,
     };
     // `mod` is kept alive: the function proxies above are borrowed from it.
     this.acquire();
@@ -213,6 +224,39 @@ export class Bridge {
 
   liveObjects(): number {
     return this.fn.liveObjects() as number;
+  }
+
+  /** Python's plan for calling the kernel from JS for this object's forward (null: always via Python). */
+  directPlan(handle: number): DirectPlan | null {
+    return JSON.parse(this.check(this.fn.directPlan(handle)) as string);
+  }
+
+  /** A wasm export of a shared library Pyodide loaded (undefined if this Pyodide does not expose it). */
+  kernelExport(library: string, symbol: string): KernelExport | undefined {
+    const fn = this.py._module?.LDSO?.loadedLibsByName?.[library]?.exports?.[symbol];
+    return typeof fn === 'function' ? fn as KernelExport : undefined;
+  }
+
+  /** Float slot `index` with room for n values: a current view on Python-owned heap memory.
+   *  Reserving can grow the wasm memory, so take every view only after the last reserve. */
+  reserveFloats(index: number, n: number): void {
+    this.refresh();
+    this.reserve('f', index, n);
+  }
+
+  floatSlot(index: number): Float32Array<ArrayBufferLike> {
+    this.refresh();
+    return this.floats[index]!;
+  }
+
+  reserveMask(n: number): void {
+    this.refresh();
+    this.reserve('B', 0, n);
+  }
+
+  maskSlot(): Uint8Array<ArrayBufferLike> {
+    this.refresh();
+    return this.mask;
   }
 
   /** Current size of the wasm linear memory (tests check that calls do not grow it). */

@@ -8,8 +8,12 @@ import { AttentionError } from './errors.ts';
 /** Marks objects that wrap a Python-resident matrix (see runtime.ts / worker). */
 export const MATRIX_HANDLE: unique symbol = Symbol('ruvector-attention.matrix');
 
+/** Resident matrices in this thread's heap also give their data view (the direct path reads its address). */
+export const MATRIX_VIEW: unique symbol = Symbol('ruvector-attention.matrix-view');
+
 export interface ResidentMatrix {
   readonly [MATRIX_HANDLE]: () => number;   // throws if disposed
+  readonly [MATRIX_VIEW]?: () => Float32Array<ArrayBufferLike>;
   readonly rows: number;
   readonly cols: number;
 }
@@ -20,7 +24,9 @@ export type FloatArg = {
   length: number;
   write(dst: Float32Array): void;
 };
-export type MatrixArg = { kind: 'matrix'; shape: number[]; handle: number };
+export type MatrixArg = {
+  kind: 'matrix'; shape: number[]; handle: number; view?: () => Float32Array<ArrayBufferLike>;
+};
 export type IntArg = { kind: 'int'; shape: number[]; length: number; write(dst: Int32Array): void };
 export type ScalarArg = { kind: 'scalar'; shape: []; value: number };
 export type Arg = FloatArg | MatrixArg | IntArg | ScalarArg;
@@ -70,7 +76,7 @@ export function vectorArg(x: unknown, name: string): FloatArg {
 
 /** A set of rows: Float32Array[] / number[][] / {data, rows[, cols]} / resident Matrix. */
 export function rowsArg(x: unknown, name: string): FloatArg | MatrixArg {
-  if (isResident(x)) return { kind: 'matrix', shape: [x.rows, x.cols], handle: x[MATRIX_HANDLE]() };
+  if (isResident(x)) return { kind: 'matrix', shape: [x.rows, x.cols], handle: x[MATRIX_HANDLE](), view: x[MATRIX_VIEW] };
   if (isFlatRows(x)) return flatRowsArg(x, name);
   if (Array.isArray(x)) return arrayRowsArg(x, name);
   if (x instanceof Float32Array) {

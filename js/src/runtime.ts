@@ -2,135 +2,16 @@
 // Python ones, resident matrices, and the catalogue. Each method is one
 // bridge.invoke with its arguments described by inputs.ts.
 import { AttentionError, disposedError } from './errors.ts';
-import type { ArrayResult, Bridge } from './bridge.ts';
+import type { Bridge } from './bridge.ts';
+import { MechanismBase, asArray, checkOptions, leaked, toRows2D, toStateDict } from './mechanism.ts';
+import { ScaledDotProductAttentionImpl } from './direct.ts';
 import type { Booted } from './boot.ts';
 import {
-  MATRIX_HANDLE, indexArg, intScalarArg, layersArg, rowsArg, rowsOrSetsArg, vectorArg, type Arg, type ResidentMatrix,
+  MATRIX_HANDLE, MATRIX_VIEW, indexArg, intScalarArg, layersArg, rowsArg, vectorArg, type Arg, type ResidentMatrix,
 } from './inputs.ts';
 import type {
-  Datasets, Geometry, GeometryOptions, GraphHelpers, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, Mechanism, MechanismInfo, Rows, Rows2D, Runtime, StateDict, Vector, Versions,
+  Datasets, Geometry, GeometryOptions, GraphHelpers, HnswGraphOptions, LayeredGraph, Gradients, MaskOptions, Matrix, MechanismInfo, Rows, Rows2D, Runtime, Vector, Versions,
 } from '../../ts-types/index.d.ts';
-
-// Python objects of JS objects that were garbage-collected without dispose().
-const leaked = new FinalizationRegistry<() => void>(free => { try { free(); } catch { /* runtime gone */ } });
-
-function asArray(r: unknown): ArrayResult {
-  if (!r || typeof r !== 'object' || !((r as ArrayResult).data instanceof Float32Array)) {
-    throw new AttentionError('INTERNAL', 'expected an array result from Python');
-  }
-  return r as ArrayResult;
-}
-
-export function toRows2D(r: unknown): Rows2D {
-  const { data, shape } = asArray(r);
-  if (shape.length === 2) return { data, rows: shape[0]!, cols: shape[1]! };
-  if (data.length === 0) return { data, rows: shape[0] ?? 0, cols: 0 };
-  throw new AttentionError('INTERNAL', `expected a 2-D result, got shape (${shape.join(', ')})`);
-}
-
-function toStateDict(r: unknown): StateDict {
-  const out: StateDict = {};
-  for (const [k, v] of Object.entries(r as Record<string, unknown>)) out[k] = asArray(v).data;
-  return out;
-}
-
-function checkOptions(options: unknown, what: string): object {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new AttentionError('INVALID_CONFIG', `${what} options must be an object like { dim: 128 }`);
-  }
-  return options;
-}
-
-/** Base class: the methods every Python mechanism has. */
-export class MechanismBase implements Mechanism {
-  readonly name: string;
-  #bridge: Bridge;
-  #handle: number;
-  #training = false;
-  #unregister: object = {};
-
-  constructor(bridge: Bridge, name: string, options: unknown) {
-    this.#bridge = bridge;
-    this.name = name;
-    const handle = bridge.create(name, checkOptions(options, name));
-    this.#handle = handle;
-    leaked.register(this, () => bridge.dispose(handle), this.#unregister);
-  }
-
-  get disposed(): boolean { return this.#handle === 0; }
-  get training(): boolean { return this.#training; }
-
-  protected call(method: string, args: Arg[], options?: MaskOptions & { kwargs?: Record<string, unknown> }): unknown {
-    if (this.#handle === 0) throw disposedError(this.name);
-    return this.#bridge.invoke(this.#handle, method, args, options);
-  }
-
-  forward(query: Vector, keys: Rows, values: Rows, options?: MaskOptions): Float32Array {
-    return asArray(this.call('forward',
-      [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')], options)).data;
-  }
-
-  attentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Float32Array {
-    return asArray(this.call('attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], options)).data;
-  }
-
-  forwardBatch(queries: Rows, keys: Rows | readonly Rows[], values: Rows | readonly Rows[]): Rows2D {
-    return toRows2D(this.call('forward_batch',
-      [rowsArg(queries, 'queries'), rowsOrSetsArg(keys, 'keys'), rowsOrSetsArg(values, 'values')]));
-  }
-
-  forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
-               options?: { values?: Rows }): Rows2D {
-    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
-    let kwargs: Record<string, unknown> | undefined;
-    if (options?.values !== undefined) {
-      args.push(rowsArg(options.values, 'values'));
-      kwargs = { values: { $arg: 3 } };
-    }
-    return toRows2D(this.call('forward_graph', args, kwargs ? { kwargs } : undefined));
-  }
-
-  backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: MaskOptions): Gradients {
-    const g = this.call('backward', [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'),
-      vectorArg(gradOutput, 'gradOutput')], options) as Record<string, unknown>;
-    return {
-      query: asArray(g.query).data, keys: toRows2D(g.keys), values: toRows2D(g.values),
-      params: toStateDict(g.params ?? {}),
-    };
-  }
-
-  config(): any {
-    return this.call('config', []);
-  }
-
-  stateDict(): StateDict {
-    return toStateDict(this.call('state_dict', []));
-  }
-
-  loadStateDict(state: Record<string, Float32Array | readonly number[]>): void {
-    if (this.#handle === 0) throw disposedError(this.name);
-    if (typeof state !== 'object' || state === null) {
-      throw new AttentionError('UNSUPPORTED', 'loadStateDict expects { name: Float32Array }');
-    }
-    this.#bridge.loadStateDict(this.#handle, state);
-  }
-
-  train(mode = true): void {
-    this.call(mode ? 'train' : 'eval', []);
-    this.#training = mode;
-  }
-
-  eval(): void { this.train(false); }
-
-  dispose(): void {
-    if (this.#handle === 0) return;
-    const handle = this.#handle;
-    this.#handle = 0;
-    leaked.unregister(this.#unregister);
-    this.#bridge.dispose(handle);
-  }
-}
 
 export class MultiHeadAttentionImpl extends MechanismBase {
   headAttentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Rows2D {
@@ -163,6 +44,7 @@ export class MatrixImpl implements Matrix, ResidentMatrix {
   }
 
   [MATRIX_HANDLE] = (): number => this.#live().handle;
+  [MATRIX_VIEW] = (): Float32Array<ArrayBufferLike> => this.#live().view();
 
   #live(): Resident {
     if (!this.#m) throw disposedError('Matrix');
@@ -208,7 +90,9 @@ export function makeMatrix(bridge: Bridge, data: unknown, rows?: number): Matrix
   return m;
 }
 
-const TYPED: Record<string, typeof MechanismBase> = { MultiHeadAttention: MultiHeadAttentionImpl };
+const TYPED: Record<string, typeof MechanismBase> = {
+  ScaledDotProductAttention: ScaledDotProductAttentionImpl, MultiHeadAttention: MultiHeadAttentionImpl,
+};
 
 // ---- issue 6: sparse / efficient attention (typed extras over MechanismBase)
 type SparseMetadata = { distances?: ArrayLike<number>; hnswLayers?: ArrayLike<number> };
@@ -418,7 +302,7 @@ export function makeRuntime(booted: Booted): Runtime {
     const Cls = TYPED[name] ?? MechanismBase;
     return new Cls(bridge, name, options);
   };
-  class ScaledDotProductAttention extends MechanismBase {
+  class ScaledDotProductAttention extends ScaledDotProductAttentionImpl {
     constructor(options: unknown) { super(bridge, 'ScaledDotProductAttention', options); }
   }
   class MultiHeadAttention extends MultiHeadAttentionImpl {
@@ -441,6 +325,8 @@ export function makeRuntime(booted: Booted): Runtime {
   Object.defineProperty(rt, INTERNALS, {
     value: {
       liveObjects: () => bridge.liveObjects(), heapBytes: () => bridge.heapBytes(),
+      // direct.ts: off sends every call through Python (tests compare the two paths)
+      useDirect: (on: boolean) => { bridge.direct = on; },
       // issue 6: the Node benchmark reads Python's tracemalloc through this (peak extra memory)
       pyimport: (name: string) => booted.py.pyimport(name),
     },

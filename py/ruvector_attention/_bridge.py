@@ -16,7 +16,7 @@ from . import errors
 from ._bridge_wire import GENERATION, MASK_LEN, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve, snake
 
 __all__ = ["invoke", "call_function", "create", "dispose", "reserve", "buffers", "last_error", "matrix",
-           "matrix_data", "load_state_dict", "info", "live_objects", "catalog", "FUNCTIONS"]
+           "matrix_data", "direct_plan", "load_state_dict", "info", "live_objects", "catalog", "FUNCTIONS"]
 
 # (ctrl is never replaced, so importing it by name is safe; out and mask_slot are: read them as wire.*)
 _objects: dict[int, object] = {}   # handle -> mechanism or Matrix
@@ -188,6 +188,14 @@ def call_function(name, kwargs_json=None):
     fn = getattr(importlib.import_module(f"ruvector_attention.{module_name}"), func_name)
     args, kwargs = wire.arguments(kwargs_json, _get)
     return emit(fn(*args, **kwargs))
+
+
+@_guard
+def direct_plan(handle):
+    """JSON of the object's ``_direct_plan()``: how JS may call the kernel itself for
+    ``forward`` (js/src/direct.ts); null when the object has none or needs Python now."""
+    plan = getattr(_get(handle), "_direct_plan", None)
+    return json.dumps(plan() if plan else None)
 
 
 @_guard

@@ -82,13 +82,18 @@ SIGNATURES = {
 }
 
 
+def symbol(name, isa=None):
+    """The library symbol of kernel ``name`` for ``isa`` (default: the live one)."""
+    return f"rv_{name}_{isa or K.isa}"
+
+
 class Kernel:
     """The kernel functions of one ISA, bound as attributes (``kernel.attend(...)``)."""
 
     def __init__(self, lib, isa):
         self.isa = isa
         for name, (restype, argtypes) in SIGNATURES.items():
-            fn = getattr(lib, f"rv_{name}_{isa}")
+            fn = getattr(lib, symbol(name, isa))
             fn.restype, fn.argtypes = restype, argtypes
             setattr(self, name, fn)
 
@@ -115,7 +120,7 @@ if KERNEL_VERSION != __version__:
     raise InternalError(f"kernel version {KERNEL_VERSION} at {_PATH} does not match "
                         f"the Python package {__version__}: rebuild the package")
 _FEATURES = _LIB.rv_cpu_features()
-AVAILABLE = tuple(isa for isa in ISA_ORDER if hasattr(_LIB, f"rv_attend_{isa}")
+AVAILABLE = tuple(isa for isa in ISA_ORDER if hasattr(_LIB, symbol("attend", isa))
                   and (isa not in _CPU_BIT or _FEATURES & _CPU_BIT[isa]))
 _KERNELS = {isa: Kernel(_LIB, isa) for isa in AVAILABLE}
 

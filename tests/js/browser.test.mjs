@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { DIST, checkExpected, loadFixture } from './helpers.mjs';
+import { COUNT_PYTHON_FORWARD, DIST, checkExpected, loadFixture } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
@@ -45,7 +45,7 @@ async function runInPage(worker) {
   await page.goto(origin + '/');
   const cases = [...loadFixture('sdpa'), ...loadFixture('multihead')]
     .filter(c => ['forward', 'attention_weights', 'head_attention_weights'].includes(c.method));
-  const results = await page.evaluate(async ({ cases, worker }) => {
+  const results = await page.evaluate(async ({ cases, worker, counter }) => {
     const lib = await import('/ruvector-attention.js');
     const t0 = performance.now();
     // the worker case also checks that a page-relative indexURL is resolved against the page
@@ -75,8 +75,26 @@ async function runInPage(worker) {
       const m = await rt.create('ScaledDotProductAttention', { dim: 4 });
       await m.forward([1, 0, 0, 0], [], []);
     } catch (e) { code = e.code; }
-    return { out, code, bootMs, mode: rt.mode, isa: rt.versions.isa };
-  }, { cases, worker });
+    // main thread: SDPA forward calls the kernel from JS (direct.ts) without reaching Python
+    let direct = null;
+    const internals = rt[Symbol.for('ruvector-attention.internals')];
+    if (internals) {
+      const builtins = internals.pyimport('builtins');
+      builtins.exec(counter.install, builtins.dict());
+      const cls = internals.pyimport('ruvector_attention.core.sdpa').ScaledDotProductAttention;
+      const m = new rt.ScaledDotProductAttention({ dim: 3 });
+      const args = [[0.5, -1, 2], { data: Float32Array.from([1, 2, 3, -1, 0, 4]), rows: 2 }, [[1, 2], [3, 4]]];
+      const viaKernel = m.forward(...args);
+      const calls = cls.python_forward_calls;
+      internals.useDirect(false);
+      const viaPython = m.forward(...args);
+      internals.useDirect(true);
+      direct = { calls, pythonCalls: cls.python_forward_calls, same: viaKernel.every((x, i) => Object.is(x, viaPython[i])) };
+      builtins.exec(counter.remove, builtins.dict());
+      m.dispose();
+    }
+    return { out, code, bootMs, mode: rt.mode, isa: rt.versions.isa, direct };
+  }, { cases, worker, counter: COUNT_PYTHON_FORWARD });
   await page.close();
   assert.deepEqual(errors, []);
   return { cases, ...results };
@@ -89,6 +107,7 @@ for (const worker of [false, true]) {
     assert.equal(r.mode, worker ? 'worker' : 'main');
     assert.equal(r.isa, 'wasm128');
     assert.equal(r.code, 'EMPTY_INPUT');
+    if (!worker) assert.deepEqual(r.direct, { calls: 0, pythonCalls: 1, same: true }, 'the direct kernel path on the main thread');
     r.cases.forEach((c, i) => checkExpected(c.method === 'head_attention_weights'
       ? { data: Float32Array.from(r.out[i]), rows: c.expected.shape[0], cols: c.expected.shape[1] }
       : Float32Array.from(r.out[i]), c));

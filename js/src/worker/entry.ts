@@ -2,7 +2,8 @@
 // synchronous runtime inside the worker and serves Requests one at a time.
 import { boot } from '../boot.ts';
 import { AttentionError, serializeError } from '../errors.ts';
-import { CurvedAttentionImpl, MechanismBase, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
+import { MechanismBase } from '../mechanism.ts';
+import { CurvedAttentionImpl, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
 import {
   GEOMETRY_METHODS, GRAPH_FUNCTIONS, MATRIX_METHODS, MECHANISM_METHODS, MECHANISM_PROPERTIES, isMatrixRef, transferables, type Request, type Response,
 } from './protocol.ts';

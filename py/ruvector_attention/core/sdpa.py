@@ -98,6 +98,15 @@ class ScaledDotProductAttention(Attention):
             raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
         return _arrays.result(out, (dv,))
 
+    def _direct_plan(self):
+        """What js/src/direct.ts needs to run ``forward`` by calling the kernel itself
+        (library, symbol, dim, scale), or None while a call needs Python (dropout in
+        training mode). Python stays the validator: JS sends every other call here."""
+        if self.training and self._config.dropout > 0:
+            return None
+        return {"library": _kernel.kernel_info()["library"], "symbol": _kernel.symbol("attend"),
+                "dim": self._config.dim, "scale": self._scale}
+
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) before dropout; masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,

@@ -1,0 +1,186 @@
+// The direct path of ScaledDotProductAttention.forward (js/src/direct.ts): JS
+// calls the kernel export itself. It must give the same bytes as the path
+// through Python, never reach Python's forward when it is taken, and send every
+// call it cannot prove valid (and every bad kernel status) to Python for the
+// typed error. Python's forward is wrapped with a call counter to tell the paths apart.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  COUNT_PYTHON_FORWARD, assertClose, expectAttentionError, lib, randomF32, referenceSdpa,
+} from './helpers.mjs';
+
+const INTERNALS = Symbol.for('ruvector-attention.internals');
+let rt, internals, sdpaClass;
+
+before(async () => {
+  rt = await lib.init();
+  internals = rt[INTERNALS];
+  const builtins = internals.pyimport('builtins');
+  builtins.exec(COUNT_PYTHON_FORWARD.install, builtins.dict());
+  sdpaClass = internals.pyimport('ruvector_attention.core.sdpa').ScaledDotProductAttention;
+});
+
+after(() => {
+  const builtins = internals.pyimport('builtins');
+  builtins.exec(COUNT_PYTHON_FORWARD.remove, builtins.dict());
+  internals.useDirect(true);
+});
+
+const pythonCalls = () => sdpaClass.python_forward_calls;
+
+/** forward through the direct path (asserting Python was not reached) and through Python. */
+function bothPaths(mech, ...args) {
+  internals.useDirect(true);
+  const before = pythonCalls();
+  const direct = mech.forward(...args);
+  assert.equal(pythonCalls(), before, 'the direct path reached Python');
+  internals.useDirect(false);
+  const viaPython = mech.forward(...args);
+  internals.useDirect(true);
+  assert.equal(pythonCalls(), before + 1, 'the comparison call did not go through Python');
+  return { direct, viaPython };
+}
+
+function assertSameBytes(a, b, what) {
+  assert.equal(a.length, b.length, `${what}: length`);
+  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} != ${b[i]}`);
+}
+
+/** Every input kind forward accepts, for rows (n, w) held flat in `data`. */
+function inputKinds(data, n, w) {
+  const rows = () => Array.from({ length: n }, (_, i) => data.slice(i * w, (i + 1) * w));
+  return {
+    flat: () => ({ data, rows: n }),
+    'Float32Array[]': rows,
+    'number[][]': () => rows().map(r => Array.from(r)),
+    resident: () => rt.matrix(data, n),
+  };
+}
+
+describe('direct path: the same bytes as through Python, without reaching Python', () => {
+  for (const [n, d, dv] of [[1, 1, 1], [7, 5, 3], [33, 16, 130], [1000, 128, 128]]) {
+    test(`n = ${n}, d = ${d}, dv = ${dv}, every input kind`, () => {
+      const sdpa = new rt.ScaledDotProductAttention({ dim: d });
+      const q = randomF32(d, n), K = randomF32(n * d, n + 1), V = randomF32(n * dv, n + 2);
+      const want = referenceSdpa(q, K, V, n, d, dv);
+      const keys = inputKinds(K, n, d), values = inputKinds(V, n, dv);
+      for (const kind of Object.keys(keys)) {
+        const k = keys[kind](), v = values[kind]();
+        const { direct, viaPython } = bothPaths(sdpa, q, k, v);
+        assertSameBytes(direct, viaPython, kind);
+        assertClose(direct, want, 1e-5, `${kind} vs float64`);
+        k.dispose?.(); v.dispose?.();
+      }
+      // a number[] query and mixed kinds (resident keys, flat values)
+      const mk = rt.matrix(K, n);
+      const { direct, viaPython } = bothPaths(sdpa, Array.from(q), mk, { data: V, rows: n });
+      assertSameBytes(direct, viaPython, 'mixed');
+      mk.dispose();
+      sdpa.dispose();
+    });
+  }
+
+  test('masks (Uint8Array of any non-zero byte, boolean[]); a fully masked query gives zeros', () => {
+    const n = 9, d = 4;
+    const sdpa = new rt.ScaledDotProductAttention({ dim: d });
+    const q = randomF32(d, 3), K = randomF32(n * d, 4), V = randomF32(n * d, 5);
+    const keep = [1, 0, 2, 0, 0, 255, 1, 0, 1];
+    const kept = keep.flatMap((m, j) => (m ? [j] : []));
+    const pick = (X, w) => Float32Array.from(kept.flatMap(j => Array.from(X.subarray(j * w, (j + 1) * w))));
+    const want = referenceSdpa(q, pick(K, d), pick(V, d), kept.length, d, d);
+    for (const mask of [Uint8Array.from(keep), keep.map(Boolean)]) {
+      const { direct, viaPython } = bothPaths(sdpa, q, { data: K, rows: n }, { data: V, rows: n }, { mask });
+      assertSameBytes(direct, viaPython, mask.constructor.name);
+      assertClose(direct, want, 1e-5, `${mask.constructor.name} vs float64 on the kept keys`);
+    }
+    const { direct } = bothPaths(sdpa, q, { data: K, rows: n }, { data: V, rows: n }, { mask: new Uint8Array(n) });
+    assert.deepEqual(Array.from(direct), [0, 0, 0, 0]);
+    sdpa.dispose();
+  });
+
+  test('scale and temperature options reach the kernel as Python computes them', () => {
+    const n = 50, d = 8;
+    const q = randomF32(d, 6), K = randomF32(n * d, 7), V = randomF32(n * d, 8);
+    for (const options of [{ scale: 0.7 }, { temperature: 0.3 }, { scale: 2.5, temperature: 4 }]) {
+      const sdpa = new rt.ScaledDotProductAttention({ dim: d, ...options });
+      const { direct, viaPython } = bothPaths(sdpa, q, { data: K, rows: n }, { data: V, rows: n });
+      assertSameBytes(direct, viaPython, JSON.stringify(options));
+      sdpa.dispose();
+    }
+  });
+
+  test('wasm memory growth between direct calls: resident and flat inputs stay right', () => {
+    const n = 64, d = 32;
+    const sdpa = new rt.ScaledDotProductAttention({ dim: d });
+    const q = randomF32(d, 9), K = randomF32(n * d, 10), V = randomF32(n * d, 11);
+    const mk = rt.matrix(K, n), mv = rt.matrix(V, n);
+    const first = sdpa.forward(q, mk, mv);
+    const heap = internals.heapBytes();
+    const big = rt.matrix(new Float32Array(heap / 4 + (1 << 20)), 1);  // more than the whole heap: it must grow
+    assert.ok(internals.heapBytes() > heap, 'the heap did not grow');
+    const { direct, viaPython } = bothPaths(sdpa, q, mk, mv);
+    assertSameBytes(direct, first, 'resident after growth');
+    assertSameBytes(viaPython, first, 'via Python after growth');
+    assertSameBytes(sdpa.forward(q, { data: K, rows: n }, { data: V, rows: n }), first, 'flat after growth');
+    big.dispose(); mk.dispose(); mv.dispose(); sdpa.dispose();
+  });
+});
+
+describe('calls the direct path cannot take go through Python, which raises the typed error', () => {
+  const d = 4, n = 3;
+  const q = randomF32(d, 1), K = randomF32(n * d, 2), V = randomF32(n * d, 3);
+  const flat = (data, rows) => ({ data, rows });
+
+  /** The call reaches Python (it was not taken directly) and throws `code`, as with the direct path off. */
+  function viaPythonError(fn, code, words) {
+    const before = pythonCalls();
+    const direct = expectAttentionError(fn, code, words);
+    assert.equal(pythonCalls(), before + 1, 'Python did not see the call');
+    internals.useDirect(false);
+    try {
+      assert.equal(expectAttentionError(fn, code, words).message, direct.message);
+    } finally {
+      internals.useDirect(true);
+    }
+  }
+
+  test('shapes Python rejects: empty keys, a query, keys, values or mask of the wrong size', () => {
+    const sdpa = new rt.ScaledDotProductAttention({ dim: d });
+    viaPythonError(() => sdpa.forward(q, [], []), 'EMPTY_INPUT');
+    viaPythonError(() => sdpa.forward(randomF32(d + 1), flat(K, n), flat(V, n)), 'DIMENSION_MISMATCH', ['query']);
+    viaPythonError(() => sdpa.forward(q, flat(randomF32(n * (d + 1)), n), flat(V, n)), 'DIMENSION_MISMATCH', ['keys']);
+    viaPythonError(() => sdpa.forward(q, flat(K, n), flat(randomF32(2 * d), 2)), 'DIMENSION_MISMATCH', ['values']);
+    viaPythonError(() => sdpa.forward(q, flat(K, n), flat(V, n), { mask: [true, false] }), 'DIMENSION_MISMATCH', ['mask']);
+    sdpa.dispose();
+  });
+
+  test('a NaN input or a score overflow (kernel status not OK) names the problem', () => {
+    const sdpa = new rt.ScaledDotProductAttention({ dim: d });
+    const bad = K.slice();
+    bad[5] = NaN;
+    viaPythonError(() => sdpa.forward(q, flat(bad, n), flat(V, n)), 'NUMERICAL_INSTABILITY', ['keys']);
+    viaPythonError(() => sdpa.forward([NaN, 0, 0, 0], flat(K, n), flat(V, n)), 'NUMERICAL_INSTABILITY', ['query']);
+    const huge = new Float32Array(n * d).fill(3e38);
+    viaPythonError(() => sdpa.forward(new Float32Array(d).fill(3e38), flat(huge, n), flat(V, n)), 'NUMERICAL_INSTABILITY');
+    sdpa.dispose();
+  });
+
+  test('dropout in training mode needs Python; eval() goes back to the direct path', () => {
+    const sdpa = new rt.ScaledDotProductAttention({ dim: d, dropout: 0.5, seed: 3 });
+    sdpa.train();
+    const before = pythonCalls();
+    sdpa.forward(q, flat(K, n), flat(V, n));
+    assert.equal(pythonCalls(), before + 1);
+    sdpa.eval();
+    const { direct, viaPython } = bothPaths(sdpa, q, flat(K, n), flat(V, n));
+    assertSameBytes(direct, viaPython, 'eval mode');
+    sdpa.dispose();
+  });
+
+  test('a disposed object throws DISPOSED before any kernel call', () => {
+    const sdpa = new rt.ScaledDotProductAttention({ dim: d });
+    sdpa.forward(q, flat(K, n), flat(V, n));
+    sdpa.dispose();
+    expectAttentionError(() => sdpa.forward(q, flat(K, n), flat(V, n)), 'DISPOSED');
+  });
+});
