@@ -5,13 +5,8 @@
 // layers 0..3; structural with 3 features; cross-space over 2 x n neighbours.
 // Metadata is passed as plain number arrays (number[], number[][]); each field is
 // copied into a typed-array slot of the bridge, which is part of what a call costs.
-
-function p50(fn, samples) {
-  for (let i = 0; i < 5; i++) fn();
-  const t = [];
-  for (let i = 0; i < samples; i++) { const t0 = performance.now(); fn(); t.push((performance.now() - t0) * 1000); }
-  return t.sort((a, b) => a - b)[samples >> 1];
-}
+// "x SDPA" divides by SDPA through Python, the route these mechanisms take (timing.mjs).
+import { p50, sdpaReference } from './timing.mjs';
 
 export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = false } = {}) {
   const q = randomF32(d, 51);
@@ -29,7 +24,6 @@ export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = fal
     cross: await rt.create('CrossSpaceAttention', { dim: d }),
   };
   const calls = {
-    sdpa: () => m.sdpa.forward(q, K, V),
     'graph-rope hops': () => m.rope.forwardWithMetadata(q, K, V, { distances: hops }),
     'graph-rope fractional': () => m.rope.forwardWithMetadata(q, K, V, { distances: frac }),
     'hnsw-aware': () => m.hnsw.forwardWithMetadata(q, K, V, { hnswLayers: layers }),
@@ -37,7 +31,9 @@ export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = fal
     'cross-space (2 x n)': () => m.cross.forwardCross(q, K, L),
   };
   const samples = quick ? 15 : 150;
-  const rows = Object.entries(calls).map(([name, fn]) => ({ mechanism: name, n, p50: p50(fn, samples) }));
+  const sdpa = sdpaReference(rt, () => m.sdpa.forward(q, K, V), samples);
+  const rows = [{ mechanism: 'sdpa via Python', n, p50: sdpa.viaPython }, { mechanism: 'sdpa (direct)', n, p50: sdpa.direct },
+    ...Object.entries(calls).map(([name, fn]) => ({ mechanism: name, n, p50: p50(fn, samples) }))];
   for (const r of rows) r.xSdpa = r.p50 / rows[0].p50;
   for (const x of [...Object.values(m), K, V, L]) x.dispose();
   return { d, n, rows };

@@ -8,6 +8,8 @@
 // whether that call grew the wasm linear memory. JS-side copies of the DV-float output
 // are not counted.
 
+import { p50 } from './timing.mjs';
+
 export const SPARSE_SIZES = [1000, 10000, 100000];
 const ROTATION_BYTES = 64 << 20;  // key copies per size: more than the last-level cache
 
@@ -32,13 +34,6 @@ function peakExtra(internals, tracemalloc, fn) {
   fn();
   const [, peak] = traced();
   return { bytes: Math.max(0, peak - before), heapGrowth: internals.heapBytes() - heap0 };
-}
-
-function p50(fn, samples) {
-  for (let i = 0; i < 5; i++) fn();
-  const t = [];
-  for (let i = 0; i < samples; i++) { const t0 = performance.now(); fn(); t.push((performance.now() - t0) * 1000); }
-  return t.sort((a, b) => a - b)[samples >> 1];
 }
 
 export async function sparseBench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES, quick = false } = {}) {
