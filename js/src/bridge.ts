@@ -237,23 +237,28 @@ export class Bridge {
     return typeof fn === 'function' ? fn as KernelExport : undefined;
   }
 
-  /** Float slot `index` with room for n values: a current view on Python-owned heap memory.
-   *  Reserving can grow the wasm memory, so take every view only after the last reserve. */
+  // Python-owned slots for callers that write them without invoke (direct.ts). Reserving can
+  // grow the wasm memory, which detaches views: reserve everything first, then take the views.
+
+  /** Make float slot `index` hold at least n values. */
   reserveFloats(index: number, n: number): void {
     this.refresh();
     this.reserve('f', index, n);
   }
 
-  floatSlot(index: number): Float32Array<ArrayBufferLike> {
-    this.refresh();
-    return this.floats[index]!;
-  }
-
+  /** Make the mask slot hold at least n bytes. */
   reserveMask(n: number): void {
     this.refresh();
     this.reserve('B', 0, n);
   }
 
+  /** A current view on float slot `index` (its byteOffset is its heap address). */
+  floatSlot(index: number): Float32Array<ArrayBufferLike> {
+    this.refresh();
+    return this.floats[index]!;
+  }
+
+  /** A current view on the mask slot. */
   maskSlot(): Uint8Array<ArrayBufferLike> {
     this.refresh();
     return this.mask;
