@@ -268,6 +268,10 @@ export interface LocalGlobalAttention extends Mechanism<LocalGlobalAttentionConf
   attentionWeights(query: Vector, keys: Rows, options?: SparseOptions): Float32Array;
   /** (n) 1 = the key is attended; at most localWindow + globalNodes ones. */
   attentionMask(n: number, metadata?: SparseMetadata): Uint8Array;
+  /** Node i attends to its first localWindow CSR neighbours (listed nearest first) and, given
+   *  hnswLayers (N: each node's highest HNSW layer), to the globalNodes others on the highest layers. */
+  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
+               options?: { values?: Rows; hnswLayers?: ArrayLike<number> }): Rows2D;
 }
 export interface MechanismTypes {
   FlashAttention: { options: FlashAttentionOptions; instance: FlashAttention };

@@ -11,6 +11,13 @@ import type {
 // Python objects of JS objects that were garbage-collected without dispose().
 export const leaked = new FinalizationRegistry<() => void>(free => { try { free(); } catch { /* runtime gone */ } });
 
+type IndexInput = ArrayLike<number> | BigInt64Array;
+
+/** Append `arg` to args and name it for a keyword argument ({ $arg: its index }). */
+export function slot(args: Arg[], arg: Arg): { $arg: number } {
+  return { $arg: args.push(arg) - 1 };
+}
+
 export function asArray(r: unknown): ArrayResult {
   if (!r || typeof r !== 'object' || !((r as ArrayResult).data instanceof Float32Array)) {
     throw new AttentionError('INTERNAL', 'expected an array result from Python');
@@ -84,15 +91,19 @@ export class MechanismBase implements Mechanism {
       [rowsArg(queries, 'queries'), rowsOrSetsArg(keys, 'keys'), rowsOrSetsArg(values, 'values')]));
   }
 
-  forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
-               options?: { values?: Rows }): Rows2D {
+  forwardGraph(features: Rows, indptr: IndexInput, indices: IndexInput, options?: { values?: Rows }): Rows2D {
+    return this.graphCall(features, indptr, indices, options?.values);
+  }
+
+  /** forward_graph on features and the CSR, with optional values and the keyword slots
+   *  `extra` appends to args (a mechanism's own per-node / per-edge inputs). */
+  protected graphCall(features: Rows, indptr: IndexInput, indices: IndexInput, values: Rows | undefined,
+                      extra: (args: Arg[]) => Record<string, unknown> = () => ({})): Rows2D {
     const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
-    let kwargs: Record<string, unknown> | undefined;
-    if (options?.values !== undefined) {
-      args.push(rowsArg(options.values, 'values'));
-      kwargs = { values: { $arg: 3 } };
-    }
-    return toRows2D(this.call('forward_graph', args, kwargs ? { kwargs } : undefined));
+    const kwargs: Record<string, unknown> = {};
+    if (values !== undefined) kwargs.values = slot(args, rowsArg(values, 'values'));
+    Object.assign(kwargs, extra(args));
+    return toRows2D(this.call('forward_graph', args, Object.keys(kwargs).length ? { kwargs } : undefined));
   }
 
   backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: MaskOptions): Gradients {

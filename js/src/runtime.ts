@@ -3,7 +3,7 @@
 // bridge.invoke with its arguments described by inputs.ts.
 import { AttentionError, disposedError } from './errors.ts';
 import type { Bridge } from './bridge.ts';
-import { MechanismBase, asArray, checkOptions, leaked, toRows2D, toStateDict } from './mechanism.ts';
+import { MechanismBase, asArray, checkOptions, leaked, slot, toRows2D, toStateDict } from './mechanism.ts';
 import { ScaledDotProductAttentionImpl } from './direct.ts';
 import type { Booted } from './boot.ts';
 import {
@@ -96,10 +96,6 @@ const TYPED: Record<string, typeof MechanismBase> = {
 
 // ---- issue 6: sparse / efficient attention (typed extras over MechanismBase)
 type SparseMetadata = { distances?: ArrayLike<number>; hnswLayers?: ArrayLike<number> };
-const plainMetadata = (m?: SparseMetadata) => (m === undefined ? undefined : {
-  ...(m.distances !== undefined ? { distances: Array.from(m.distances) } : {}),
-  ...(m.hnswLayers !== undefined ? { hnsw_layers: Array.from(m.hnswLayers) } : {}),
-});
 
 export class FlashAttentionImpl extends MechanismBase {
   get blockSize(): number { return this.config().blockSize; }
@@ -121,24 +117,27 @@ export class LinearAttentionImpl extends MechanismBase {
 export class LocalGlobalAttentionImpl extends MechanismBase {
   get localWindow(): number { return this.config().localWindow; }
   get globalNodes(): number { return this.config().globalNodes; }
-  #kw(options?: MaskOptions & { metadata?: SparseMetadata }) {
-    const metadata = plainMetadata(options?.metadata);
-    return { ...(options?.mask !== undefined ? { mask: options.mask } : {}), ...(metadata ? { kwargs: { metadata } } : {}) };
-  }
   override forward(query: Vector, keys: Rows, values: Rows, options?: MaskOptions & { metadata?: SparseMetadata }): Float32Array {
-    return asArray(this.call('forward', [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')],
-      this.#kw(options))).data;
+    const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')];
+    return asArray(this.call('forward', args, graphKw(options, args))).data;
   }
   override attentionWeights(query: Vector, keys: Rows, options?: MaskOptions & { metadata?: SparseMetadata }): Float32Array {
-    return asArray(this.call('attention_weights', [vectorArg(query, 'query'), rowsArg(keys, 'keys')], this.#kw(options))).data;
+    const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys')];
+    return asArray(this.call('attention_weights', args, graphKw(options, args))).data;
   }
   /** 1 for every key among n that one query attends to (at most localWindow + globalNodes). */
   attentionMask(n: number, metadata?: SparseMetadata): Uint8Array {
-    const kw = plainMetadata(metadata);
-    const sel = this.call('selected_keys', [intScalarArg(n, 'n')], kw ? { kwargs: { metadata: kw } } : undefined) as number[];
+    const args: Arg[] = [intScalarArg(n, 'n')];
+    const sel = this.call('selected_keys', args, graphKw(metadata === undefined ? undefined : { metadata }, args)) as number[];
     const mask = new Uint8Array(n);
     for (const j of sel) mask[j] = 1;
     return mask;
+  }
+  /** hnswLayers (N): each node's highest HNSW layer, to pick the globalNodes neighbours. */
+  override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
+                        options?: { values?: Rows; hnswLayers?: ArrayLike<number> }): Rows2D {
+    return this.graphCall(features, indptr, indices, options?.values, args =>
+      (options?.hnswLayers !== undefined ? { hnsw_layers: slot(args, layersArg(options.hnswLayers, 'hnswLayers')) } : {}));
   }
 }
 
@@ -161,13 +160,12 @@ function graphMetadata(m: GraphMetadataInput | undefined, args: Arg[]): Record<s
   if (typeof m !== 'object' || m === null || Array.isArray(m)) {
     throw new AttentionError('INVALID_CONFIG', 'metadata must be an object like { distances: [...] }');
   }
-  const slot = (a: Arg) => ({ $arg: args.push(a) - 1 });
   const out: Record<string, unknown> = {};
-  if (m.distances !== undefined) out.distances = slot(vectorArg(m.distances, 'metadata.distances'));
-  if (m.hnswLayers !== undefined) out.hnsw_layers = slot(layersArg(m.hnswLayers, 'metadata.hnswLayers'));
-  if (m.edgeWeights !== undefined) out.edge_weights = slot(vectorArg(m.edgeWeights, 'metadata.edgeWeights'));
+  if (m.distances !== undefined) out.distances = slot(args, vectorArg(m.distances, 'metadata.distances'));
+  if (m.hnswLayers !== undefined) out.hnsw_layers = slot(args, layersArg(m.hnswLayers, 'metadata.hnswLayers'));
+  if (m.edgeWeights !== undefined) out.edge_weights = slot(args, vectorArg(m.edgeWeights, 'metadata.edgeWeights'));
   if (m.structuralFeatures !== undefined) {
-    out.structural_features = slot(rowsArg(m.structuralFeatures, 'metadata.structuralFeatures'));
+    out.structural_features = slot(args, rowsArg(m.structuralFeatures, 'metadata.structuralFeatures'));
   }
   return out;
 }
@@ -193,15 +191,10 @@ export class GraphMechanismImpl extends MechanismBase {
   }
   override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
                         options?: { values?: Rows; metadata?: GraphMetadataInput }): Rows2D {
-    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
-    const kwargs: Record<string, unknown> = {};
-    if (options?.values !== undefined) {
-      args.push(rowsArg(options.values, 'values'));
-      kwargs.values = { $arg: 3 };
-    }
-    const metadata = graphMetadata(options?.metadata, args);
-    if (metadata) kwargs.metadata = metadata;
-    return toRows2D(this.call('forward_graph', args, Object.keys(kwargs).length ? { kwargs } : undefined));
+    return this.graphCall(features, indptr, indices, options?.values, args => {
+      const metadata = graphMetadata(options?.metadata, args);
+      return metadata ? { metadata } : {};
+    });
   }
   override backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients {
     const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'), vectorArg(gradOutput, 'gradOutput')];
@@ -372,17 +365,8 @@ export class EdgeFeaturedAttentionImpl extends MechanismBase {
   override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array,
                         indices: ArrayLike<number> | BigInt64Array,
                         options?: { values?: Rows; edgeFeatures?: Rows }): Rows2D {
-    const args: Arg[] = [rowsArg(features, 'features'), indexArg(indptr, 'indptr'), indexArg(indices, 'indices')];
-    const kwargs: Record<string, unknown> = {};
-    if (options?.values !== undefined) {
-      args.push(rowsArg(options.values, 'values'));
-      kwargs.values = { $arg: args.length - 1 };
-    }
-    if (options?.edgeFeatures !== undefined) {
-      args.push(rowsArg(options.edgeFeatures, 'edgeFeatures'));
-      kwargs.edge_features = { $arg: args.length - 1 };
-    }
-    return toRows2D(this.call('forward_graph', args, Object.keys(kwargs).length ? { kwargs } : undefined));
+    return this.graphCall(features, indptr, indices, options?.values, args =>
+      (options?.edgeFeatures !== undefined ? { edge_features: slot(args, rowsArg(options.edgeFeatures, 'edgeFeatures')) } : {}));
   }
   override backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: EdgeOptions): Gradients {
     const args: Arg[] = [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values'),

@@ -97,6 +97,38 @@ describe('typed extras', () => {
     lg.dispose();
   });
 
+  test('LocalGlobalAttention.forwardGraph with hnswLayers: window + hub neighbours per node, also in worker mode', async () => {
+    // node i lists its neighbours nearest first; hubs (layer 2) are picked beyond the window
+    const N = 9, d = 4, dv = 3, window = 2, hubs = 1;
+    const X = randomF32(N * d, 31), V = randomF32(N * dv, 32);
+    const nbrs = Array.from({ length: N }, (_, i) => (i === 4 ? [] : [1, 2, 3, 5, 6, 7, 8, 0].filter(j => j !== i).slice(0, 3 + (i % 4))));
+    const indptr = Int32Array.from([0, ...nbrs.map((_, i) => nbrs.slice(0, i + 1).flat().length)]);
+    const indices = Int32Array.from(nbrs.flat());
+    const layers = Int32Array.from([0, 0, 0, 0, 1, 0, 2, 0, 2]);
+    const want = nbrs.map((nb, i) => {
+      if (nb.length === 0) return new Float64Array(dv);  // isolated node: zero row
+      const extra = nb.slice(window).map((j, p) => [-layers[j], p, j]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      const sel = [...nb.slice(0, window), ...extra.slice(0, hubs).map(e => e[2])];
+      const pick = (M, w) => Float32Array.from(sel.flatMap(j => Array.from(M.subarray(j * w, (j + 1) * w))));
+      return referenceSdpa(X.subarray(i * d, (i + 1) * d), pick(X, d), pick(V, dv), sel.length, d, dv);
+    });
+    const check = got => {
+      assert.deepEqual([got.rows, got.cols], [N, dv]);
+      want.forEach((w, i) => assertWithin(got.data.subarray(i * dv, (i + 1) * dv), w, { rtol: 1e-5, atol: 1e-6 }, `node ${i}`));
+    };
+    const options = { values: { data: V, rows: N }, hnswLayers: layers };
+    const lg = await rt.create('LocalGlobalAttention', { dim: d, localWindow: window, globalNodes: hubs });
+    check(lg.forwardGraph({ data: X, rows: N }, indptr, indices, options));
+    check(lg.forwardGraph({ data: X, rows: N }, indptr, indices, { ...options, hnswLayers: Array.from(layers) }));
+    expectAttentionError(() => lg.forwardGraph({ data: X, rows: N }, indptr, indices, { hnswLayers: [0, 1] }),
+      'DIMENSION_MISMATCH', ['hnsw_layers']);
+    lg.dispose();
+    const wrt = await lib.init({ worker: true });
+    const wlg = await wrt.create('LocalGlobalAttention', { dim: d, localWindow: window, globalNodes: hubs });
+    check(await wlg.forwardGraph({ data: X, rows: N }, indptr, indices, options));
+    await wrt.terminate();
+  });
+
   test('bad input gives typed errors', async () => {
     await assert.rejects(rt.create('FlashAttention', { dim: 4, blockSize: 0 }), e => e.code === 'INVALID_CONFIG');
     await assert.rejects(rt.create('LinearAttention', { dim: 4, kernel: 'softmax' }), e => e.code === 'INVALID_CONFIG');

@@ -100,12 +100,13 @@ export async function sparseUsage(rt: Runtime): Promise<number> {
   const lg = await rt.create('LocalGlobalAttention', { dim: 4, localWindow: 10, globalNodes: 5 });
   const mask: Uint8Array = lg.attentionMask(1000, { hnswLayers: new Int32Array(1000) });
   const out: Float32Array = lg.forward([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], { metadata: { distances: [0.5] } });
+  const rows: Rows2D = lg.forwardGraph([[1, 0, 0, 0], [0, 1, 0, 0]], [0, 1, 2], [1, 0], { hnswLayers: [0, 2] });
   await compat.init();
   const c = new compat.LocalGlobalAttention(4, 10, 5);
   const f = new compat.FlashAttention(4, 16);
   const l = new compat.LinearAttention(4, 64);
   void [out, c.compute([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]])];
-  return block + mask.length + lin.numFeatures + c.windowSize + c.globalTokens + f.blockSize + l.features;
+  return block + mask.length + rows.rows + lin.numFeatures + c.windowSize + c.globalTokens + f.blockSize + l.features;
 }
 
 // ---- issue 7: graph-aware attention types

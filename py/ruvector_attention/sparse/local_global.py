@@ -21,7 +21,7 @@ import math
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, option, raise_for_status, register, scale_option, temperature_option
 from ..core.sdpa import key_value_pair
-from ..errors import DimensionMismatchError, UnsupportedError
+from ..errors import DimensionMismatchError
 from ..graph import GraphMetadata
 from ..numerics import E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
@@ -80,8 +80,8 @@ class LocalGlobalAttention(Attention):
     # -- selection -------------------------------------------------------------------
     def selected_keys(self, n, metadata=None):
         """Sorted positions of the keys one query attends to among ``n``. ``metadata``: a
-        ``GraphMetadata`` or a dict with ``distances`` / ``hnsw_layers`` (as JSON gives)."""
-        meta = _metadata(metadata).validate(n) if metadata is not None else GraphMetadata()
+        ``GraphMetadata`` or a dict with ``distances`` / ``hnsw_layers`` (as JavaScript sends)."""
+        meta = GraphMetadata.coerce(metadata).validate(n) if metadata is not None else GraphMetadata()
         dist = None
         if meta.distances is not None:
             dist = _arrays.as_floats(_arrays.f32(meta.distances, "metadata.distances"))
@@ -112,7 +112,7 @@ class LocalGlobalAttention(Attention):
         the global keys (first G positions, or the highest HNSW layers) see and are seen
         by every position."""
         c = self._config
-        meta = _metadata(metadata).validate(n) if metadata is not None else GraphMetadata()
+        meta = GraphMetadata.coerce(metadata).validate(n) if metadata is not None else GraphMetadata()
         if meta.hnsw_layers is not None and c.global_nodes:
             layers = meta.hnsw_layers
             toks = heapq.nsmallest(c.global_nodes, range(n), key=lambda j: (-layers[j], j))
@@ -213,18 +213,3 @@ class LocalGlobalAttention(Attention):
             rows.append(nb)
         out, _ = self._gather(X, n, X, V, rows, "LocalGlobalAttention.forward_graph")
         return _arrays.result(out, (n, V.shape[1]))
-
-
-def _metadata(m):
-    """GraphMetadata from itself or a dict (camelCase keys from JS accepted)."""
-    if isinstance(m, GraphMetadata):
-        return m
-    if not isinstance(m, dict):
-        raise UnsupportedError(f"metadata must be a GraphMetadata or a dict, got {type(m).__name__}")
-    names = {"hnswLayers": "hnsw_layers", "edgeWeights": "edge_weights",
-             "structuralFeatures": "structural_features"}
-    fields = {names.get(k, k): v for k, v in m.items()}
-    unknown = sorted(set(fields) - {"distances", "hnsw_layers", "edge_weights", "structural_features"})
-    if unknown:
-        raise UnsupportedError(f"metadata has unknown fields {unknown}")
-    return GraphMetadata(**fields)
