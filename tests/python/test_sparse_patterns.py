@@ -39,6 +39,8 @@ def test_hnsw_layers_csr_union_intersection():
     assert h.shape == (1, 5) and h.row(0) == [1, 2, 4]
     csr = patterns.from_csr([0, 2, 2, 5], [4, 1, 0, 3, 3], 6)
     assert csr.rows() == [[1, 4], [], [0, 3]] and csr.count_nonzero() == 4
+    assert len(csr) == 3 and list(csr) == csr.rows()  # iterates rows like a 2-D array
+    assert [sum(r) for r in dense(csr)] == [len(r) for r in csr]
     indptr, indices = csr.to_csr()
     assert list(indptr) == [0, 2, 2, 4] and list(indices) == [1, 4, 0, 3]
     a, b = patterns.band(6, 1), patterns.strided(6, 2)

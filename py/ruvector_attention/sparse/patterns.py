@@ -38,8 +38,10 @@ class SparseMask:
     Example:
         >>> from ruvector_attention.sparse import patterns
         >>> m = patterns.band(5, 1) | patterns.global_tokens(5, [0])
-        >>> m.count_nonzero(), m.row(3)
-        (19, [0, 2, 3, 4])
+        >>> m.count_nonzero(), m.row(3), len(m)
+        (19, [0, 2, 3, 4], 5)
+        >>> [len(r) for r in m]
+        [5, 3, 4, 4, 3]
     """
 
     __slots__ = ("_indptr", "_indices", "shape")
@@ -82,7 +84,15 @@ class SparseMask:
         return list(self._indices[self._indptr[i]:self._indptr[i + 1]])
 
     def rows(self):
+        """Every row's sorted live columns (``list(mask)`` gives the same)."""
         return [self.row(i) for i in range(self.shape[0])]
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __iter__(self):
+        """Rows in order, each as its sorted live columns (``row(i)``)."""
+        return (self.row(i) for i in range(self.shape[0]))
 
     def count_nonzero(self):
         """Number of live (query, key) pairs."""
