@@ -74,6 +74,26 @@ test('100 concurrent requests resolve to their own answers; caller arrays stay u
   await sdpa.dispose();
 });
 
+test('typed-array views travel as their own bytes (one copy, transferred); the caller keeps them', async () => {
+  // rows as subarray views of one 4 MB buffer, and a small view at its end: each sends only its bytes
+  const d = 16, n = 8, big = randomF32(1 << 20, 7);
+  const rows = Array.from({ length: n }, (_, i) => big.subarray(i * d, (i + 1) * d));
+  const q = big.subarray(big.length - d);
+  const sdpa = await rt.create('ScaledDotProductAttention', { dim: d });
+  const main = await lib.init();
+  const local = new main.ScaledDotProductAttention({ dim: d });
+  assert.deepEqual(await sdpa.forward(q, rows, rows), local.forward(q, rows, rows));
+  const mk = await rt.matrix(rows);
+  assert.deepEqual(await mk.toFloat32Array(), big.slice(0, n * d));
+  await mk.set(big.subarray(d, (n + 1) * d));
+  assert.deepEqual(await mk.toFloat32Array(), big.slice(d, (n + 1) * d));
+  assert.equal(big.length, 1 << 20, 'the caller buffer was not transferred away');
+  assert.equal(q.length, d);
+  local.dispose();
+  await mk.dispose();
+  await sdpa.dispose();
+});
+
 test('resident matrices, head weights and backward in the worker', async () => {
   const mha = await rt.create('MultiHeadAttention', { dim: 8, numHeads: 2 });
   const K = randomF32(8 * 6, 3), V = randomF32(8 * 6, 4), q = randomF32(8, 5);

@@ -26,19 +26,27 @@ class Connection {
     worker.onError(e => this.fail(new AttentionError('INTERNAL', `the worker stopped: ${e.message}`)));
   }
 
-  request<T>(body: RequestBody): Promise<T> {
+  request<T>(body: RequestBody, transfer: Transferable[] = []): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref(true);
       try {
-        this.worker.post({ ...body, id }, []);
+        this.worker.post({ ...body, id }, transfer);
       } catch (e) {  // e.g. an argument that cannot be structured-cloned
         this.pending.delete(id);
         reject(new AttentionError('UNSUPPORTED', `cannot send this argument to the worker: ${(e as Error).message}`));
       }
     });
+  }
+
+  /** request() with a body built by `build(enc)`: the typed arrays `enc` (encode) copies are transferred. */
+  send<T>(build: (enc: (x: unknown) => unknown) => RequestBody): Promise<T> {
+    const transfer: Transferable[] = [];
+    let body: RequestBody;
+    try { body = build(x => encode(x, transfer)); } catch (e) { return Promise.reject(e); }
+    return this.request<T>(body, transfer);
   }
 
   fail(error: AttentionError): void {
@@ -74,7 +82,7 @@ class RemoteMatrix {
   get disposed(): boolean { return this.#disposed; }
   #call(method: string, args: unknown[]): Promise<any> {
     if (this.#disposed) return Promise.reject(disposedError('Matrix'));
-    return this.#conn.request({ type: 'call', target: this[MATRIX], method, args });
+    return this.#conn.send(enc => ({ type: 'call', target: this[MATRIX], method, args: enc(args) as unknown[] }));
   }
   set(data: Float32Array): Promise<void> { return this.#call('set', [data]); }
   toFloat32Array(): Promise<Float32Array> { return this.#call('toFloat32Array', []); }
@@ -86,15 +94,27 @@ class RemoteMatrix {
   }
 }
 
-/** Replace RemoteMatrix arguments by references the worker resolves. */
-function encode(x: unknown): unknown {
+/**
+ * An argument as it is sent: a RemoteMatrix becomes a reference the worker resolves, and a
+ * typed array a copy of just its own bytes, transferred (structured cloning would copy a
+ * view's whole buffer, twice: serialising and deserialising); arrays and plain objects are
+ * encoded element by element.
+ */
+function encode(x: unknown, transfer: Transferable[]): unknown {
   if (x instanceof RemoteMatrix) {
     if (x.disposed) throw disposedError('Matrix');
     return { $matrix: x[MATRIX] };
   }
-  if (x && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+  if (ArrayBuffer.isView(x)) {
+    if (x instanceof DataView) return x;
+    const copy = (x as unknown as { slice(): ArrayBufferView }).slice();
+    transfer.push(copy.buffer as ArrayBuffer);
+    return copy;
+  }
+  if (Array.isArray(x)) return x.some(v => v !== null && typeof v === 'object') ? x.map(v => encode(v, transfer)) : x;
+  if (x && typeof x === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) o[k] = encode(v);
+    for (const [k, v] of Object.entries(x)) o[k] = encode(v, transfer);
     return o;
   }
   return x;
@@ -115,9 +135,7 @@ class RemoteMechanism {
 
   protected call(method: string, args: unknown[]): Promise<any> {
     if (this.#disposed) return Promise.reject(disposedError(this.name));
-    let encoded: unknown[];
-    try { encoded = args.map(encode); } catch (e) { return Promise.reject(e); }
-    return this.#conn.request({ type: 'call', target: this.#target, method, args: encoded });
+    return this.#conn.send(enc => ({ type: 'call', target: this.#target, method, args: enc(args) as unknown[] }));
   }
 
   forward(...a: unknown[]) { return this.call('forward', a); }
@@ -212,17 +230,17 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
     create: async (name: string, opts?: unknown) =>
       remoteMechanism(conn, await conn.request<CreateResult>({ type: 'create', name, options: opts })),
     matrix: async (data: unknown, rows?: number) => {
-      const body = rows === undefined ? { type: 'matrix' as const, data: encode(data) } : { type: 'matrix' as const, data, rows };
-      return new RemoteMatrix(conn, await conn.request<MatrixResult>(body));
+      return new RemoteMatrix(conn, await conn.send<MatrixResult>(enc =>
+        (rows === undefined ? { type: 'matrix', data: enc(data) } : { type: 'matrix', data: enc(data), rows })));
     },
     datasets: {
-      hnswGraph: (...args: unknown[]) => conn.request({ type: 'datasets', method: 'hnswGraph', args }),
-      knnGraph: (...args: unknown[]) => conn.request({ type: 'datasets', method: 'knnGraph', args }),
+      hnswGraph: (...args: unknown[]) => conn.send(enc => ({ type: 'datasets', method: 'hnswGraph', args: enc(args) as unknown[] })),
+      knnGraph: (...args: unknown[]) => conn.send(enc => ({ type: 'datasets', method: 'knnGraph', args: enc(args) as unknown[] })),
     },
     geometric: Object.fromEntries([...GEOMETRY_METHODS].map(method =>  // issue 5
-      [method, (...args: unknown[]) => conn.request({ type: 'geometric', method, args: args.map(encode) })])),
+      [method, (...args: unknown[]) => conn.send(enc => ({ type: 'geometric', method, args: enc(args) as unknown[] }))])),
     graph: Object.fromEntries([...GRAPH_FUNCTIONS].map(method =>  // issue 7
-      [method, (...args: unknown[]) => conn.request({ type: 'graph', method, args })])),
+      [method, (...args: unknown[]) => conn.send(enc => ({ type: 'graph', method, args: enc(args) as unknown[] }))])),
     terminate: () => conn.terminate(),
   };
   return rt as unknown as AsyncRuntime;
