@@ -1,7 +1,8 @@
 // Builds the distribution (called by `./build.sh dist` after the wasm kernel):
 //
 //   dist/pyodide/     Pyodide core files from the pinned `pyodide` npm package,
-//                     our wheel, and a pyodide-lock.json that lists it
+//                     our wheel (sources + their 3.14 bytecode, bytecode.mjs), and a
+//                     pyodide-lock.json that lists it
 //   dist/*.js         browser bundle (ESM): ruvector-attention.js, compat.js, worker.js
 //   dist/node/*.mjs   Node bundle (ESM): index.mjs, compat.mjs, worker.mjs
 //   dist/*.d.ts       the public types, from ts-types/
@@ -13,6 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { compileBytecode } from './bytecode.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -46,13 +48,18 @@ function versions() {
   return { version: pkg.version, pyodide };
 }
 
-function buildWheel() {
+async function buildWheel() {
   if (!existsSync(kernel)) {
     log('wasm kernel missing: building it');
     execFileSync('bash', [join(ROOT, 'wasm', 'build-wasm.sh'), dirname(kernel)], { stdio: 'inherit' });
   }
+  const source = join(ROOT, 'py', 'ruvector_attention');
+  const bytecode = join(ROOT, 'build', 'pyodide-bytecode');
+  rmSync(bytecode, { recursive: true, force: true });
+  const compiled = await compileBytecode(source, 'ruvector_attention', PYODIDE_NPM, bytecode);
+  log(`${compiled.length} modules compiled to Python 3.14 bytecode by Pyodide`);
   const out = execFileSync(python, [join(ROOT, 'js', 'build', 'make_wheel.py'),
-    join(ROOT, 'py', 'ruvector_attention'), kernel, PYODIDE_OUT], { encoding: 'utf8' });
+    source, kernel, PYODIDE_OUT, bytecode], { encoding: 'utf8' });
   return out.trim().split('\n').pop();
 }
 
@@ -114,7 +121,7 @@ async function bundle(version) {
 const { version, pyodide } = versions();
 rmSync(DIST, { recursive: true, force: true });
 mkdirSync(PYODIDE_OUT, { recursive: true });
-const wheel = buildWheel();
+const wheel = await buildWheel();
 log(`wheel ${relative(ROOT, wheel)}`);
 copyPyodide(pyodide);
 const entry = writeLock(wheel, version);

@@ -1,9 +1,12 @@
 """Build the Pyodide wheel of ruvector_attention with the standard library only.
 
-    python3 js/build/make_wheel.py <package dir> <wasm kernel .so> <out dir>
+    python3 js/build/make_wheel.py <package dir> <wasm kernel .so> <out dir> [<bytecode dir>]
 
 The wheel holds the pure-Python package plus the WebAssembly side module as
-``ruvector_attention/libruvector_kernel.so`` (the name _kernel.py looks for).
+``ruvector_attention/libruvector_kernel.so`` (the name _kernel.py looks for), and
+the package's Python 3.14 bytecode when given: the files of <bytecode dir>
+(``__pycache__/*.cpython-314.pyc`` paths relative to the package, made by
+js/build/bytecode.mjs; without them Pyodide compiles the sources at import).
 It is tagged ``py3-none-pyemscripten_2026_0_wasm32`` (the ABI of Pyodide 314),
 which build tools such as pyodide-lock 0.2.1 reject, hence this script.
 Timestamps are fixed so the same inputs give the same bytes (and sha256).
@@ -52,7 +55,7 @@ def record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def build(package_dir: Path, kernel: Path, out_dir: Path) -> Path:
+def build(package_dir: Path, kernel: Path, out_dir: Path, bytecode_dir: Path | None = None) -> Path:
     kernel_bytes = kernel.read_bytes()
     if kernel_bytes[:4] != WASM_MAGIC:
         raise SystemExit(f"{kernel} is not a WebAssembly module (a native .so must never ship here)")
@@ -62,6 +65,8 @@ def build(package_dir: Path, kernel: Path, out_dir: Path) -> Path:
     for path in package_files(package_dir):
         arcname = f"{IMPORT_NAME}/{path.relative_to(package_dir).as_posix()}"
         entries.append((arcname, path.read_bytes()))
+    for path in sorted(bytecode_dir.rglob("*.pyc")) if bytecode_dir else ():
+        entries.append((f"{IMPORT_NAME}/{path.relative_to(bytecode_dir).as_posix()}", path.read_bytes()))
     entries.append((f"{IMPORT_NAME}/{KERNEL_NAME}", kernel_bytes))
     metadata = (
         "Metadata-Version: 2.1\n"
@@ -96,6 +101,6 @@ def build(package_dir: Path, kernel: Path, out_dir: Path) -> Path:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         raise SystemExit(__doc__)
-    print(build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
+    print(build(*(Path(a) for a in sys.argv[1:])))

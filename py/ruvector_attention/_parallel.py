@@ -4,7 +4,6 @@ Inside Pyodide there are no threads: everything runs on the calling thread."""
 
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from .errors import InvalidConfigError
 from .numerics import MIN_ROWS_PER_THREAD
@@ -38,6 +37,8 @@ def run_rows(num_rows, call):
     if chunks <= 1:
         return call(0, num_rows)
     if _pool is None:
+        # imported here: Pyodide (no threads) never needs it, and it costs ~15 ms to import there
+        from concurrent.futures import ThreadPoolExecutor
         _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="ruvector")
     bounds = [num_rows * i // chunks for i in range(chunks + 1)]
     futures = [_pool.submit(call, bounds[i], bounds[i + 1]) for i in range(chunks)]

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DIST, ROOT } from './helpers.mjs';
+import { DIST, ROOT, lib } from './helpers.mjs';
 
 const PYODIDE = join(DIST, 'pyodide');
 const lock = JSON.parse(readFileSync(join(PYODIDE, 'pyodide-lock.json'), 'utf8'));
@@ -66,7 +66,34 @@ test('the wheel: tag, metadata, a correct RECORD, the wasm kernel and never a na
   for (const f of ['__init__.py', '_kernel.py', '_bridge.py', '_bridge_wire.py', '_version.py']) {
     assert.ok(w.names.includes(`ruvector_attention/${f}`), f);
   }
-  assert.ok(!w.names.some(n => n.includes('__pycache__') || n.endsWith('.pyc')));
+  // bytecode: exactly one Python 3.14 .pyc per module (never the build machine's own)
+  const sources = w.names.filter(n => n.endsWith('.py'));
+  const expected = sources.map(n => n.replace(/([^/]+)\.py$/, '__pycache__/$1.cpython-314.pyc')).sort();
+  assert.deepEqual(w.names.filter(n => n.includes('__pycache__') || n.endsWith('.pyc')).sort(), expected);
+});
+
+test('Pyodide imports the package from its bytecode: each .pyc is checked-hash and matches its source', async () => {
+  const rt = await lib.init();
+  const builtins = rt[Symbol.for('ruvector-attention.internals')].pyimport('builtins');
+  const scope = builtins.dict();
+  builtins.exec(`
+import importlib.util, sys
+mods = [m for name, m in sorted(sys.modules.items()) if name.startswith("ruvector_attention")]
+stale = []
+for m in mods:
+    with open(m.__spec__.origin, "rb") as f:
+        source_hash = importlib.util.source_hash(f.read())
+    with open(m.__spec__.cached, "rb") as f:
+        header = f.read(16)
+    # flags 3 = hash-based, checked against the source (PEP 552)
+    if header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 3 \
+            or header[8:16] != source_hash:
+        stale.append(m.__name__)
+result = [len(mods), stale]
+`, scope);
+  const [count, stale] = scope.get('result').toJs();
+  assert.ok(count >= 30, `only ${count} modules imported`);
+  assert.deepEqual(stale, []);
 });
 
 test('Pyodide core files are the pinned npm package, byte for byte', () => {
