@@ -124,11 +124,11 @@ export class MechanismBase implements Mechanism {
   }
 
   loadStateDict(state: Record<string, Float32Array | readonly number[]>): void {
-    if (this.#handle === 0) throw disposedError(this.name);
+    const handle = this.handle;
     if (typeof state !== 'object' || state === null) {
       throw new AttentionError('UNSUPPORTED', 'loadStateDict expects { name: Float32Array }');
     }
-    this.#bridge.loadStateDict(this.#handle, state);
+    this.#bridge.loadStateDict(handle, state);
   }
 
   train(mode = true): void {
