@@ -146,7 +146,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
     links: list[dict[int, tuple[int, float]]] = [{} for _ in range(num_nodes)]
     for c in range(num_clusters):
         # The candidates of every node of cluster c are the same: gather them once.
-        candidates = [j for p in probe[c] for j in members[p]]
+        candidates = sorted(j for p in probe[c] for j in members[p])  # ascending: see _nearest
         if len(candidates) <= 2 * m:  # tiny clusters: fall back to every node
             candidates = list(range(num_nodes))
         cand_rows = [rows[j] for j in candidates]
@@ -201,9 +201,12 @@ def _rows(vectors: array, n: int, dim: int) -> list[tuple[float, ...]]:
 
 def _nearest(here, cand_rows, candidates: list[int], count: int, exclude: int):
     """(distance, index) of the ``count`` candidates nearest to ``here``, nearest
-    first, ties by index, skipping the candidate ``exclude`` (the node itself)."""
-    scored = sorted(zip(map(math.dist, repeat(here), cand_rows), candidates))
-    return [(d, j) for d, j in scored[:count + 1] if j != exclude][:count]
+    first, ties by index, skipping the candidate ``exclude`` (the node itself).
+    ``candidates`` are ascending, so a stable sort on the distance alone breaks ties
+    by index (sorting float keys is faster than sorting (distance, index) pairs)."""
+    dist = list(map(math.dist, repeat(here), cand_rows))
+    nearest = sorted(range(len(dist)), key=dist.__getitem__)[:count + 1]
+    return [(dist[p], candidates[p]) for p in nearest if candidates[p] != exclude][:count]
 
 
 def _nearest_clusters(centres, count: int) -> list[list[int]]:
