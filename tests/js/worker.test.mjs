@@ -94,6 +94,21 @@ test('typed-array views travel as their own bytes (one copy, transferred); the c
   await sdpa.dispose();
 });
 
+test('argument buffers handed back by the worker are reused: results stay right across sizes and errors', async () => {
+  const d = 16;
+  const sdpa = await rt.create('ScaledDotProductAttention', { dim: d });
+  const main = await lib.init();
+  const local = new main.ScaledDotProductAttention({ dim: d });
+  for (let step = 0; step < 60; step++) {
+    const n = [5, 300, 5, 4000][step % 4];  // sizes repeat, so pooled buffers of each size come back round
+    const q = randomF32(d, step), K = { data: randomF32(n * d, 1000 + step), rows: n }, V = { data: randomF32(n * d, 2000 + step), rows: n };
+    if (step % 10 === 9) await expectRejection(sdpa.forward(randomF32(d + 1), K, V), 'DIMENSION_MISMATCH');
+    assert.deepEqual(await sdpa.forward(q, K, V), local.forward(q, K, V), `step ${step}, n = ${n}`);
+  }
+  local.dispose();
+  await sdpa.dispose();
+});
+
 test('resident matrices, head weights and backward in the worker', async () => {
   const mha = await rt.create('MultiHeadAttention', { dim: 8, numHeads: 2 });
   const K = randomF32(8 * 6, 3), V = randomF32(8 * 6, 4), q = randomF32(8, 5);

@@ -8,14 +8,40 @@ import type { AsyncRuntime, InitOptions, MechanismInfo } from '../../../ts-types
 type Pending = { resolve: (v: any) => void; reject: (e: Error) => void };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** Most bytes of argument buffers kept for reuse (see protocol.ts). */
+const POOL_BYTES = 64 << 20;
+
+/** Argument buffers the worker handed back, by size, reused for later arguments. */
+class BufferPool {
+  #free = new Map<number, ArrayBuffer[]>();
+  #bytes = 0;
+
+  take(size: number): ArrayBuffer {
+    const buffer = this.#free.get(size)?.pop();
+    if (!buffer) return new ArrayBuffer(size);
+    this.#bytes -= size;
+    return buffer;
+  }
+
+  give(buffer: ArrayBuffer): void {
+    const size = buffer.byteLength;
+    if (size === 0 || this.#bytes + size > POOL_BYTES) return;
+    const list = this.#free.get(size);
+    if (list) list.push(buffer); else this.#free.set(size, [buffer]);
+    this.#bytes += size;
+  }
+}
+
 class Connection {
   private pending = new Map<number, Pending>();
+  private pool = new BufferPool();
   private nextId = 1;
   private dead: AttentionError | null = null;
 
   constructor(private worker: WorkerLike, private onProgress?: InitOptions['onProgress']) {
     worker.onMessage((m: Response) => {
       if (m.type === 'progress') { this.onProgress?.(m.stage, m.detail); return; }
+      for (const b of m.spare) this.pool.give(b);
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -45,7 +71,7 @@ class Connection {
   send<T>(build: (enc: (x: unknown) => unknown) => RequestBody): Promise<T> {
     const transfer: Transferable[] = [];
     let body: RequestBody;
-    try { body = build(x => encode(x, transfer)); } catch (e) { return Promise.reject(e); }
+    try { body = build(x => encode(x, transfer, this.pool)); } catch (e) { return Promise.reject(e); }
     return this.request<T>(body, transfer);
   }
 
@@ -94,27 +120,31 @@ class RemoteMatrix {
   }
 }
 
+type TypedArrayClass = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
+
 /**
  * An argument as it is sent: a RemoteMatrix becomes a reference the worker resolves, and a
- * typed array a copy of just its own bytes, transferred (structured cloning would copy a
- * view's whole buffer, twice: serialising and deserialising); arrays and plain objects are
- * encoded element by element.
+ * typed array a copy of just its own bytes in a pooled buffer, transferred (structured
+ * cloning would copy a view's whole buffer, twice: serialising and deserialising); arrays
+ * and plain objects are encoded element by element.
  */
-function encode(x: unknown, transfer: Transferable[]): unknown {
+function encode(x: unknown, transfer: Transferable[], pool: BufferPool): unknown {
   if (x instanceof RemoteMatrix) {
     if (x.disposed) throw disposedError('Matrix');
     return { $matrix: x[MATRIX] };
   }
   if (ArrayBuffer.isView(x)) {
     if (x instanceof DataView) return x;
-    const copy = (x as unknown as { slice(): ArrayBufferView }).slice();
-    transfer.push(copy.buffer as ArrayBuffer);
-    return copy;
+    const buffer = pool.take(x.byteLength);
+    new Uint8Array(buffer).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    transfer.push(buffer);
+    return new (x.constructor as TypedArrayClass)(buffer, 0, (x as unknown as ArrayLike<unknown>).length);
   }
-  if (Array.isArray(x)) return x.some(v => v !== null && typeof v === 'object') ? x.map(v => encode(v, transfer)) : x;
+  const again = (v: unknown) => encode(v, transfer, pool);
+  if (Array.isArray(x)) return x.some(v => v !== null && typeof v === 'object') ? x.map(again) : x;
   if (x && typeof x === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) o[k] = encode(v, transfer);
+    for (const [k, v] of Object.entries(x)) o[k] = again(v);
     return o;
   }
   return x;

@@ -133,11 +133,16 @@ const p = await port();
 let queue: Promise<void> = Promise.resolve();
 p.listen(req => {
   queue = queue.then(async () => {
+    // The request's argument buffers go back to the client once it is served: every call
+    // copies its inputs into Python, so nothing here keeps them (see protocol.ts).
+    const received = transferables(req).filter(b => b instanceof ArrayBuffer) as ArrayBuffer[];
     try {
       const value = await handle(req, (stage, detail) => p.post({ id: 0, type: 'progress', stage, detail }));
-      p.post({ id: req.id, type: 'result', value }, transferables(value));
+      const out = transferables(value);
+      const spare = received.filter(b => !out.includes(b));
+      p.post({ id: req.id, type: 'result', value, spare }, [...out, ...spare]);
     } catch (e) {
-      p.post({ id: req.id, type: 'error', error: serializeError(e) });
+      p.post({ id: req.id, type: 'error', error: serializeError(e), spare: received }, received);
     }
   });
 });
