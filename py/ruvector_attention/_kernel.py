@@ -19,8 +19,8 @@ LIBRARY_NAME = "libruvector_kernel.so"
 ISA_ORDER = ("avx2", "neon", "wasm128", "sse", "scalar")
 _CPU_BIT = {"avx2": 1, "neon": 2, "wasm128": 4}
 
-_p, _i64, _i32, _f32, _u64 = (ctypes.c_void_p, ctypes.c_int64, ctypes.c_int,
-                               ctypes.c_float, ctypes.c_uint64)
+_p, _i64, _i32, _f32, _f64, _u64 = (ctypes.c_void_p, ctypes.c_int64, ctypes.c_int,
+                                     ctypes.c_float, ctypes.c_double, ctypes.c_uint64)
 
 # name -> (restype, argtypes); mirrors RV_DECLARE_KERNELS in wasm/include/ruvector.h
 SIGNATURES = {
@@ -46,6 +46,8 @@ SIGNATURES = {
                           _i32, _p, _p, _p]),
     "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
                          _i64, _i64, _p, _p]),
+    "geo_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f64, _f64, _f64, _i32,
+                            _p, _p, _p, _p, _p, _p]),
     "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
                              _i64, _p, _p]),
     # end geometric

@@ -42,6 +42,7 @@ ROPE_MAX_DISTANCE = 1e9  # |distance| above: the float angle reduction loses acc
 
 # --- Python side ----------------------------------------------------------------
 FLOAT32_BYTES = 4
+FLOAT64_BYTES = 8  # double: the kernel's float64 work buffers
 # Rows per thread below which forward_batch / forward_graph stay on one thread:
 # a thread hand-off costs ~50 µs, about 20 single-query calls at n = 100.
 MIN_ROWS_PER_THREAD = 16

@@ -111,6 +111,34 @@ def test_hyperbolic_backward_matches_torch(k, learn):
         assert got.params == {}
 
 
+def test_mixed_backward_at_size_with_projection_and_mask_matches_torch():
+    """The kernel's reverse mode (rv_geo_backward) at n = 301, odd widths, some keys and
+    values outside the ball, a mask; every gradient against torch autograd."""
+    rng = np.random.default_rng(14)
+    a, b, n, k, T = 5, 11, 301, -1.3, 0.7
+    q = np.concatenate([rng.normal(size=a), ball(rng, (b,), k)]).astype(np.float32)
+    K = np.concatenate([rng.normal(size=(n, a)), ball(rng, (n, b), k)], 1).astype(np.float32)
+    V = np.concatenate([rng.normal(size=(n, a)), ball(rng, (n, b), k)], 1).astype(np.float32)
+    K[::17, a:] *= 4.0
+    V[::13, a:] *= 4.0
+    g = rng.normal(size=a + b)
+    mask = rng.random(n) > 0.1
+    attn = ra.MixedCurvatureAttention(a, b, curvature=k, temperature=T)
+    got = attn.backward(q, K, V, g, mask=mask)
+    tq, tK, tV = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (q, K, V))
+    we, wh = (torch.tensor(1.0, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    o = curved_attention_torch(tq, tK, tV, k=k, de=a, dve=a, we=we / math.sqrt(a) / T, wh=wh / T,
+                               mask=mask)
+    (o @ torch.tensor(g)).backward()
+    key = ("hyperbolic", "backward")
+    for x, y, what in ((got.query, tq.grad, "query"), (got.keys, tK.grad, "keys"),
+                       (got.values, tV.grad, "values"),
+                       (got.params["euclidean_weight"], [we.grad.item()], "we"),
+                       (got.params["hyperbolic_weight"], [wh.grad.item()], "wh")):
+        assert_close(x, y, key, what=what)
+    assert not np.any(got.keys[~mask]) and not np.any(got.values[~mask])
+
+
 def test_learned_curvature_stays_negative():
     attn = ra.HyperbolicAttention(2, curvature=-1.0, learn_curvature=True)
     for raw in (-50.0, 0.0, 30.0):

@@ -311,6 +311,186 @@ int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
   return RV_OK;
 }
 
+/* ------------------------------------------------------------- attention backward */
+
+static double dot_d(const double *a, const double *b, int64_t d) {
+  double s = 0.0;
+  for (int64_t i = 0; i < d; i++) s += a[i] * b[i];
+  return s;
+}
+
+static double dot_fd(const float *a, const double *b, int64_t d) {
+  double s = 0.0;
+  for (int64_t i = 0; i < d; i++) s += a[i] * b[i];
+  return s;
+}
+
+/* The ball-pull scale of a raw point of squared norm x2 in double (1 when inside / off). */
+static double pull_scale(double x2, double k, int on) {
+  if (!on || k >= 0) return 1.0;
+  const double maxnorm = (1.0 - RV_GEO_BALL_EPS) / sqrt(-k), norm = sqrt(x2);
+  return norm > maxnorm ? maxnorm / norm : 1.0;
+}
+
+/* out = J_P(x)^T grad for the pull P x = x * scale: with scale s < 1 at |x| = r,
+   s (grad - u <u, grad>), u = x / r; the identity when the point was inside. */
+__attribute__((minsize)) static void pull_transpose(const float *x, double scale,
+                                                    const double *grad, int64_t d, float *out) {
+  if (scale == 1.0) {
+    for (int64_t i = 0; i < d; i++) out[i] = (float)grad[i];
+    return;
+  }
+  double x2 = 0.0, xg = 0.0;
+  for (int64_t i = 0; i < d; i++) { x2 += (double)x[i] * x[i]; xg += x[i] * grad[i]; }
+  const double c = xg / x2;  /* <u, grad> / r */
+  for (int64_t i = 0; i < d; i++) out[i] = (float)(scale * (grad[i] - x[i] * c));
+}
+
+/* Scalar float64 code with no SIMD to gain: built for size (the wasm kernel's budget). */
+__attribute__((minsize)) int RV_FN(geo_backward)(
+    const float *q, const float *K, const float *V, const uint8_t *mask, int64_t n, int64_t de,
+    int64_t dh, int64_t dve, int64_t dvh, double k, double we, double wh, int project,
+    const float *g, float *gq, float *gK, float *gV, double *params, double *work) {
+  if (geo_bad(n, de, dh, dve, dvh) || !q || !g || !gq || !params || !work ||
+      (n && (!K || !V || !gK || !gV)))
+    return RV_E_ARG;
+  const int64_t d = de + dh, dv = dve + dvh;
+  /* work (doubles): 9 per row, then de + 3 dh + 3 dvh for the query and midpoint vectors */
+  double *alpha = work, *galpha = work + n, *sk = work + 2 * n, *bq = work + 3 * n,
+         *wq = work + 4 * n, *zq = work + 5 * n, *dist = work + 6 * n, *sv = work + 7 * n,
+         *lam = work + 8 * n, *gqe = work + 9 * n, *qh = gqe + de, *gqh = qh + dh,
+         *gkh = gqh + dh, *N = gkh + dh, *t = N + dvh, *gt = t + dvh;
+  zero_vec(gq, d);
+  zero_vec(gK, n * d);
+  zero_vec(gV, n * dv);
+  params[0] = params[1] = 0.0;
+  for (int64_t i = 0; i < de; i++) gqe[i] = 0.0;
+  for (int64_t i = 0; i < dh; i++) gqh[i] = 0.0;
+
+  /* the forward again, in double, keeping what the reverse pass needs */
+  double q2raw = 0.0;
+  for (int64_t i = 0; i < dh; i++) q2raw += (double)q[de + i] * q[de + i];
+  const double sq = pull_scale(q2raw, k, project);
+  for (int64_t i = 0; i < dh; i++) qh[i] = q[de + i] * sq;
+  const double a = fmax(1.0 + k * dot_d(qh, qh, dh), RV_GEO_MIN_NORM);
+  double smax = -INFINITY;
+  int64_t live = 0;
+  for (int64_t j = 0; j < n; j++) {
+    if (mask && !mask[j]) { alpha[j] = -INFINITY; continue; }
+    const float *kj = K + j * d;
+    double s = 0.0;
+    for (int64_t i = 0; i < de; i++) s += (double)q[i] * kj[i];
+    s *= we;
+    if (dh) {
+      double k2raw = 0.0;
+      for (int64_t i = 0; i < dh; i++) k2raw += (double)kj[de + i] * kj[de + i];
+      sk[j] = pull_scale(k2raw, k, project);
+      double diff2 = 0.0;
+      for (int64_t i = 0; i < dh; i++) { const double e = qh[i] - kj[de + i] * sk[j]; diff2 += e * e; }
+      bq[j] = 1.0 + k * k2raw * sk[j] * sk[j];
+      wq[j] = diff2 / (a * bq[j]);
+      zq[j] = sqrt(wq[j]);
+      dist[j] = 2.0 * arsin_k(zq[j], k);
+      s -= wh * dist[j];
+    }
+    alpha[j] = s;
+    if (s > smax) smax = s;
+    live++;
+  }
+  if (!live) return RV_OK; /* every key masked: the output is constant zero */
+  double total = 0.0;
+  for (int64_t j = 0; j < n; j++) total += alpha[j] = exp(alpha[j] - smax); /* exp(-inf) = 0 */
+  for (int64_t j = 0; j < n; j++) alpha[j] /= total;
+
+  /* values: the Euclidean part is linear in alpha */
+  const float *ge = g, *gh = g + dve;
+  for (int64_t j = 0; j < n; j++) {
+    galpha[j] = 0.0;
+    if (mask && !mask[j]) continue;
+    const float *vj = V + j * dv;
+    for (int64_t i = 0; i < dve; i++) {
+      galpha[j] += (double)vj[i] * ge[i];
+      gV[j * dv + i] = (float)(alpha[j] * ge[i]);
+    }
+  }
+  if (dvh) { /* the gyromidpoint 1/2 (x)_k (N / Dn), pulled into the ball */
+    double Dn = 0.0;
+    for (int64_t i = 0; i < dvh; i++) N[i] = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+      if (mask && !mask[j]) continue;
+      const float *vh = V + j * dv + dve;
+      double v2raw = 0.0;
+      for (int64_t i = 0; i < dvh; i++) v2raw += (double)vh[i] * vh[i];
+      sv[j] = pull_scale(v2raw, k, project);
+      lam[j] = 2.0 / (1.0 + k * v2raw * sv[j] * sv[j]);
+      for (int64_t i = 0; i < dvh; i++) N[i] += alpha[j] * lam[j] * vh[i] * sv[j];
+      Dn += alpha[j] * (lam[j] - 1.0);
+    }
+    if (fabs(Dn) < RV_GEO_MIN_DENOM) Dn = Dn >= 0 ? RV_GEO_MIN_DENOM : -RV_GEO_MIN_DENOM;
+    for (int64_t i = 0; i < dvh; i++) t[i] = N[i] / Dn;
+    const double r = fmax(sqrt(dot_d(t, t, dvh)), RV_GEO_MIN_NORM);
+    const double f = tan_k(0.5 * artan_k(r, k), k);
+    /* gm = the output pull's transpose applied to g_h, at mid = f / r t (kept in gt) */
+    const double m2 = f * f / (r * r) * dot_d(t, t, dvh), so = pull_scale(m2, k, 1);
+    double mg = 0.0;
+    for (int64_t i = 0; i < dvh; i++) mg += f / r * t[i] * gh[i];
+    for (int64_t i = 0; i < dvh; i++) gt[i] = so == 1.0 ? gh[i] : so * (gh[i] - f / r * t[i] * mg / m2);
+    const double fprime = (1.0 + k * f * f) * 0.5 / (1.0 + k * r * r);
+    const double c = (fprime - f / r) * dot_d(t, gt, dvh) / r;
+    for (int64_t i = 0; i < dvh; i++) gt[i] = f / r * gt[i] + c * t[i] / r; /* d<out_h, g>/dt */
+    const double gDn = -dot_d(N, gt, dvh) / (Dn * Dn);
+    for (int64_t j = 0; j < n; j++) { /* gN = gt / Dn */
+      if (mask && !mask[j]) continue;
+      const float *vh = V + j * dv + dve;
+      const double vg = dot_fd(vh, gt, dvh) * sv[j] / Dn;
+      galpha[j] += lam[j] * vg + (lam[j] - 1.0) * gDn;
+      const double glam = alpha[j] * (vg + gDn), cl = glam * k * lam[j] * lam[j];
+      for (int64_t i = 0; i < dvh; i++) N[i] = alpha[j] * lam[j] * gt[i] / Dn - cl * vh[i] * sv[j];
+      pull_transpose(vh, sv[j], N, dvh, gV + j * dv + dve);
+    }
+  }
+
+  /* scores: softmax, then the Euclidean product and the curved distance */
+  double mean = 0.0;
+  for (int64_t j = 0; j < n; j++) mean += alpha[j] * galpha[j];
+  double g_we = 0.0, g_wh = 0.0;
+  for (int64_t j = 0; j < n; j++) {
+    if (mask && !mask[j]) continue;
+    const double gs = alpha[j] * (galpha[j] - mean);
+    const float *kj = K + j * d;
+    float *gkj = gK + j * d;
+    if (de) {
+      double qk = 0.0;
+      for (int64_t i = 0; i < de; i++) qk += (double)q[i] * kj[i];
+      g_we += gs * qk;
+      for (int64_t i = 0; i < de; i++) {
+        gqe[i] += gs * we * kj[i];
+        gkj[i] = (float)(gs * we * q[i]);
+      }
+    }
+    if (dh) {
+      g_wh -= gs * dist[j];
+      if (zq[j] > 0.0) {
+        const double gz = -wh * gs * 2.0 / sqrt(1.0 - k * zq[j] * zq[j]), gw = gz / (2.0 * zq[j]);
+        const double gD2 = gw / (a * bq[j]), ga = -gw * wq[j] / a, gb = -gw * wq[j] / bq[j];
+        for (int64_t i = 0; i < dh; i++) {
+          const double kh = kj[de + i] * sk[j], e = qh[i] - kh;
+          gqh[i] += 2.0 * gD2 * e + ga * 2.0 * k * qh[i];
+          gkh[i] = -2.0 * gD2 * e + gb * 2.0 * k * kh;
+        }
+        pull_transpose(kj + de, sk[j], gkh, dh, gkj + de);
+      }
+    }
+  }
+  for (int64_t i = 0; i < de; i++) gq[i] = (float)gqe[i];
+  pull_transpose(q + de, sq, gqh, dh, gq + de);
+  params[0] = g_we;
+  params[1] = g_wh;
+  const int finite = all_finite(gq, d) && all_finite(gK, n * d) && all_finite(gV, n * dv)
+                     && isfinite(g_we) && isfinite(g_wh);
+  return finite ? RV_OK : RV_E_NONFINITE;
+}
+
 /* ------------------------------------------------------------- GAT aggregation */
 
 static inline float leaky(float x, float slope) { return x > 0.0f ? x : slope * x; }

@@ -9,6 +9,7 @@ splits the same way (dve Euclidean value columns first, the rest curved).
 """
 
 import math
+from array import array
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -16,9 +17,10 @@ from ..core.base import Attention, Complexity, Gradients, raise_for_status
 from ..core.sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
 from ..errors import OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
+from ..numerics import FLOAT64_BYTES as F64
 from ..numerics import GEO_BALL_EPS
 from . import poincare
-from .curved_backward import curved_backward
+from .curved_backward import curvature_grad
 from .poincare import row_norms
 
 
@@ -181,7 +183,8 @@ class CurvedAttention(Attention):
     # -- gradients --------------------------------------------------------------------
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <forward(...), grad_output> w.r.t. query (D,), keys (N, D),
-        values (N, DV) and the learned parameters (float64 reverse mode in Python)."""
+        values (N, DV) and the learned parameters: reverse mode in float64 in the kernel
+        (``rv_geo_backward``); a learned curvature's by a complex step in Python."""
         q, K, V, m = self._inputs(query, keys, values, mask)
         n, d = K.shape
         dv = V.shape[1]
@@ -190,17 +193,26 @@ class CurvedAttention(Attention):
         _arrays.check_finite(_kernel.K, tensors)
         geo = self._geo(dv)
         self._check_inside((q, K, V), geo)
-        qf, Kf, Vf, gf = (list(_arrays.as_floats(t)) for t in tensors)
-        Kr = [Kf[i * d:(i + 1) * d] for i in range(n)]
-        Vr = [Vf[i * dv:(i + 1) * dv] for i in range(n)]
-        live = [i for i in range(n) if m is None or m.owner[i]]
-        gq, gK, gV, g_we, g_wh, g_k = curved_backward(
-            qf, Kr, Vr, live, gf, geo, self.curvature, self._project,
-            want_k=self._learns_curvature())
+        de, dh, dve, dvh, we, wh = geo
         numpy = any(t.numpy for t in tensors)
-        return Gradients(_filled((d,), gq, numpy), _filled((n, d), gK, numpy),
-                         _filled((n, dv), gV, numpy),
-                         self._param_grads(g_we, g_wh, g_k))
+        gq, gqp = _arrays.output((d,), numpy)
+        gK, gKp = _arrays.output((n, d), numpy)
+        gV, gVp = _arrays.output((n, dv), numpy)
+        params = array("d", bytes(2 * F64))
+        work = array("d", bytes((9 * n + de + 3 * dh + 3 * dvh) * F64))
+        rc = _kernel.K.geo_backward(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, de, dh, dve,
+                                    dvh, self.curvature, we, wh, int(self._project), g.ptr, gqp,
+                                    gKp, gVp, params.buffer_info()[0], work.buffer_info()[0])
+        raise_for_status(rc, tensors, f"{type(self).__name__}.backward")
+        g_k = 0.0
+        if self._learns_curvature():
+            qf, Kf, Vf, gf = (list(_arrays.as_floats(t)) for t in tensors)
+            live = [i for i in range(n) if m is None or m.owner[i]]
+            g_k = curvature_grad(qf, [Kf[i * d:(i + 1) * d] for i in range(n)],
+                                 [Vf[i * dv:(i + 1) * dv] for i in range(n)], live, gf, geo,
+                                 self.curvature, self._project)
+        return Gradients(_arrays.result(gq, (d,)), _arrays.result(gK, (n, d)),
+                         _arrays.result(gV, (n, dv)), self._param_grads(params[0], params[1], g_k))
 
     def _learns_curvature(self):
         return False
