@@ -84,6 +84,50 @@ def test_one_neighbourhood_matches_gatconv_and_backward():
                  ("hyperbolic", "weights"))
 
 
+@pytest.mark.parametrize("heads,concat,edge_dim,bias", [(1, True, 3, True), (3, False, 2, False),
+                                                        (4, True, 0, True)])
+def test_backward_matches_gatconv_autograd(heads, concat, edge_dim, bias):
+    """Every gradient against torch autograd through GATConv, at n = 37 with a mask (the
+    masked neighbours are left out of the torch graph) and values apart from the keys."""
+    rng = np.random.default_rng(10 + heads)
+    conv, gat = pair(8, edge_dim, heads, concat, None if concat else 5, bias)
+    n = 37
+    mask = rng.random(n) > 0.25
+    keep = np.flatnonzero(mask)
+    q = torch.tensor(rng.normal(size=8), requires_grad=True)
+    K = torch.tensor(rng.normal(size=(n, 8)), requires_grad=True)
+    V = torch.tensor(rng.normal(size=(n, 8)), requires_grad=True)
+    E = torch.tensor(rng.normal(size=(n, edge_dim))) if edge_dim else None
+    # GATConv's math on its own parameters, with separate keys (logits) and values (messages),
+    # which GATConv itself cannot take (one x serves both)
+    lin = conv.lin if hasattr(conv, "lin") else conv.lin_src
+    h, c = heads, conv.out_channels
+
+    def project(t):
+        return lin(t).view(-1, h, c)
+
+    xq, xk, xv = project(q[None]), project(K[keep]), project(V[keep])
+    logit = (xk * conv.att_src).sum(-1) + (xq * conv.att_dst).sum(-1)
+    if edge_dim:
+        xe = conv.lin_edge(E[keep]).view(-1, h, c)
+        logit = logit + (xe * conv.att_edge).sum(-1)
+    alpha = torch.softmax(torch.nn.functional.leaky_relu(logit, conv.negative_slope), 0)
+    out = (alpha[..., None] * xv).sum(0)
+    out = out.reshape(-1) if concat else out.mean(0)
+    if bias:
+        out = out + conv.bias
+    g = torch.tensor(rng.normal(size=out.shape[0]))
+    (out @ g).backward()
+    got = gat.backward(q.detach().numpy(), K.detach().numpy(), V.detach().numpy(), g.numpy(),
+                       mask=mask, edge_features=None if E is None else E.numpy())
+    key = ("gat", "backward")
+    assert_close(got.query, q.grad, key, what="query")
+    assert_close(got.keys, K.grad, key, what="keys")
+    assert_close(got.values, V.grad, key, what="values")
+    for name, p in conv.named_parameters():
+        assert_close(got.params[name], p.grad, key, what=name)
+
+
 def test_mask_and_separate_values():
     rng = np.random.default_rng(5)
     gat = ra.EdgeFeaturedAttention(4, 2, num_heads=2, seed=3)

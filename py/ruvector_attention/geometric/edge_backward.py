@@ -39,63 +39,77 @@ def _outer_add(acc_rows, y, x):
                 r[i] += c * v
 
 
+def _axpy(acc, c, x):
+    """acc + c x."""
+    return [a + c * v for a, v in zip(acc, x)]
+
+
+def _weighted_sum(weights, rows, width):
+    """Σ_t weights[t] rows[t]."""
+    out = [0.0] * width
+    for c, r in zip(weights, rows):
+        if c:
+            out = _axpy(out, c, r)
+    return out
+
+
 def gat_backward(mech, q, K, V, F, live, g, params):
-    """-> (gq, gK, gV, {param name: flat gradient})."""
+    """-> (gq, gK, gV, {param name: flat gradient}).
+
+    Every row term goes through a d-vector computed once per head, so a head costs
+    O(N (Din + Fe) + C Din) instead of O(N C Din): a_src·W_h k_j = (W_hᵀ a_src)·k_j,
+    <W_h v_j, g_h> = (W_hᵀ g_h)·v_j, and dW_h is a sum of three rank-one terms."""
     cfg = mech._config
-    d, h, c, slope = cfg.node_dim, cfg.num_heads, mech.head_channels, cfg.negative_slope
+    d, h, c, slope, fe = cfg.node_dim, cfg.num_heads, mech.head_channels, cfg.negative_slope, cfg.edge_dim
     n = len(K)
     W = _rows(params["lin.weight"], d)
-    We = _rows(params["lin_edge.weight"], cfg.edge_dim) if cfg.edge_dim else None
+    We = _rows(params["lin_edge.weight"], fe) if fe else None
     gq, gK, gV = [0.0] * d, [[0.0] * d for _ in range(n)], [[0.0] * d for _ in range(n)]
     gW = [[0.0] * d for _ in range(h * c)]
-    gWe = [[0.0] * cfg.edge_dim for _ in range(h * c)] if We else None
+    gWe = [[0.0] * fe for _ in range(h * c)] if We else None
     grads = {name: [0.0] * len(v) for name, v in params.items()}
     if cfg.bias:
         grads["bias"] = list(g)
+    rows_k, rows_v = [K[j] for j in live], [V[j] for j in live]
+    rows_f = [F[j] for j in live] if We else None
     for hh in range(h):
-        Wh, sl = W[hh * c:(hh + 1) * c], slice(hh * c, (hh + 1) * c)
-        a_src, a_dst = params["att_src"][sl], params["att_dst"][sl]
+        sl = slice(hh * c, (hh + 1) * c)
+        Wh, a_src, a_dst = W[sl], params["att_src"][sl], params["att_dst"][sl]
         gh = g[sl] if cfg.concat else [x / h for x in g]
         if not live:
             continue
+        s_src, s_out = _tmatvec(Wh, a_src), _tmatvec(Wh, gh)
         xq = _matvec(Wh, q)
-        logits, ys, xks, xes = [], [], [], []
-        for j in live:
-            xk = _matvec(Wh, K[j])
-            lj = _dot(a_src, xk) + _dot(a_dst, xq)
-            if We:
-                xe = _matvec(We[hh * c:(hh + 1) * c], F[j])
-                lj += _dot(params["att_edge"][sl], xe)
-                xes.append(xe)
-            logits.append(lj)
-            xks.append(xk)
-            ys.append(_matvec(Wh, V[j]))
+        l_dst = _dot(a_dst, xq)
+        logits = [_dot(s_src, k) + l_dst for k in rows_k]
+        if We:
+            a_edge = params["att_edge"][sl]
+            s_edge = _tmatvec(We[sl], a_edge)
+            logits = [lj + _dot(s_edge, f) for lj, f in zip(logits, rows_f)]
         e = [x if x > 0 else slope * x for x in logits]
         m = max(e)
         p = [2.718281828459045 ** (x - m) for x in e]
         total = sum(p)
         alpha = [x / total for x in p]
-        galpha = [_dot(y, gh) for y in ys]
+        galpha = [_dot(s_out, v) for v in rows_v]
         mean = _dot(alpha, galpha)
-        gsum = 0.0
+        gl = [a * (ga - mean) * (1.0 if lj > 0 else slope)
+              for a, ga, lj in zip(alpha, galpha, logits)]
+        gsum = sum(gl)
         for t, j in enumerate(live):
-            gy = [alpha[t] * x for x in gh]  # message W_h v_j
-            gV[j] = [a + b for a, b in zip(gV[j], _tmatvec(Wh, gy))]
-            _outer_add(gW[hh * c:(hh + 1) * c], gy, V[j])
-            gl = alpha[t] * (galpha[t] - mean) * (1.0 if logits[t] > 0 else slope)
-            gsum += gl
-            # a_src . W_h k_j
-            grads["att_src"][sl] = [a + gl * x for a, x in zip(grads["att_src"][sl], xks[t])]
-            _outer_add(gW[hh * c:(hh + 1) * c], [gl * x for x in a_src], K[j])
-            gK[j] = [a + b for a, b in zip(gK[j], _tmatvec(Wh, [gl * x for x in a_src]))]
-            if We:
-                a_edge = params["att_edge"][sl]
-                grads["att_edge"][sl] = [a + gl * x for a, x in zip(grads["att_edge"][sl], xes[t])]
-                _outer_add(gWe[hh * c:(hh + 1) * c], [gl * x for x in a_edge], F[j])
-        # a_dst . W_h q appears in every logit of the row
-        grads["att_dst"][sl] = [a + gsum * x for a, x in zip(grads["att_dst"][sl], xq)]
-        _outer_add(gW[hh * c:(hh + 1) * c], [gsum * x for x in a_dst], q)
-        gq = [a + b for a, b in zip(gq, _tmatvec(Wh, [gsum * x for x in a_dst]))]
+            gV[j] = _axpy(gV[j], alpha[t], s_out)   # W_hᵀ (α_j g_h)
+            gK[j] = _axpy(gK[j], gl[t], s_src)      # W_hᵀ (dl_j a_src)
+        kbar = _weighted_sum(gl, rows_k, d)
+        _outer_add(gW[sl], gh, _weighted_sum(alpha, rows_v, d))   # Σ_j α_j g_h ⊗ v_j
+        _outer_add(gW[sl], a_src, kbar)                           # Σ_j dl_j a_src ⊗ k_j
+        _outer_add(gW[sl], [gsum * x for x in a_dst], q)          # a_dst·W_h q in every logit
+        grads["att_src"][sl] = _matvec(Wh, kbar)
+        grads["att_dst"][sl] = [gsum * x for x in xq]
+        gq = _axpy(gq, gsum, _tmatvec(Wh, a_dst))
+        if We:
+            fbar = _weighted_sum(gl, rows_f, fe)
+            grads["att_edge"][sl] = _matvec(We[sl], fbar)
+            _outer_add(gWe[sl], a_edge, fbar)
     grads["lin.weight"] = [x for r in gW for x in r]
     if We:
         grads["lin_edge.weight"] = [x for r in gWe for x in r]
