@@ -26,7 +26,7 @@ import random
 from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, option, raise_for_status, register
-from ..core.sdpa import graph_inputs, raise_for_graph_status
+from ..core.sdpa import graph_inputs, raise_for_graph_status, softmax_weights
 from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
 from ..numerics import FLOAT32_BYTES as F32
 from .cross_backward import cross_backward
@@ -194,17 +194,8 @@ class CrossSpaceAttention(Attention):
     def attention_weights(self, query, keys, *, mask=None):
         """Weights (N,) of the graph view x_g = Att(h, keys, keys): softmax(K h / sqrt(D));
         masked keys get 0 (what the visualizer draws on the neighbour edges)."""
-        d = self._config.dim
-        q = _arrays.vector(query, "query", d)
-        K = _arrays.matrix(keys, "keys", cols=d)
-        n = K.shape[0]
-        m = _arrays.mask_array(mask, n) if mask is not None else None
-        w, wptr = _arrays.output((n,), q.numpy or K.numpy)
-        _out, optr = _arrays.output((d,), False)
-        rc = _kernel.K.attend(q.ptr, K.ptr, K.ptr, m.ptr if m else None, n, d, d, self._scale,
-                              0.0, 0, optr, wptr)
-        raise_for_status(rc, (q, K), "CrossSpaceAttention.attention_weights")
-        return _arrays.result(w, (n,))
+        return softmax_weights(query, keys, mask, self._config.dim, self._scale,
+                               "CrossSpaceAttention.attention_weights")
 
     def backward_cross(self, h, graph_neighbors, latent_neighbors, grad_output):
         """Gradients of <output, grad_output>: ``query`` (D,) for h, ``keys`` (Ng, D) for
