@@ -34,8 +34,6 @@ export interface PyodideLike {
 }
 
 export interface ArrayResult { data: Float32Array; shape: number[] }
-/** How JS may call a kernel export itself (Python's ``_direct_plan``; see direct.ts). */
-export interface DirectPlan { library: string; symbol: string; dim: number; scale: number }
 export type KernelExport = (...args: (number | bigint)[]) => number;
 export interface CallOptions { mask?: unknown; kwargs?: Record<string, unknown> }
 
@@ -227,7 +225,7 @@ export class Bridge {
   }
 
   /** Python's plan for calling the kernel from JS for this object's forward (null: always via Python). */
-  directPlan(handle: number): DirectPlan | null {
+  directPlan(handle: number): unknown {
     return JSON.parse(this.check(this.fn.directPlan(handle)) as string);
   }
 

@@ -3,6 +3,7 @@
 // plus the result converters the typed subclasses share.
 import { AttentionError, disposedError } from './errors.ts';
 import type { ArrayResult, Bridge } from './bridge.ts';
+import { bindDirect, forwardDirect, type Direct } from './direct.ts';
 import { indexArg, rowsArg, rowsOrSetsArg, vectorArg, type Arg } from './inputs.ts';
 import type {
   Gradients, MaskOptions, Mechanism, Rows, Rows2D, StateDict, Vector,
@@ -53,6 +54,7 @@ export class MechanismBase implements Mechanism {
   #handle: number;
   #training = false;
   #unregister: object = {};
+  #direct: Direct | undefined;  // forward's kernel plan (direct.ts); undefined: not asked yet
 
   constructor(bridge: Bridge, name: string, options: unknown) {
     this.#bridge = bridge;
@@ -77,9 +79,18 @@ export class MechanismBase implements Mechanism {
     return this.#bridge.invoke(this.handle, method, args, options);
   }
 
+  /** The kernel itself when the mechanism has a plan and the call fits it (direct.ts), else Python. */
   forward(query: Vector, keys: Rows, values: Rows, options?: MaskOptions): Float32Array {
-    return asArray(this.call('forward',
-      [vectorArg(query, 'query'), rowsArg(keys, 'keys'), rowsArg(values, 'values')], options)).data;
+    const q = vectorArg(query, 'query'), k = rowsArg(keys, 'keys'), v = rowsArg(values, 'values');
+    const direct = this.#directPlan();
+    const out = direct && this.#bridge.direct ? forwardDirect(this.#bridge, direct, q, k, v, options?.mask ?? undefined) : null;
+    return out ?? asArray(this.call('forward', [q, k, v], options)).data;
+  }
+
+  #directPlan(): Direct {
+    const handle = this.handle;  // throws once disposed
+    if (this.#direct === undefined) this.#direct = bindDirect(this.#bridge, handle);
+    return this.#direct;
   }
 
   attentionWeights(query: Vector, keys: Rows, options?: MaskOptions): Float32Array {
@@ -128,10 +139,12 @@ export class MechanismBase implements Mechanism {
     if (typeof state !== 'object' || state === null) {
       throw new AttentionError('UNSUPPORTED', 'loadStateDict expects { name: Float32Array }');
     }
+    this.#direct = undefined;  // new parameter buffers: the plan's addresses change
     this.#bridge.loadStateDict(handle, state);
   }
 
   train(mode = true): void {
+    this.#direct = undefined;  // the plan may depend on the mode (dropout)
     this.call(mode ? 'train' : 'eval', []);
     this.#training = mode;
   }

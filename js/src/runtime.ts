@@ -4,7 +4,6 @@
 import { AttentionError, disposedError } from './errors.ts';
 import type { Bridge } from './bridge.ts';
 import { MechanismBase, asArray, checkOptions, leaked, slot, toRows2D, toStateDict } from './mechanism.ts';
-import { ScaledDotProductAttentionImpl } from './direct.ts';
 import type { Booted } from './boot.ts';
 import {
   MATRIX_HANDLE, MATRIX_VIEW, indexArg, intScalarArg, layersArg, rowsArg, vectorArg, type Arg, type ResidentMatrix,
@@ -90,9 +89,7 @@ export function makeMatrix(bridge: Bridge, data: unknown, rows?: number): Matrix
   return m;
 }
 
-const TYPED: Record<string, typeof MechanismBase> = {
-  ScaledDotProductAttention: ScaledDotProductAttentionImpl, MultiHeadAttention: MultiHeadAttentionImpl,
-};
+const TYPED: Record<string, typeof MechanismBase> = { MultiHeadAttention: MultiHeadAttentionImpl };
 
 // ---- issue 6: sparse / efficient attention (typed extras over MechanismBase)
 type SparseMetadata = { distances?: ArrayLike<number>; hnswLayers?: ArrayLike<number> };
@@ -295,7 +292,7 @@ export function makeRuntime(booted: Booted): Runtime {
     const Cls = TYPED[name] ?? MechanismBase;
     return new Cls(bridge, name, options);
   };
-  class ScaledDotProductAttention extends ScaledDotProductAttentionImpl {
+  class ScaledDotProductAttention extends MechanismBase {
     constructor(options: unknown) { super(bridge, 'ScaledDotProductAttention', options); }
   }
   class MultiHeadAttention extends MultiHeadAttentionImpl {

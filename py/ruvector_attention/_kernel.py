@@ -146,6 +146,21 @@ def use_isa(isa):
     return previous
 
 
+_TYPE_NAMES = {_p: "ptr", _i64: "i64", _i32: "i32", _f32: "f32", _f64: "f64", _u64: "u64"}
+
+
+def call_plan(name, args):
+    """A call of kernel ``name`` for a caller outside Python (js/src/direct.ts): the
+    library and live-ISA symbol to find it by, and ``args`` each paired with its type
+    from SIGNATURES (placeholders such as "keys" are the caller's to fill)."""
+    argtypes = SIGNATURES[name][1]
+    if len(args) != len(argtypes):
+        raise InternalError(f"call_plan({name!r}): {len(args)} arguments, the kernel takes "
+                            f"{len(argtypes)}")
+    return {"library": _PATH, "symbol": symbol(name),
+            "args": [[_TYPE_NAMES[t], a] for t, a in zip(argtypes, args, strict=True)]}
+
+
 def kernel_info():
     """Which kernel is live: ``{'isa', 'available', 'version', 'library'}``."""
     return {"isa": K.isa, "available": list(AVAILABLE), "version": KERNEL_VERSION,

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { COUNT_PYTHON_FORWARD, DIST, checkExpected, loadFixture } from './helpers.mjs';
+import { DIST, checkExpected, countPythonForward, loadFixture } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
@@ -94,7 +94,7 @@ async function runInPage(worker) {
       m.dispose();
     }
     return { out, code, bootMs, mode: rt.mode, isa: rt.versions.isa, direct };
-  }, { cases, worker, counter: COUNT_PYTHON_FORWARD });
+  }, { cases, worker, counter: countPythonForward('ScaledDotProductAttention') });
   await page.close();
   assert.deepEqual(errors, []);
   return { cases, ...results };

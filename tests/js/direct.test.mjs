@@ -1,32 +1,37 @@
-// The direct path of ScaledDotProductAttention.forward (js/src/direct.ts): JS
-// calls the kernel export itself. It must give the same bytes as the path
-// through Python, never reach Python's forward when it is taken, and send every
-// call it cannot prove valid (and every bad kernel status) to Python for the
-// typed error. Python's forward is wrapped with a call counter to tell the paths apart.
+// The direct path of forward (js/src/direct.ts) for the mechanisms that have a plan
+// (ScaledDotProductAttention, MultiHeadAttention): JS calls the kernel export itself.
+// It must give the same bytes as the path through Python, never reach Python's
+// forward when it is taken, and send every call it cannot prove valid (and every bad
+// kernel status) to Python for the typed error. Python's forward is wrapped with a
+// call counter to tell the paths apart.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  COUNT_PYTHON_FORWARD, assertClose, expectAttentionError, lib, randomF32, referenceSdpa,
+  assertClose, countPythonForward, expectAttentionError, lib, randomF32, referenceSdpa,
 } from './helpers.mjs';
 
+const COUNTED = ['ScaledDotProductAttention', 'MultiHeadAttention'];
+
 const INTERNALS = Symbol.for('ruvector-attention.internals');
-let rt, internals, sdpaClass;
+let rt, internals, counted;
 
 before(async () => {
   rt = await lib.init();
   internals = rt[INTERNALS];
   const builtins = internals.pyimport('builtins');
-  builtins.exec(COUNT_PYTHON_FORWARD.install, builtins.dict());
-  sdpaClass = internals.pyimport('ruvector_attention.core.sdpa').ScaledDotProductAttention;
+  for (const name of COUNTED) builtins.exec(countPythonForward(name).install, builtins.dict());
+  const ra = internals.pyimport('ruvector_attention');
+  counted = COUNTED.map(name => ra[name]);
 });
 
 after(() => {
   const builtins = internals.pyimport('builtins');
-  builtins.exec(COUNT_PYTHON_FORWARD.remove, builtins.dict());
+  for (const name of COUNTED) builtins.exec(countPythonForward(name).remove, builtins.dict());
   internals.useDirect(true);
 });
 
-const pythonCalls = () => sdpaClass.python_forward_calls;
+/** Calls of the Python forward of every counted class so far. */
+const pythonCalls = () => counted.reduce((sum, cls) => sum + cls.python_forward_calls, 0);
 
 /** forward through the direct path (asserting Python was not reached) and through Python. */
 function bothPaths(mech, ...args) {
@@ -123,6 +128,47 @@ describe('direct path: the same bytes as through Python, without reaching Python
     assertSameBytes(viaPython, first, 'via Python after growth');
     assertSameBytes(sdpa.forward(q, { data: K, rows: n }, { data: V, rows: n }), first, 'flat after growth');
     big.dispose(); mk.dispose(); mv.dispose(); sdpa.dispose();
+  });
+});
+
+describe('MultiHeadAttention: the same through its own plan', () => {
+  test('odd sizes, value width, masks, resident inputs; same bytes as through Python', () => {
+    for (const [d, h, vd, n] of [[4, 1, 4, 1], [12, 3, 12, 37], [16, 4, 24, 1000]]) {
+      const mha = new rt.MultiHeadAttention({ dim: d, numHeads: h, valueDim: vd, seed: d });
+      const q = randomF32(d, 1), K = randomF32(n * d, 2), V = randomF32(n * vd, 3);
+      const mk = rt.matrix(K, n);
+      const mask = Uint8Array.from({ length: n }, (_, j) => (j % 3 === 1 ? 0 : 1 + (j % 2)));
+      for (const [keys, opts] of [[{ data: K, rows: n }, undefined], [mk, undefined], [mk, { mask }]]) {
+        const { direct, viaPython } = bothPaths(mha, q, keys, { data: V, rows: n }, opts);
+        assert.equal(direct.length, d);
+        assertSameBytes(direct, viaPython, `d=${d} h=${h} vd=${vd} n=${n}`);
+      }
+      mk.dispose();
+      mha.dispose();
+    }
+  });
+
+  test('loadStateDict: the next direct call uses the new parameters', () => {
+    const d = 8, n = 20;
+    const mha = new rt.MultiHeadAttention({ dim: d, numHeads: 2, seed: 1 });
+    const other = new rt.MultiHeadAttention({ dim: d, numHeads: 2, seed: 2 });
+    const q = randomF32(d, 4), K = { data: randomF32(n * d, 5), rows: n }, V = { data: randomF32(n * d, 6), rows: n };
+    const before = mha.forward(q, K, V);
+    mha.loadStateDict(other.stateDict());
+    const { direct, viaPython } = bothPaths(mha, q, K, V);
+    assertSameBytes(direct, viaPython, 'after loadStateDict');
+    assertSameBytes(direct, other.forward(q, K, V), 'equals the mechanism the weights came from');
+    assert.notDeepEqual(direct, before);
+    mha.dispose(); other.dispose();
+  });
+
+  test('a value width other than valueDim goes through Python for its error', () => {
+    const mha = new rt.MultiHeadAttention({ dim: 4, numHeads: 2 });
+    const before = pythonCalls();
+    expectAttentionError(() => mha.forward(randomF32(4), { data: randomF32(12), rows: 3 }, { data: randomF32(15), rows: 3 }),
+      'DIMENSION_MISMATCH');
+    assert.equal(pythonCalls(), before + 1);
+    mha.dispose();
   });
 });
 

@@ -220,25 +220,27 @@ export function referenceSdpa(q, K, V, n, d, dv) {
 }
 
 /**
- * Python source (run with builtins.exec) that counts calls of the Python
- * ScaledDotProductAttention.forward in `python_forward_calls`, and removes the
- * counter again: tells the direct path (js/src/direct.ts) from the path through Python.
+ * Python source (run with builtins.exec) that counts calls of the Python `forward` of
+ * the mechanism class `name` (ruvector_attention.<name>) in its `python_forward_calls`,
+ * and removes the counter again: tells the direct path (js/src/direct.ts) from the
+ * path through Python.
  */
-export const COUNT_PYTHON_FORWARD = {
-  install: `
-from ruvector_attention.core.sdpa import ScaledDotProductAttention as cls
+export function countPythonForward(name) {
+  const cls = `import ruvector_attention\ncls = ruvector_attention.${name}\n`;
+  return {
+    install: `${cls}
 if "_unwrapped_forward" not in vars(cls):
     cls._unwrapped_forward = cls.forward
     cls.python_forward_calls = 0
-    def forward(self, *args, **kwargs):
-        cls.python_forward_calls += 1
-        return cls._unwrapped_forward(self, *args, **kwargs)
+    def forward(self, *args, _cls=cls, **kwargs):
+        _cls.python_forward_calls += 1
+        return _cls._unwrapped_forward(self, *args, **kwargs)
     cls.forward = forward
 `,
-  remove: `
-from ruvector_attention.core.sdpa import ScaledDotProductAttention as cls
+    remove: `${cls}
 if "_unwrapped_forward" in vars(cls):
     cls.forward = cls._unwrapped_forward
     del cls._unwrapped_forward, cls.python_forward_calls
 `,
-};
+  };
+}

@@ -25,7 +25,7 @@ from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from .base import Attention, Complexity, option, raise_for_status, register
 from .mha_backward import mha_backward
-from .sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
+from .sdpa import batch_inputs, direct_plan, graph_inputs, key_value_pair, raise_for_graph_status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +133,14 @@ class MultiHeadAttention(Attention):
                                    h, *self._weights(), sptr, optr, wptr)
         raise_for_status(rc, (q, K, V), "MultiHeadAttention.forward")
         return (q, K, V, m, numpy), (out, scratch, weights)
+
+    def _direct_plan(self):
+        """How js/src/direct.ts may run ``forward`` by calling the kernel itself (the
+        parameter addresses change with load_state_dict, which JS knows to ask again after)."""
+        d, h = self._config.dim, self._config.num_heads
+        return direct_plan(d, self.value_dim, d, "mha_forward",
+                           ["query", "keys", "values", "mask", "n", d, self.value_dim, h,
+                            *self._weights(), {"scratch": self._scratch_size()}, "out", None])
 
     def forward(self, query, keys, values, *, mask=None):
         """Output (D,) for one query. A fully masked query gives zeros."""

@@ -99,13 +99,13 @@ class ScaledDotProductAttention(Attention):
         return _arrays.result(out, (dv,))
 
     def _direct_plan(self):
-        """What js/src/direct.ts needs to run ``forward`` by calling the kernel itself
-        (library, symbol, dim, scale), or None while a call needs Python (dropout in
-        training mode). Python stays the validator: JS sends every other call here."""
+        """How js/src/direct.ts may run ``forward`` by calling the kernel itself, or None
+        while a call needs Python (dropout in training mode)."""
         if self.training and self._config.dropout > 0:
             return None
-        return {"library": _kernel.kernel_info()["library"], "symbol": _kernel.symbol("attend"),
-                "dim": self._config.dim, "scale": self._scale}
+        d = self._config.dim
+        return direct_plan(d, None, None, "attend", ["query", "keys", "values", "mask", "n", d,
+                                                     "dv", self._scale, 0.0, 0, "out", None])
 
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) before dropout; masked keys get 0."""
@@ -180,6 +180,17 @@ class ScaledDotProductAttention(Attention):
         return Gradients(_arrays.result(gq, (self._config.dim,)),
                          _arrays.result(gk, (n, self._config.dim)), _arrays.result(gv, (n, dv)),
                          {})
+
+
+def direct_plan(dim, value_dim, out_length, kernel, args):
+    """A plan for js/src/direct.ts: JS calls ``kernel`` itself for ``forward`` when the
+    query has ``dim`` values, the n >= 1 keys ``dim`` columns, the n values ``value_dim``
+    (None: any width dv >= 1) and the mask n entries; the output has ``out_length`` values
+    (None: dv). ``args`` as ``_kernel.call_plan``'s, with the placeholders "query",
+    "keys", "values", "mask", "n", "dv", "out" and {"scratch": floats}. Python stays the
+    validator: every other call, and any call whose kernel status is not OK, comes here."""
+    return {"dim": dim, "valueDim": value_dim, "outLength": out_length,
+            **_kernel.call_plan(kernel, args)}
 
 
 def softmax_weights(query, keys, mask, dim, scale, what):
