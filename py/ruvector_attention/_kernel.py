@@ -66,6 +66,7 @@ SIGNATURES = {
                             _p, _p]),
     "attend_rows": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i64, _i64, _p]),
     "fuse_rows": (_i32, [_p, _p, _p, _p, _i64, _i64, _p]),
+    "nearest": (_i32, [_p, _i64, _i64, _p, _i64, _p, _i64, _i64, _p, _p]),
     # end graph-aware attention
     # sparse / efficient attention: wasm/include/rv_sparse.h
     "flash_forward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
@@ -135,6 +136,10 @@ def _default_isa():
 
 #: The kernel every mechanism calls; switch with ``use_isa`` (tests compare paths).
 K = _KERNELS[_default_isa()]
+
+#: The scalar build: plain C, no SIMD, no FMA contraction, so its float64 results are the
+#: same bits on every machine (the datasets' neighbour search relies on it).
+PORTABLE = _KERNELS["scalar"]
 
 
 def use_isa(isa):

@@ -1,8 +1,9 @@
-"""Synthetic HNSW-like layered neighbour graphs, in pure Python.
+"""Synthetic HNSW-like layered neighbour graphs, without numpy.
 
 The visualizer and the end-to-end tests need the *same* graph natively and
 inside Pyodide (where numpy is absent), so everything here is plain Python
-floats and ``array.array`` buffers, driven by ``random.Random(seed)``.
+floats and ``array.array`` buffers, driven by ``random.Random(seed)``; the
+neighbour search runs in the kernel's scalar build (``_kernel.PORTABLE``).
 
 Shape legend: N nodes, D vector dim, E directed edges (sum of list lengths).
 
@@ -18,8 +19,9 @@ How the graph is made (HNSW, Malkov & Yashunin 2016, arXiv:1603.09320):
   (ties broken by index), and ``edge_layers`` records the highest layer each
   link exists on.
 
-Determinism: only ``random()`` draws, ``+ - * /``, comparisons and
-``math.dist`` are used. ``log``/``cos`` (Box-Muller, ``-ln U``) are avoided
+Determinism: only ``random()`` draws, ``+ - * /``, comparisons, ``math.dist``
+(cluster centres) and the kernel's float64 squared distances, summed in index
+order with no FMA, are used. ``log``/``cos`` (Box-Muller, ``-ln U``) are avoided
 because glibc and musl (Pyodide) may round them differently in the last bit.
 """
 
@@ -29,14 +31,14 @@ import math
 import random
 from array import array
 from dataclasses import dataclass
-from itertools import repeat
 
-from .errors import InvalidConfigError
+from . import _kernel
+from .errors import InternalError, InvalidConfigError
 
 __all__ = ["LayeredGraph", "hnsw_graph", "knn_graph"]
 
 MAX_LEVEL = 16           # a node above layer 16 has probability M**-16: never in practice
-MAX_NODES = 100_000      # pure Python: beyond this generation takes minutes
+MAX_NODES = 100_000      # the upper layers' search is quadratic in their size
 MAX_DIM = 4096
 CLUSTER_SPREAD = 0.35    # per-coordinate std of a cluster around its centre (centres in [-1, 1]^D)
 # The sum of 4 uniforms minus 2 has variance 4/12; times sqrt(3) it has variance 1: a
@@ -136,7 +138,6 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
         vectors.extend([x + scale * (rand() + rand() + rand() + rand() - 2.0) for x in centres[c]])
     levels = [_hnsw_level(rng.random(), m) for _ in range(num_nodes)]
 
-    rows = _rows(vectors, num_nodes, dim)  # float32-rounded values: ordering uses what is stored
     members: list[list[int]] = [[] for _ in range(num_clusters)]
     for i, c in enumerate(cluster_of):
         members[c].append(i)
@@ -146,20 +147,18 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
     links: list[dict[int, tuple[int, float]]] = [{} for _ in range(num_nodes)]
     for c in range(num_clusters):
         # The candidates of every node of cluster c are the same: gather them once.
-        candidates = sorted(j for p in probe[c] for j in members[p])  # ascending: see _nearest
+        candidates = sorted(j for p in probe[c] for j in members[p])
         if len(candidates) <= 2 * m:  # tiny clusters: fall back to every node
             candidates = list(range(num_nodes))
-        cand_rows = [rows[j] for j in candidates]
-        for i in members[c]:
-            for d, j in _nearest(rows[i], cand_rows, candidates, 2 * m, exclude=i):
+        for i, nearest in _nearest(vectors, dim, members[c], candidates, 2 * m):
+            for d, j in nearest:
                 links[i][j] = (0, d)
     for layer in range(1, max(levels) + 1):
         upper = [i for i in range(num_nodes) if levels[i] >= layer]
         if len(upper) < 2:
             break
-        upper_rows = [rows[j] for j in upper]
-        for i in upper:
-            for d, j in _nearest(rows[i], upper_rows, upper, m, exclude=i):
+        for i, nearest in _nearest(vectors, dim, upper, upper, m):
+            for d, j in nearest:
                 links[i][j] = (layer, d)
     return _to_csr(vectors, dim, links, array("q", levels), seed)
 
@@ -180,9 +179,8 @@ def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
     _check_int("k", k, 1, MAX_NODES)
     k = min(k, n - 1)
     levels = _layers(layers, n)
-    rows = _rows(vectors, n, dim)
     everyone = list(range(n))
-    links = [{j: (0, d) for d, j in _nearest(rows[i], rows, everyone, k, exclude=i)} for i in range(n)]
+    links = [{j: (0, d) for d, j in nearest} for _, nearest in _nearest(vectors, dim, everyone, everyone, k)]
     return _to_csr(vectors, dim, links, levels, None)
 
 
@@ -195,18 +193,20 @@ def _hnsw_level(u: float, m: int) -> int:
     return level
 
 
-def _rows(vectors: array, n: int, dim: int) -> list[tuple[float, ...]]:
-    return [tuple(vectors[i * dim:(i + 1) * dim]) for i in range(n)]
-
-
-def _nearest(here, cand_rows, candidates: list[int], count: int, exclude: int):
-    """(distance, index) of the ``count`` candidates nearest to ``here``, nearest
-    first, ties by index, skipping the candidate ``exclude`` (the node itself).
-    ``candidates`` are ascending, so a stable sort on the distance alone breaks ties
-    by index (sorting float keys is faster than sorting (distance, index) pairs)."""
-    dist = list(map(math.dist, repeat(here), cand_rows))
-    nearest = sorted(range(len(dist)), key=dist.__getitem__)[:count + 1]
-    return [(dist[p], candidates[p]) for p in nearest if candidates[p] != exclude][:count]
+def _nearest(vectors: array, dim: int, queries: list[int], candidates: list[int], count: int):
+    """(i, [(squared distance, j), ...]) for each i in ``queries``: the ``count``
+    ``candidates`` (ascending ids) nearest to row i, nearest first, ties by id, i itself
+    skipped. The kernel's scalar build (the same bits on every machine) does the search."""
+    n, q, c = len(vectors) // dim, array("q", queries), array("q", candidates)
+    ids, dist = array("q", bytes(8 * len(q) * count)), array("d", bytes(8 * len(q) * count))
+    address = lambda a: a.buffer_info()[0] if len(a) else None  # noqa: E731
+    rc = _kernel.PORTABLE.nearest(address(vectors), n, dim, address(q), len(q), address(c), len(c),
+                                  count, address(ids), address(dist))
+    if rc:
+        raise InternalError(f"neighbour search: kernel status {rc}")
+    for t, i in enumerate(queries):
+        row = range(t * count, (t + 1) * count)
+        yield i, [(dist[p], ids[p]) for p in row if ids[p] >= 0]
 
 
 def _nearest_clusters(centres, count: int) -> list[list[int]]:

@@ -1,6 +1,7 @@
 // The main-thread runtime on the shared fixtures (native results) and the
 // bad-input set: every entry point, every input kind.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import {
   assertClose, camelOptions, checkExpected, expectAttentionError, expectRejection, f32, lib, loadFixture, mechanismFor,
@@ -249,5 +250,22 @@ describe('catalogue and datasets', () => {
     expectAttentionError(() => rt.datasets.hnswGraph({ numNodes: 3, m: 4 }), 'INVALID_CONFIG', ['num_nodes']);
     const knn = rt.datasets.knnGraph(g.vectors, 8, { k: 3 });
     assert.equal(knn.indices.length, 120 * 3);
+  });
+
+  test('datasets: the same graphs as the native package, bit for bit (wasm vs native neighbour search)', () => {
+    const script = `
+import json, sys
+from ruvector_attention import datasets
+g = datasets.hnsw_graph(3000, 24, m=6, seed=11)
+k = datasets.knn_graph(g.vectors[:400 * 24], 24, k=7)
+print(json.dumps([list(g.vectors), list(g.indices), list(g.edge_layers), list(g.layers), list(k.indices)]))`;
+    const [vectors, indices, edgeLayers, layers, knn] = JSON.parse(execFileSync(process.env.PYTHON || 'python3', ['-c', script],
+      { encoding: 'utf8', maxBuffer: 64 << 20 }));
+    const g = rt.datasets.hnswGraph({ numNodes: 3000, dim: 24, m: 6, seed: 11 });
+    assert.deepEqual(Array.from(g.vectors), vectors);
+    assert.deepEqual(Array.from(g.indices), indices);
+    assert.deepEqual(Array.from(g.edgeLayers), edgeLayers);
+    assert.deepEqual(Array.from(g.layers), layers);
+    assert.deepEqual(Array.from(rt.datasets.knnGraph(g.vectors.slice(0, 400 * 24), 24, { k: 7 }).indices), knn);
   });
 });

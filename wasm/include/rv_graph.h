@@ -70,7 +70,14 @@
                            int64_t row_end, float *out);                                    \
   /* out_i = sum_k coef[i,k] X_k[i], X0..X2 (N,D), coef (N,3); out may alias an X_k. */   \
   int rv_fuse_rows_##isa(const float *X0, const float *X1, const float *X2,                \
-                         const float *coef, int64_t n, int64_t d, float *out);
+                         const float *coef, int64_t n, int64_t d, float *out);            \
+  /* Datasets: for each query row queries[t] of X (N,D), the `count` nearest candidates   \
+     (cands ascending ids), itself skipped, nearest first, ties by id; squared distances  \
+     in double summed in index order. out_idx / out_dist (NQ, count), -1 / inf past the   \
+     last. Called in the scalar build, whose bits are the same on every machine. */       \
+  int rv_nearest_##isa(const float *X, int64_t num_rows, int64_t d, const int64_t *queries, \
+                       int64_t nq, const int64_t *cands, int64_t nc, int64_t count,        \
+                       int64_t *out_idx, double *out_dist);
 
 RV_FOR_EACH_ISA(RV_DECLARE_GRAPH)
 

@@ -315,3 +315,45 @@ int RV_FN(fuse_rows)(const float *X0, const float *X1, const float *X2, const fl
   }
   return RV_OK;
 }
+
+/* ---------------------------------------------------------------- neighbour search (datasets) */
+
+int RV_FN(nearest)(const float *X, int64_t num_rows, int64_t d, const int64_t *queries,
+                   int64_t nq, const int64_t *cands, int64_t nc, int64_t count, int64_t *out_idx,
+                   double *out_dist) {
+  if (!X || num_rows < 0 || d < 1 || nq < 0 || nc < 0 || count < 1 ||
+      (nq && (!queries || !out_idx || !out_dist)) || (nc && !cands))
+    return RV_E_ARG;
+  for (int64_t c = 0; c < nc; c++)
+    if (cands[c] < 0 || cands[c] >= num_rows) return RV_E_INDEX;
+  for (int64_t t = 0; t < nq; t++) {
+    const int64_t i = queries[t];
+    if (i < 0 || i >= num_rows) return RV_E_INDEX;
+    const float *x = X + i * d;
+    int64_t *best = out_idx + t * count, have = 0;
+    double *bd = out_dist + t * count;
+    for (int64_t c = 0; c < nc; c++) {
+      const int64_t j = cands[c];
+      if (j == i) continue;
+      const float *y = X + j * d;
+      double s = 0.0;
+      for (int64_t k = 0; k < d; k++) {
+        const double e = (double)x[k] - (double)y[k];
+        s += e * e;
+      }
+      if (have == count && !(s < bd[count - 1])) continue; /* ties keep the earlier id */
+      int64_t p = have < count ? have++ : count - 1;
+      for (; p > 0 && bd[p - 1] > s; p--) {
+        bd[p] = bd[p - 1];
+        best[p] = best[p - 1];
+      }
+      bd[p] = s;
+      best[p] = j;
+    }
+    for (int64_t p = have; p < count; p++) {
+      best[p] = -1;
+      bd[p] = (double)RV_INF;
+    }
+  }
+  return RV_OK;
+}
