@@ -47,7 +47,7 @@ SIGNATURES = {
     "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
                          _i64, _i64, _p, _p]),
     "geo_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f64, _f64, _f64, _i32,
-                            _p, _p, _p, _p, _p, _p]),
+                            _p, _p, _p, _p, _i32, _p, _p]),
     "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
                              _i64, _p, _p]),
     # end geometric

@@ -58,13 +58,13 @@
                          float wh, int project, int64_t row_begin, int64_t row_end,     \
                          float *scratch, float *out);                                   \
   /* Gradients of <out, g> of rv_geo_attend (one query, no idx), in double: gq (de+dh), \
-     gK (N, de+dh), gV (N, dve+dvh) (zero rows where masked), params = [d/d we, d/d wh]. \
-     work: 9 N + de + 3 dh + 3 dvh doubles. */                                          \
+     gK (N, de+dh), gV (N, dve+dvh) (zero rows where masked), params = [d/d we, d/d wh, \
+     d/dk (want_k, k != 0; else 0)]. work: 10 N + de + 4 dh + 5 dvh doubles. */         \
   int rv_geo_backward_##isa(const float *q, const float *K, const float *V,             \
                             const uint8_t *mask, int64_t n, int64_t de, int64_t dh,     \
                             int64_t dve, int64_t dvh, double k, double we, double wh,   \
                             int project, const float *g, float *gq, float *gK,          \
-                            float *gV, double *params, double *work);                   \
+                            float *gV, int want_k, double *params, double *work);       \
   /* GAT aggregation (PyG GATConv): for target rows [row_begin, row_end) and head h,    \
      e_ij = LeakyReLU(a_src[j,h] + a_dst[i,h] + a_edge[e,h]), softmax over the CSR      \
      row, out_i,h = sum_j a_ij Y[j,h,:]; heads concatenated (H*C) or averaged (C); plus \

@@ -346,24 +346,45 @@ __attribute__((minsize)) static void pull_transpose(const float *x, double scale
   for (int64_t i = 0; i < d; i++) out[i] = (float)(scale * (grad[i] - x[i] * c));
 }
 
+/* (d/dx, d/dk) of arsin_k (op 0), artan_k (1) or tan_k (2) at x, with value f: the series
+   switch of the functions; otherwise d/dk = (x d/dx - f) / (2k), as f = F(s x) / s, s^2 = |k|. */
+__attribute__((minsize)) static void kappa_partials(int op, double x, double k, double f, double *fx,
+                                                    double *fk) {
+  const double x2 = x * x;
+  if (fabs(k) * x2 < RV_GEO_SERIES_LIMIT) {
+    static const double c[3][4] = {{0.5, 0.375, 1.0 / 6.0, 0.15},       /* arsin */
+                                   {-1.0, 1.0, -1.0 / 3.0, 0.4},        /* artan */
+                                   {1.0, 2.0 / 3.0, 1.0 / 3.0, 4.0 / 15.0}}; /* tan */
+    *fx = 1.0 + c[op][0] * k * x2 + c[op][1] * k * k * x2 * x2;
+    *fk = c[op][2] * x2 * x + c[op][3] * k * x2 * x2 * x;
+    return;
+  }
+  *fx = op == 0 ? 1.0 / sqrt(1.0 - k * x2) : op == 1 ? 1.0 / (1.0 + k * x2) : 1.0 + k * f * f;
+  *fk = (x * *fx - f) / (2.0 * k);
+}
+
 /* Scalar float64 code with no SIMD to gain: built for size (the wasm kernel's budget). */
 __attribute__((minsize)) int RV_FN(geo_backward)(
     const float *q, const float *K, const float *V, const uint8_t *mask, int64_t n, int64_t de,
     int64_t dh, int64_t dve, int64_t dvh, double k, double we, double wh, int project,
-    const float *g, float *gq, float *gK, float *gV, double *params, double *work) {
-  if (geo_bad(n, de, dh, dve, dvh) || !q || !g || !gq || !params || !work ||
+    const float *g, float *gq, float *gK, float *gV, int want_k, double *params, double *work) {
+  if (geo_bad(n, de, dh, dve, dvh) || !q || !g || !gq || !params || !work || (want_k && k == 0.0) ||
       (n && (!K || !V || !gK || !gV)))
     return RV_E_ARG;
   const int64_t d = de + dh, dv = dve + dvh;
-  /* work (doubles): 9 per row, then de + 3 dh + 3 dvh for the query and midpoint vectors */
+  /* work (doubles): 10 per row, then de + 4 dh + 5 dvh for the query and midpoint vectors */
   double *alpha = work, *galpha = work + n, *sk = work + 2 * n, *bq = work + 3 * n,
          *wq = work + 4 * n, *zq = work + 5 * n, *dist = work + 6 * n, *sv = work + 7 * n,
-         *lam = work + 8 * n, *gqe = work + 9 * n, *qh = gqe + de, *gqh = qh + dh,
-         *gkh = gqh + dh, *N = gkh + dh, *t = N + dvh, *gt = t + dvh;
+         *lam = work + 8 * n, *sdot = work + 9 * n, *gqe = work + 10 * n, *qh = gqe + de,
+         *gqh = qh + dh, *gkh = gqh + dh, *qdot = gkh + dh, *N = qdot + dh, *t = N + dvh,
+         *gt = t + dvh, *Ndot = gt + dvh, *tdot = Ndot + dvh;
+  /* want_k: d<out, g>/dk by forward mode alongside the forward (x' = dx/dk); a ball pull
+     scale maxnorm / |x| has derivative -scale / (2k) through maxnorm = (1 - eps)/sqrt(-k) */
+  double g_k = 0.0;
   zero_vec(gq, d);
   zero_vec(gK, n * d);
   zero_vec(gV, n * dv);
-  params[0] = params[1] = 0.0;
+  params[0] = params[1] = params[2] = 0.0;
   for (int64_t i = 0; i < de; i++) gqe[i] = 0.0;
   for (int64_t i = 0; i < dh; i++) gqh[i] = 0.0;
 
@@ -373,6 +394,9 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
   const double sq = pull_scale(q2raw, k, project);
   for (int64_t i = 0; i < dh; i++) qh[i] = q[de + i] * sq;
   const double a = fmax(1.0 + k * dot_d(qh, qh, dh), RV_GEO_MIN_NORM);
+  const double sqdot = want_k && sq != 1.0 ? -sq / (2.0 * k) : 0.0;
+  for (int64_t i = 0; i < dh; i++) qdot[i] = q[de + i] * sqdot;
+  const double adot = want_k ? dot_d(qh, qh, dh) + 2.0 * k * dot_d(qh, qdot, dh) : 0.0;
   double smax = -INFINITY;
   int64_t live = 0;
   for (int64_t j = 0; j < n; j++) {
@@ -381,6 +405,7 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
     double s = 0.0;
     for (int64_t i = 0; i < de; i++) s += (double)q[i] * kj[i];
     s *= we;
+    sdot[j] = 0.0;
     if (dh) {
       double k2raw = 0.0;
       for (int64_t i = 0; i < dh; i++) k2raw += (double)kj[de + i] * kj[de + i];
@@ -392,6 +417,22 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
       zq[j] = sqrt(wq[j]);
       dist[j] = 2.0 * arsin_k(zq[j], k);
       s -= wh * dist[j];
+      if (want_k) {
+        const double skdot = sk[j] != 1.0 ? -sk[j] / (2.0 * k) : 0.0;
+        double kk = 0.0, kkd = 0.0, eed = 0.0;
+        for (int64_t i = 0; i < dh; i++) {
+          const double kh = kj[de + i] * sk[j], khd = kj[de + i] * skdot, e = qh[i] - kh;
+          kk += kh * kh;
+          kkd += kh * khd;
+          eed += e * (qdot[i] - khd);
+        }
+        const double bdot = kk + 2.0 * k * kkd;
+        const double wdot = 2.0 * eed / (a * bq[j]) - wq[j] * (adot / a + bdot / bq[j]);
+        const double zdot = zq[j] > 0.0 ? wdot / (2.0 * zq[j]) : 0.0;
+        double fx, fk;
+        kappa_partials(0, zq[j], k, 0.5 * dist[j], &fx, &fk);
+        sdot[j] = -wh * 2.0 * (fx * zdot + fk);
+      }
     }
     alpha[j] = s;
     if (s > smax) smax = s;
@@ -401,6 +442,8 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
   double total = 0.0;
   for (int64_t j = 0; j < n; j++) total += alpha[j] = exp(alpha[j] - smax); /* exp(-inf) = 0 */
   for (int64_t j = 0; j < n; j++) alpha[j] /= total;
+  double sbar = 0.0; /* alpha_j' = alpha_j (s_j' - sum alpha s') */
+  for (int64_t j = 0; j < n; j++) sbar += alpha[j] * sdot[j];
 
   /* values: the Euclidean part is linear in alpha */
   const float *ge = g, *gh = g + dve;
@@ -412,10 +455,11 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
       galpha[j] += (double)vj[i] * ge[i];
       gV[j * dv + i] = (float)(alpha[j] * ge[i]);
     }
+    g_k += alpha[j] * (sdot[j] - sbar) * galpha[j]; /* <g_e, sum alpha_j' v_je> */
   }
   if (dvh) { /* the gyromidpoint 1/2 (x)_k (N / Dn), pulled into the ball */
-    double Dn = 0.0;
-    for (int64_t i = 0; i < dvh; i++) N[i] = 0.0;
+    double Dn = 0.0, Dndot = 0.0;
+    for (int64_t i = 0; i < dvh; i++) N[i] = Ndot[i] = 0.0;
     for (int64_t j = 0; j < n; j++) {
       if (mask && !mask[j]) continue;
       const float *vh = V + j * dv + dve;
@@ -425,11 +469,42 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
       lam[j] = 2.0 / (1.0 + k * v2raw * sv[j] * sv[j]);
       for (int64_t i = 0; i < dvh; i++) N[i] += alpha[j] * lam[j] * vh[i] * sv[j];
       Dn += alpha[j] * (lam[j] - 1.0);
+      if (want_k) {
+        const double svdot = sv[j] != 1.0 ? -sv[j] / (2.0 * k) : 0.0;
+        const double v2 = v2raw * sv[j] * sv[j], v2d = v2raw * sv[j] * svdot;
+        const double lamdot = -0.5 * lam[j] * lam[j] * (v2 + 2.0 * k * v2d);
+        const double ad = alpha[j] * (sdot[j] - sbar);
+        const double c = (ad * lam[j] + alpha[j] * lamdot) * sv[j] + alpha[j] * lam[j] * svdot;
+        for (int64_t i = 0; i < dvh; i++) Ndot[i] += c * vh[i];
+        Dndot += ad * (lam[j] - 1.0) + alpha[j] * lamdot;
+      }
     }
-    if (fabs(Dn) < RV_GEO_MIN_DENOM) Dn = Dn >= 0 ? RV_GEO_MIN_DENOM : -RV_GEO_MIN_DENOM;
+    if (fabs(Dn) < RV_GEO_MIN_DENOM) {
+      Dn = Dn >= 0 ? RV_GEO_MIN_DENOM : -RV_GEO_MIN_DENOM;
+      Dndot = 0.0;
+    }
     for (int64_t i = 0; i < dvh; i++) t[i] = N[i] / Dn;
-    const double r = fmax(sqrt(dot_d(t, t, dvh)), RV_GEO_MIN_NORM);
-    const double f = tan_k(0.5 * artan_k(r, k), k);
+    const double tnorm = sqrt(dot_d(t, t, dvh)), r = fmax(tnorm, RV_GEO_MIN_NORM);
+    const double y = 0.5 * artan_k(r, k), f = tan_k(y, k);
+    if (want_k) { /* out_h = P(f / r t): its derivative, dotted with g_h */
+      for (int64_t i = 0; i < dvh; i++) tdot[i] = (Ndot[i] - t[i] * Dndot) / Dn;
+      const double rdot = tnorm > RV_GEO_MIN_NORM ? dot_d(t, tdot, dvh) / r : 0.0;
+      double fx, fk;
+      kappa_partials(1, r, k, 2.0 * y, &fx, &fk);
+      const double ydot = 0.5 * (fx * rdot + fk);
+      kappa_partials(2, y, k, f, &fx, &fk);
+      const double fdot = fx * ydot + fk;
+      double m2 = 0.0, mmd = 0.0, gm = 0.0, gmd = 0.0;
+      for (int64_t i = 0; i < dvh; i++) {
+        const double mid = f / r * t[i], middot = (fdot / r - f * rdot / (r * r)) * t[i] + f / r * tdot[i];
+        m2 += mid * mid;
+        mmd += mid * middot;
+        gm += gh[i] * mid;
+        gmd += gh[i] * middot;
+      }
+      const double so = pull_scale(m2, k, 1), sodot = so != 1.0 ? so * (-1.0 / (2.0 * k) - mmd / m2) : 0.0;
+      g_k += gmd * so + gm * sodot;
+    }
     /* gm = the output pull's transpose applied to g_h, at mid = f / r t (kept in gt) */
     const double m2 = f * f / (r * r) * dot_d(t, t, dvh), so = pull_scale(m2, k, 1);
     double mg = 0.0;
@@ -486,8 +561,9 @@ __attribute__((minsize)) int RV_FN(geo_backward)(
   pull_transpose(q + de, sq, gqh, dh, gq + de);
   params[0] = g_we;
   params[1] = g_wh;
+  params[2] = g_k;
   const int finite = all_finite(gq, d) && all_finite(gK, n * d) && all_finite(gV, n * dv)
-                     && isfinite(g_we) && isfinite(g_wh);
+                     && isfinite(g_we) && isfinite(g_wh) && isfinite(g_k);
   return finite ? RV_OK : RV_E_NONFINITE;
 }
 

@@ -20,7 +20,6 @@ from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import FLOAT64_BYTES as F64
 from ..numerics import GEO_BALL_EPS
 from . import poincare
-from .curved_backward import curvature_grad
 from .poincare import row_norms
 
 
@@ -183,8 +182,8 @@ class CurvedAttention(Attention):
     # -- gradients --------------------------------------------------------------------
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <forward(...), grad_output> w.r.t. query (D,), keys (N, D),
-        values (N, DV) and the learned parameters: reverse mode in float64 in the kernel
-        (``rv_geo_backward``); a learned curvature's by a complex step in Python."""
+        values (N, DV) and the learned parameters, in float64 in the kernel
+        (``rv_geo_backward``: reverse mode; a learned curvature's by forward mode)."""
         q, K, V, m = self._inputs(query, keys, values, mask)
         n, d = K.shape
         dv = V.shape[1]
@@ -198,21 +197,15 @@ class CurvedAttention(Attention):
         gq, gqp = _arrays.output((d,), numpy)
         gK, gKp = _arrays.output((n, d), numpy)
         gV, gVp = _arrays.output((n, dv), numpy)
-        params = array("d", bytes(2 * F64))
-        work = array("d", bytes((9 * n + de + 3 * dh + 3 * dvh) * F64))
+        params = array("d", bytes(3 * F64))
+        work = array("d", bytes((10 * n + de + 4 * dh + 5 * dvh) * F64))
         rc = _kernel.K.geo_backward(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, de, dh, dve,
                                     dvh, self.curvature, we, wh, int(self._project), g.ptr, gqp,
-                                    gKp, gVp, params.buffer_info()[0], work.buffer_info()[0])
+                                    gKp, gVp, int(self._learns_curvature()),
+                                    params.buffer_info()[0], work.buffer_info()[0])
         raise_for_status(rc, tensors, f"{type(self).__name__}.backward")
-        g_k = 0.0
-        if self._learns_curvature():
-            qf, Kf, Vf, gf = (list(_arrays.as_floats(t)) for t in tensors)
-            live = [i for i in range(n) if m is None or m.owner[i]]
-            g_k = curvature_grad(qf, [Kf[i * d:(i + 1) * d] for i in range(n)],
-                                 [Vf[i * dv:(i + 1) * dv] for i in range(n)], live, gf, geo,
-                                 self.curvature, self._project)
         return Gradients(_arrays.result(gq, (d,)), _arrays.result(gK, (n, d)),
-                         _arrays.result(gV, (n, dv)), self._param_grads(params[0], params[1], g_k))
+                         _arrays.result(gV, (n, dv)), self._param_grads(*params))
 
     def _learns_curvature(self):
         return False
