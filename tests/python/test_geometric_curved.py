@@ -139,6 +139,25 @@ def test_mixed_backward_at_size_with_projection_and_mask_matches_torch():
     assert not np.any(got.keys[~mask]) and not np.any(got.values[~mask])
 
 
+def test_learned_curvature_gradient_near_the_origin_matches_torch():
+    """Points with |k| |x|^2 < 1e-3: the Taylor-series branches of arsin_k / artan_k / tan_k
+    and their k-derivatives (the kernel's forward mode), against torch autograd."""
+    rng = np.random.default_rng(15)
+    k = -0.8
+    q, K, V = (ball(rng, shape, k) * 0.03 for shape in ((6,), (9, 6), (9, 4)))
+    g = rng.normal(size=4)
+    attn = ra.HyperbolicAttention(6, curvature=k, learn_curvature=True)
+    got = attn.backward(q, K, V, g)
+    tq, tK, tV = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (q, K, V))
+    kt = torch.tensor(attn.curvature, dtype=torch.float64, requires_grad=True)
+    (curved_attention_torch(tq, tK, tV, k=kt) @ torch.tensor(g)).backward()
+    raw = float(attn.state_dict()["raw_curvature"][0])
+    # the gradient is ~5e-7 here: relative tolerance only (float32 result of a float64 sum)
+    np.testing.assert_allclose(got.params["raw_curvature"], [-kt.grad.item() / (1 + math.exp(-raw))],
+                               rtol=2e-6, atol=0)
+    assert_close(got.keys, tK.grad, ("hyperbolic", "backward"), what="keys")
+
+
 def test_learned_curvature_stays_negative():
     attn = ra.HyperbolicAttention(2, curvature=-1.0, learn_curvature=True)
     for raw in (-50.0, 0.0, 30.0):
