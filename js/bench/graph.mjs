@@ -5,8 +5,9 @@
 // layers 0..3; structural with 3 features; cross-space over 2 x n neighbours.
 // Metadata is passed as plain number arrays (number[], number[][]); each field is
 // copied into a typed-array slot of the bridge, which is part of what a call costs.
-// "x SDPA" divides by SDPA through Python, the route these mechanisms take (timing.mjs).
-import { p50, sdpaReference } from './timing.mjs';
+// "x SDPA" divides by SDPA through Python, the route these mechanisms take (no kernel
+// plan; timing.mjs).
+import { bothRoutes, p50 } from './timing.mjs';
 
 export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = false } = {}) {
   const q = randomF32(d, 51);
@@ -31,7 +32,7 @@ export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = fal
     'cross-space (2 x n)': () => m.cross.forwardCross(q, K, L),
   };
   const samples = quick ? 15 : 150;
-  const sdpa = sdpaReference(rt, () => m.sdpa.forward(q, K, V), samples);
+  const sdpa = bothRoutes(rt, () => m.sdpa.forward(q, K, V), samples);
   const rows = [{ mechanism: 'sdpa via Python', n, p50: sdpa.viaPython }, { mechanism: 'sdpa (direct)', n, p50: sdpa.direct },
     ...Object.entries(calls).map(([name, fn]) => ({ mechanism: name, n, p50: p50(fn, samples) }))];
   for (const r of rows) r.xSdpa = r.p50 / rows[0].p50;

@@ -9,12 +9,13 @@ export function p50(fn, samples) {
 }
 
 /**
- * The reference row of an "x SDPA" column: SDPA's forward timed through the same route as
- * the other mechanisms (JS → Python → ctypes → kernel). From JS, SDPA normally calls the
- * kernel itself (js/src/direct.ts) and the others do not, so dividing by that time would
- * measure the route (~14 µs a call), not the mechanism. Returns the p50 of both routes.
+ * p50 of fn on both routes from JS: `direct` as the API runs it (a mechanism with a
+ * kernel plan calls the kernel itself, js/src/direct.ts) and `viaPython` with that
+ * switched off (JS → Python → ctypes → kernel). "x SDPA" columns divide route by route:
+ * dividing a Python-route time by SDPA's direct one would measure the route (~14 µs a
+ * call), not the mechanism.
  */
-export function sdpaReference(rt, fn, samples) {
+export function bothRoutes(rt, fn, samples) {
   const internals = rt[Symbol.for('ruvector-attention.internals')];
   internals.useDirect(false);
   let viaPython;

@@ -81,15 +81,15 @@ async function runInPage(worker) {
     if (internals) {
       const builtins = internals.pyimport('builtins');
       builtins.exec(counter.install, builtins.dict());
-      const cls = internals.pyimport('ruvector_attention.core.sdpa').ScaledDotProductAttention;
+      const ra = internals.pyimport('ruvector_attention');
       const m = new rt.ScaledDotProductAttention({ dim: 3 });
       const args = [[0.5, -1, 2], { data: Float32Array.from([1, 2, 3, -1, 0, 4]), rows: 2 }, [[1, 2], [3, 4]]];
       const viaKernel = m.forward(...args);
-      const calls = cls.python_forward_calls;
+      const calls = ra._python_forward_calls;
       internals.useDirect(false);
       const viaPython = m.forward(...args);
       internals.useDirect(true);
-      direct = { calls, pythonCalls: cls.python_forward_calls, same: viaKernel.every((x, i) => Object.is(x, viaPython[i])) };
+      direct = { calls, pythonCalls: ra._python_forward_calls, same: viaKernel.every((x, i) => Object.is(x, viaPython[i])) };
       builtins.exec(counter.remove, builtins.dict());
       m.dispose();
     }

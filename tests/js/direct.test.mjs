@@ -1,5 +1,5 @@
 // The direct path of forward (js/src/direct.ts) for the mechanisms that have a plan
-// (ScaledDotProductAttention, MultiHeadAttention): JS calls the kernel export itself.
+// (scaled dot-product, multi-head, flash, the curved ones): JS calls the kernel export itself.
 // It must give the same bytes as the path through Python, never reach Python's
 // forward when it is taken, and send every call it cannot prove valid (and every bad
 // kernel status) to Python for the typed error. Python's forward is wrapped with a
@@ -10,18 +10,18 @@ import {
   assertClose, countPythonForward, expectAttentionError, lib, randomF32, referenceSdpa,
 } from './helpers.mjs';
 
-const COUNTED = ['ScaledDotProductAttention', 'MultiHeadAttention'];
+const COUNTED = ['ScaledDotProductAttention', 'MultiHeadAttention', 'FlashAttention', 'HyperbolicAttention',
+  'ManifoldAttention', 'MixedCurvatureAttention'];
 
 const INTERNALS = Symbol.for('ruvector-attention.internals');
-let rt, internals, counted;
+let rt, internals, ra;
 
 before(async () => {
   rt = await lib.init();
   internals = rt[INTERNALS];
   const builtins = internals.pyimport('builtins');
   for (const name of COUNTED) builtins.exec(countPythonForward(name).install, builtins.dict());
-  const ra = internals.pyimport('ruvector_attention');
-  counted = COUNTED.map(name => ra[name]);
+  ra = internals.pyimport('ruvector_attention');
 });
 
 after(() => {
@@ -31,7 +31,7 @@ after(() => {
 });
 
 /** Calls of the Python forward of every counted class so far. */
-const pythonCalls = () => counted.reduce((sum, cls) => sum + cls.python_forward_calls, 0);
+const pythonCalls = () => ra._python_forward_calls;
 
 /** forward through the direct path (asserting Python was not reached) and through Python. */
 function bothPaths(mech, ...args) {
@@ -169,6 +169,65 @@ describe('MultiHeadAttention: the same through its own plan', () => {
       'DIMENSION_MISMATCH');
     assert.equal(pythonCalls(), before + 1);
     mha.dispose();
+  });
+});
+
+describe('flash and the curved mechanisms: the same through their plans', () => {
+  /** Rows (n, w) inside the ball of curvature k (norms up to 0.9 / sqrt(-k)); a few outside. */
+  function ballRows(n, w, k, seed) {
+    const x = randomF32(n * w, seed), r = 1 / Math.sqrt(-k);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < w; j++) s += x[i * w + j] ** 2;
+      const scale = (i % 7 === 3 ? 1.5 : 0.9 * ((i % 5) + 1) / 5) * r / Math.sqrt(s);
+      for (let j = 0; j < w; j++) x[i * w + j] *= scale;
+    }
+    return x;
+  }
+
+  const cases = [
+    ['FlashAttention', { dim: 12, blockSize: 5 }, 12, null],
+    ['HyperbolicAttention', { dim: 12, curvature: -0.7, temperature: 0.8 }, 12, null],
+    ['ManifoldAttention', { dim: 12, k: 0.6 }, 12, null],
+    ['MixedCurvatureAttention', { euclideanDim: 5, hyperbolicDim: 7, curvature: -1.3 }, 12, 12],
+  ];
+  for (const [name, options, d, valueDim] of cases) {
+    test(`${name}: odd sizes, masks, resident inputs; same bytes as through Python`, async () => {
+      const mech = await rt.create(name, options);
+      for (const n of [1, 37, 300]) {
+        const dv = valueDim ?? 7;
+        const q = ballRows(1, d, -0.7, n), K = ballRows(n, d, -0.7, n + 1), V = ballRows(n, dv, -0.7, n + 2);
+        const mk = rt.matrix(K, n);
+        const mask = Uint8Array.from({ length: n }, (_, j) => (j % 4 === 2 ? 0 : 1));
+        mask[0] = 1;
+        for (const [keys, opts] of [[{ data: K, rows: n }, undefined], [mk, { mask }]]) {
+          const { direct, viaPython } = bothPaths(mech, q, keys, { data: V, rows: n }, opts);
+          assertSameBytes(direct, viaPython, `${name} n=${n}`);
+        }
+        mk.dispose();
+      }
+      mech.dispose();
+    });
+  }
+
+  test('a learned curvature: after loadStateDict the plan carries the new curvature', async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 6, learnCurvature: true });
+    const n = 9, q = ballRows(1, 6, -1, 1), K = { data: ballRows(n, 6, -1, 2), rows: n }, V = { data: ballRows(n, 6, -1, 3), rows: n };
+    const before = h.forward(q, K, V);
+    h.loadStateDict({ raw_curvature: new Float32Array([2.5]) });
+    const { direct, viaPython } = bothPaths(h, q, K, V);
+    assertSameBytes(direct, viaPython, 'after loadStateDict');
+    assert.notDeepEqual(direct, before);
+    h.dispose();
+  });
+
+  test('project_inputs = false: Python checks the ball, so forward goes through it', async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 4, projectInputs: false });
+    const before = pythonCalls();
+    expectAttentionError(() => h.forward([0.1, 0, 0, 0], [[2, 0, 0, 0]], [[0.1, 0, 0, 0]]), 'OUT_OF_BOUNDS');
+    h.forward([0.1, 0, 0, 0], [[0.2, 0, 0, 0]], [[0.1, 0, 0, 0]]);
+    assert.equal(pythonCalls(), before + 2);
+    h.dispose();
   });
 });
 

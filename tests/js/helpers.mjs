@@ -221,26 +221,30 @@ export function referenceSdpa(q, K, V, n, d, dv) {
 
 /**
  * Python source (run with builtins.exec) that counts calls of the Python `forward` of
- * the mechanism class `name` (ruvector_attention.<name>) in its `python_forward_calls`,
- * and removes the counter again: tells the direct path (js/src/direct.ts) from the
- * path through Python.
+ * the mechanism class `name` (ruvector_attention.<name>) in the module attribute
+ * `ruvector_attention._python_forward_calls`, and removes the counter again: tells the
+ * direct path (js/src/direct.ts) from the path through Python. The wrapper goes on the
+ * class that defines `forward` (a subclass attribute would override it, and a class
+ * that overrides forward gets no direct plan).
  */
 export function countPythonForward(name) {
-  const cls = `import ruvector_attention\ncls = ruvector_attention.${name}\n`;
+  const owner = `import ruvector_attention as ra
+cls = next(c for c in ra.${name}.__mro__ if "forward" in vars(c))
+`;
   return {
-    install: `${cls}
+    install: `${owner}
+ra._python_forward_calls = getattr(ra, "_python_forward_calls", 0)
 if "_unwrapped_forward" not in vars(cls):
     cls._unwrapped_forward = cls.forward
-    cls.python_forward_calls = 0
     def forward(self, *args, _cls=cls, **kwargs):
-        _cls.python_forward_calls += 1
+        ra._python_forward_calls += 1
         return _cls._unwrapped_forward(self, *args, **kwargs)
     cls.forward = forward
 `,
-    remove: `${cls}
+    remove: `${owner}
 if "_unwrapped_forward" in vars(cls):
     cls.forward = cls._unwrapped_forward
-    del cls._unwrapped_forward, cls.python_forward_calls
+    del cls._unwrapped_forward
 `,
   };
 }

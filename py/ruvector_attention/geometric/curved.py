@@ -14,7 +14,7 @@ from array import array
 from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, Gradients, raise_for_status
-from ..core.sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
+from ..core.sdpa import batch_inputs, direct_plan, graph_inputs, key_value_pair, raise_for_graph_status
 from ..errors import OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import FLOAT64_BYTES as F64
@@ -50,6 +50,23 @@ class CurvedAttention(Attention):
 
     def _value_split(self, dv):
         return 0, dv  # values are points of the curved space
+
+    def _plan_values(self):
+        """(value width or None for any, dve, dvh) for the direct plan: any width, all curved."""
+        return None, 0, "dv"
+
+    def _direct_plan(self):
+        """How js/src/direct.ts may run ``forward`` by calling ``rv_geo_attend`` itself (the
+        curvature and score weights are parameters: JS asks again after load_state_dict);
+        None with project_inputs=False, where Python checks the points lie in the ball."""
+        if not self._project:
+            return None
+        de, dh = self._key_split()
+        we, wh = self._score_weights()
+        value_dim, dve, dvh = self._plan_values()
+        return direct_plan(self.hidden_dim, value_dim, None, "geo_attend",
+                           ["query", "keys", "values", None, "mask", "n", de, dh, dve, dvh,
+                            self.curvature, we, wh, 1, {"scratch": max(dh, 1)}, "out", None])
 
     def _check_inside(self, tensors, geo):
         """project_inputs=False: every curved part must lie strictly inside the ball."""

@@ -84,6 +84,9 @@ class MixedCurvatureAttention(CurvedAttention):
                 actual=dv)
         return self._config.euclidean_dim, self._config.hyperbolic_dim
 
+    def _plan_values(self):
+        return self.hidden_dim, *self._value_split(self.hidden_dim)
+
     def _fusion(self):
         return (float(self._params["euclidean_weight"][0][0]),
                 float(self._params["hyperbolic_weight"][0][0]))

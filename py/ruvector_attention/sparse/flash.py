@@ -29,7 +29,7 @@ from ..core.base import (
     scale_option,
     temperature_option,
 )
-from ..core.sdpa import key_value_pair, softmax_weights
+from ..core.sdpa import direct_plan, key_value_pair, softmax_weights
 from ..numerics import FLOAT32_BYTES as F32
 
 
@@ -94,6 +94,13 @@ class FlashAttention(Attention):
         rc = self._run(q.ptr, 1, K, V, m, 0, optr, False)
         raise_for_status(rc, (q, K, V), "FlashAttention.forward")
         return _arrays.result(out, (V.shape[1],))
+
+    def _direct_plan(self):
+        """How js/src/direct.ts may run ``forward`` by calling ``rv_flash_forward`` itself."""
+        c = self._config
+        return direct_plan(c.dim, None, None, "flash_forward",
+                           ["query", 1, "keys", "values", "mask", 0, "n", c.dim, "dv", self._scale,
+                            c.block_size, 0, 0, {"scratch": c.block_size}, "out", None])
 
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) (formed only because they are returned); masked keys get 0."""
