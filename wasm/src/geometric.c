@@ -334,7 +334,7 @@ static double pull_scale(double x2, double k, int on) {
 
 /* out = J_P(x)^T grad for the pull P x = x * scale: with scale s < 1 at |x| = r,
    s (grad - u <u, grad>), u = x / r; the identity when the point was inside. */
-__attribute__((minsize)) static void pull_transpose(const float *x, double scale,
+RV_MINSIZE static void pull_transpose(const float *x, double scale,
                                                     const double *grad, int64_t d, float *out) {
   if (scale == 1.0) {
     for (int64_t i = 0; i < d; i++) out[i] = (float)grad[i];
@@ -348,7 +348,7 @@ __attribute__((minsize)) static void pull_transpose(const float *x, double scale
 
 /* (d/dx, d/dk) of arsin_k (op 0), artan_k (1) or tan_k (2) at x, with value f: the series
    switch of the functions; otherwise d/dk = (x d/dx - f) / (2k), as f = F(s x) / s, s^2 = |k|. */
-__attribute__((minsize)) static void kappa_partials(int op, double x, double k, double f, double *fx,
+RV_MINSIZE static void kappa_partials(int op, double x, double k, double f, double *fx,
                                                     double *fk) {
   const double x2 = x * x;
   if (fabs(k) * x2 < RV_GEO_SERIES_LIMIT) {
@@ -364,7 +364,7 @@ __attribute__((minsize)) static void kappa_partials(int op, double x, double k, 
 }
 
 /* Scalar float64 code with no SIMD to gain: built for size (the wasm kernel's budget). */
-__attribute__((minsize)) int RV_FN(geo_backward)(
+RV_MINSIZE int RV_FN(geo_backward)(
     const float *q, const float *K, const float *V, const uint8_t *mask, int64_t n, int64_t de,
     int64_t dh, int64_t dve, int64_t dvh, double k, double we, double wh, int project,
     const float *g, float *gq, float *gK, float *gV, int want_k, double *params, double *work) {

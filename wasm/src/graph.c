@@ -319,7 +319,7 @@ int RV_FN(fuse_rows)(const float *X0, const float *X1, const float *X2, const fl
 /* ---------------------------------------------------------------- neighbour search (datasets) */
 
 /* Plain float64 loops (the scalar build is the one called): built for size. */
-__attribute__((minsize)) int RV_FN(nearest)(const float *X, int64_t num_rows, int64_t d,
+RV_MINSIZE int RV_FN(nearest)(const float *X, int64_t num_rows, int64_t d,
                                             const int64_t *queries, int64_t nq,
                                             const int64_t *cands, int64_t nc, int64_t count,
                                             int64_t *out_idx, double *out_dist) {

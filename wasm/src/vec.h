@@ -15,6 +15,14 @@
 #define RV_FN(name) RV_CAT(rv_##name, RV_ISA_SUFFIX) /* rv_attend -> rv_attend_avx2 */
 
 #define RV_INF __builtin_inff()
+
+/* Build a function for size, where the wasm kernel's gzip budget matters more than its
+   speed (clang's minsize; GCC, which builds only native kernels, has no such attribute). */
+#if defined(__clang__)
+#define RV_MINSIZE __attribute__((minsize))
+#else
+#define RV_MINSIZE
+#endif
 #define RV_ISFINITE(x) __builtin_isfinite(x)
 
 static inline float dot(const float *a, const float *b, int64_t n) {
