@@ -47,12 +47,15 @@ static double dist_k(double x2, double y2, double diff2, double k) {
   return 2.0 * arsin_k(sqrt(diff2 / (conformal(x2, k) * conformal(y2, k))), k);
 }
 
-/* Scale factor that pulls a point of squared norm x2 inside the ball (1 if inside). */
-static float ball_scale(double x2, double k, double eps) {
-  if (k >= 0) return 1.0f;
+/* Scale factor that pulls a point of squared norm x2 inside the ball (1 if inside), in
+   double (the backward's) and as the float the forward kernels multiply by. */
+static double pull_scale(double x2, double k, double eps) {
+  if (k >= 0) return 1.0;
   const double maxnorm = (1.0 - eps) / sqrt(-k), norm = sqrt(x2);
-  return norm > maxnorm ? (float)(maxnorm / norm) : 1.0f;
+  return norm > maxnorm ? maxnorm / norm : 1.0;
 }
+
+static float ball_scale(double x2, double k, double eps) { return (float)pull_scale(x2, k, eps); }
 
 static double sq_diff(const float *a, const float *b, int64_t d) {
   rv_v s = rv_zero();
@@ -325,13 +328,6 @@ static double dot_fd(const float *a, const double *b, int64_t d) {
   return s;
 }
 
-/* The ball-pull scale of a raw point of squared norm x2 in double (1 when inside / off). */
-static double pull_scale(double x2, double k, int on) {
-  if (!on || k >= 0) return 1.0;
-  const double maxnorm = (1.0 - RV_GEO_BALL_EPS) / sqrt(-k), norm = sqrt(x2);
-  return norm > maxnorm ? maxnorm / norm : 1.0;
-}
-
 /* out = J_P(x)^T grad for the pull P x = x * scale: with scale s < 1 at |x| = r,
    s (grad - u <u, grad>), u = x / r; the identity when the point was inside. */
 RV_MINSIZE static void pull_transpose(const float *x, double scale,
@@ -391,7 +387,7 @@ RV_MINSIZE int RV_FN(geo_backward)(
   /* the forward again, in double, keeping what the reverse pass needs */
   double q2raw = 0.0;
   for (int64_t i = 0; i < dh; i++) q2raw += (double)q[de + i] * q[de + i];
-  const double sq = pull_scale(q2raw, k, project);
+  const double sq = project ? pull_scale(q2raw, k, RV_GEO_BALL_EPS) : 1.0;
   for (int64_t i = 0; i < dh; i++) qh[i] = q[de + i] * sq;
   const double a = fmax(1.0 + k * dot_d(qh, qh, dh), RV_GEO_MIN_NORM);
   const double sqdot = want_k && sq != 1.0 ? -sq / (2.0 * k) : 0.0;
@@ -409,7 +405,7 @@ RV_MINSIZE int RV_FN(geo_backward)(
     if (dh) {
       double k2raw = 0.0;
       for (int64_t i = 0; i < dh; i++) k2raw += (double)kj[de + i] * kj[de + i];
-      sk[j] = pull_scale(k2raw, k, project);
+      sk[j] = project ? pull_scale(k2raw, k, RV_GEO_BALL_EPS) : 1.0;
       double diff2 = 0.0;
       for (int64_t i = 0; i < dh; i++) { const double e = qh[i] - kj[de + i] * sk[j]; diff2 += e * e; }
       bq[j] = 1.0 + k * k2raw * sk[j] * sk[j];
@@ -465,7 +461,7 @@ RV_MINSIZE int RV_FN(geo_backward)(
       const float *vh = V + j * dv + dve;
       double v2raw = 0.0;
       for (int64_t i = 0; i < dvh; i++) v2raw += (double)vh[i] * vh[i];
-      sv[j] = pull_scale(v2raw, k, project);
+      sv[j] = project ? pull_scale(v2raw, k, RV_GEO_BALL_EPS) : 1.0;
       lam[j] = 2.0 / (1.0 + k * v2raw * sv[j] * sv[j]);
       for (int64_t i = 0; i < dvh; i++) N[i] += alpha[j] * lam[j] * vh[i] * sv[j];
       Dn += alpha[j] * (lam[j] - 1.0);
@@ -485,8 +481,12 @@ RV_MINSIZE int RV_FN(geo_backward)(
     }
     for (int64_t i = 0; i < dvh; i++) t[i] = N[i] / Dn;
     const double tnorm = sqrt(dot_d(t, t, dvh)), r = fmax(tnorm, RV_GEO_MIN_NORM);
-    const double y = 0.5 * artan_k(r, k), f = tan_k(y, k);
-    if (want_k) { /* out_h = P(f / r t): its derivative, dotted with g_h */
+    const double y = 0.5 * artan_k(r, k), f = tan_k(y, k), fr = f / r;
+    /* the output is P(mid), mid = f / r t: its squared norm, pull scale and <mid, g_h> */
+    const double m2 = fr * fr * tnorm * tnorm, so = pull_scale(m2, k, RV_GEO_BALL_EPS);
+    double mg = 0.0;
+    for (int64_t i = 0; i < dvh; i++) mg += fr * t[i] * gh[i];
+    if (want_k) { /* d<P(mid), g_h>/dk */
       for (int64_t i = 0; i < dvh; i++) tdot[i] = (Ndot[i] - t[i] * Dndot) / Dn;
       const double rdot = tnorm > RV_GEO_MIN_NORM ? dot_d(t, tdot, dvh) / r : 0.0;
       double fx, fk;
@@ -494,25 +494,20 @@ RV_MINSIZE int RV_FN(geo_backward)(
       const double ydot = 0.5 * (fx * rdot + fk);
       kappa_partials(2, y, k, f, &fx, &fk);
       const double fdot = fx * ydot + fk;
-      double m2 = 0.0, mmd = 0.0, gm = 0.0, gmd = 0.0;
+      double mmd = 0.0, gmd = 0.0; /* <mid, mid'>, <g_h, mid'> */
       for (int64_t i = 0; i < dvh; i++) {
-        const double mid = f / r * t[i], middot = (fdot / r - f * rdot / (r * r)) * t[i] + f / r * tdot[i];
-        m2 += mid * mid;
-        mmd += mid * middot;
-        gm += gh[i] * mid;
+        const double middot = (fdot / r - f * rdot / (r * r)) * t[i] + fr * tdot[i];
+        mmd += fr * t[i] * middot;
         gmd += gh[i] * middot;
       }
-      const double so = pull_scale(m2, k, 1), sodot = so != 1.0 ? so * (-1.0 / (2.0 * k) - mmd / m2) : 0.0;
-      g_k += gmd * so + gm * sodot;
+      const double sodot = so != 1.0 ? so * (-1.0 / (2.0 * k) - mmd / m2) : 0.0;
+      g_k += gmd * so + mg * sodot;
     }
-    /* gm = the output pull's transpose applied to g_h, at mid = f / r t (kept in gt) */
-    const double m2 = f * f / (r * r) * dot_d(t, t, dvh), so = pull_scale(m2, k, 1);
-    double mg = 0.0;
-    for (int64_t i = 0; i < dvh; i++) mg += f / r * t[i] * gh[i];
-    for (int64_t i = 0; i < dvh; i++) gt[i] = so == 1.0 ? gh[i] : so * (gh[i] - f / r * t[i] * mg / m2);
+    /* gm = the output pull's transpose applied to g_h (kept in gt) */
+    for (int64_t i = 0; i < dvh; i++) gt[i] = so == 1.0 ? gh[i] : so * (gh[i] - fr * t[i] * mg / m2);
     const double fprime = (1.0 + k * f * f) * 0.5 / (1.0 + k * r * r);
-    const double c = (fprime - f / r) * dot_d(t, gt, dvh) / r;
-    for (int64_t i = 0; i < dvh; i++) gt[i] = f / r * gt[i] + c * t[i] / r; /* d<out_h, g>/dt */
+    const double c = (fprime - fr) * dot_d(t, gt, dvh) / r;
+    for (int64_t i = 0; i < dvh; i++) gt[i] = fr * gt[i] + c * t[i] / r; /* d<out_h, g>/dt */
     const double gDn = -dot_d(N, gt, dvh) / (Dn * Dn);
     for (int64_t j = 0; j < n; j++) { /* gN = gt / Dn */
       if (mask && !mask[j]) continue;
