@@ -2,7 +2,7 @@
 // export itself on Python-owned heap buffers. At n = 1000 this saves ~14 µs a call
 // (the JS→Python proxy call, the Python method, ctypes); for SDPA that is 40 % of it.
 //
-// The mechanism's Python class says how (its `_direct_plan`, see core/sdpa.py
+// The mechanism's Python class says how (its `_direct_plan`, see core/base.py
 // `direct_plan`): the kernel symbol, its arguments typed from _kernel.SIGNATURES with
 // placeholders for the call's inputs, and the shapes it accepts. Python stays the
 // only validator: the direct path is taken only for calls whose shapes Python
@@ -16,7 +16,7 @@ type ArgType = 'ptr' | 'i64' | 'i32' | 'f32' | 'f64' | 'u64';
 type Placeholder = 'query' | 'keys' | 'values' | 'mask' | 'n' | 'dv' | 'out';
 type PlanValue = Placeholder | number | null | { scratch: number };
 
-/** Python's `direct_plan` (core/sdpa.py). */
+/** Python's `direct_plan` (core/base.py). */
 export interface DirectPlan {
   library: string;
   symbol: string;

@@ -195,11 +195,12 @@ def direct_plan(handle):
     """JSON of the object's ``_direct_plan()``: how JS may call the kernel itself for
     ``forward`` (js/src/direct.ts); null when the object has none or needs Python now.
     A class that overrides ``forward`` without a plan of its own gets none."""
-    cls = type(_get(handle))
+    obj = _get(handle)
+    cls = type(obj)
     owner = next((c for c in cls.__mro__ if "_direct_plan" in vars(c)), None)
     if owner is None or getattr(owner, "forward", None) is not cls.forward:
         return json.dumps(None)
-    return json.dumps(_get(handle)._direct_plan())
+    return json.dumps(obj._direct_plan())
 
 
 @_guard

@@ -110,6 +110,17 @@ def raise_for_status(rc, inputs=(), what="attention"):
     raise InternalError(f"{what}: kernel status {rc}")
 
 
+def direct_plan(dim, value_dim, out_length, kernel, args):
+    """A plan for js/src/direct.ts: JS calls ``kernel`` itself for ``forward`` when the
+    query has ``dim`` values, the n >= 1 keys ``dim`` columns, the n values ``value_dim``
+    (None: any width dv >= 1) and the mask n entries; the output has ``out_length`` values
+    (None: dv). ``args`` as ``_kernel.call_plan``'s, with the placeholders "query",
+    "keys", "values", "mask", "n", "dv", "out" and {"scratch": floats}. Python stays the
+    validator: every other call, and any call whose kernel status is not OK, comes here."""
+    return {"dim": dim, "valueDim": value_dim, "outLength": out_length,
+            **_kernel.call_plan(kernel, args)}
+
+
 class Attention:
     """Base of every mechanism. Subclasses set ``Config`` (a frozen dataclass) and
     create their parameters with ``_add_param``."""

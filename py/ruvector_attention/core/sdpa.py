@@ -16,7 +16,17 @@ from .._parallel import run_rows
 from ..errors import DimensionMismatchError, EmptyInputError, OutOfBoundsError
 from ..numerics import DROPOUT_SEED_SHIFT, E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
-from .base import Attention, Complexity, Gradients, option, raise_for_status, register, scale_option, temperature_option
+from .base import (
+    Attention,
+    Complexity,
+    Gradients,
+    direct_plan,
+    option,
+    raise_for_status,
+    register,
+    scale_option,
+    temperature_option,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,17 +190,6 @@ class ScaledDotProductAttention(Attention):
         return Gradients(_arrays.result(gq, (self._config.dim,)),
                          _arrays.result(gk, (n, self._config.dim)), _arrays.result(gv, (n, dv)),
                          {})
-
-
-def direct_plan(dim, value_dim, out_length, kernel, args):
-    """A plan for js/src/direct.ts: JS calls ``kernel`` itself for ``forward`` when the
-    query has ``dim`` values, the n >= 1 keys ``dim`` columns, the n values ``value_dim``
-    (None: any width dv >= 1) and the mask n entries; the output has ``out_length`` values
-    (None: dv). ``args`` as ``_kernel.call_plan``'s, with the placeholders "query",
-    "keys", "values", "mask", "n", "dv", "out" and {"scratch": floats}. Python stays the
-    validator: every other call, and any call whose kernel status is not OK, comes here."""
-    return {"dim": dim, "valueDim": value_dim, "outLength": out_length,
-            **_kernel.call_plan(kernel, args)}
 
 
 def softmax_weights(query, keys, mask, dim, scale, what):

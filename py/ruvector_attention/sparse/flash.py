@@ -23,13 +23,14 @@ from ..core.base import (
     Attention,
     Complexity,
     Gradients,
+    direct_plan,
     option,
     raise_for_status,
     register,
     scale_option,
     temperature_option,
 )
-from ..core.sdpa import direct_plan, key_value_pair, softmax_weights
+from ..core.sdpa import key_value_pair, softmax_weights
 from ..numerics import FLOAT32_BYTES as F32
 
 
