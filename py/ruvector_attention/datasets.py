@@ -199,7 +199,7 @@ def _nearest(vectors: array, dim: int, queries: list[int], candidates: list[int]
     skipped. The kernel's scalar build (the same bits on every machine) does the search."""
     n, q, c = len(vectors) // dim, array("q", queries), array("q", candidates)
     ids, dist = array("q", bytes(8 * len(q) * count)), array("d", bytes(8 * len(q) * count))
-    address = lambda a: a.buffer_info()[0] if len(a) else None  # noqa: E731
+    address = _kernel.buffer_address
     rc = _kernel.PORTABLE.nearest(address(vectors), n, dim, address(q), len(q), address(c), len(c),
                                   count, address(ids), address(dist))
     if rc:

@@ -44,15 +44,6 @@ def _axpy(acc, c, x):
     return [a + c * v for a, v in zip(acc, x)]
 
 
-def _weighted_sum(weights, rows, width):
-    """Σ_t weights[t] rows[t]."""
-    out = [0.0] * width
-    for c, r in zip(weights, rows):
-        if c:
-            out = _axpy(out, c, r)
-    return out
-
-
 def gat_backward(mech, q, K, V, F, live, g, params):
     """-> (gq, gK, gV, {param name: flat gradient}).
 
@@ -99,15 +90,15 @@ def gat_backward(mech, q, K, V, F, live, g, params):
         for t, j in enumerate(live):
             gV[j] = _axpy(gV[j], alpha[t], s_out)   # W_hᵀ (α_j g_h)
             gK[j] = _axpy(gK[j], gl[t], s_src)      # W_hᵀ (dl_j a_src)
-        kbar = _weighted_sum(gl, rows_k, d)
-        _outer_add(gW[sl], gh, _weighted_sum(alpha, rows_v, d))   # Σ_j α_j g_h ⊗ v_j
+        kbar = _tmatvec(rows_k, gl)
+        _outer_add(gW[sl], gh, _tmatvec(rows_v, alpha))           # Σ_j α_j g_h ⊗ v_j
         _outer_add(gW[sl], a_src, kbar)                           # Σ_j dl_j a_src ⊗ k_j
         _outer_add(gW[sl], [gsum * x for x in a_dst], q)          # a_dst·W_h q in every logit
         grads["att_src"][sl] = _matvec(Wh, kbar)
         grads["att_dst"][sl] = [gsum * x for x in xq]
         gq = _axpy(gq, gsum, _tmatvec(Wh, a_dst))
         if We:
-            fbar = _weighted_sum(gl, rows_f, fe)
+            fbar = _tmatvec(rows_f, gl)
             grads["att_edge"][sl] = _matvec(We[sl], fbar)
             _outer_add(gWe[sl], a_edge, fbar)
     grads["lin.weight"] = [x for r in gW for x in r]
