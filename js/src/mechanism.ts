@@ -73,8 +73,6 @@ export class MechanismBase implements Mechanism {
     return this.#handle;
   }
 
-  protected get bridge(): Bridge { return this.#bridge; }
-
   protected call(method: string, args: Arg[], options?: MaskOptions & { kwargs?: Record<string, unknown> }): unknown {
     return this.#bridge.invoke(this.handle, method, args, options);
   }

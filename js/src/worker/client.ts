@@ -261,7 +261,7 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
       remoteMechanism(conn, await conn.request<CreateResult>({ type: 'create', name, options: opts })),
     matrix: async (data: unknown, rows?: number) => {
       return new RemoteMatrix(conn, await conn.send<MatrixResult>(enc =>
-        (rows === undefined ? { type: 'matrix', data: enc(data) } : { type: 'matrix', data: enc(data), rows })));
+        ({ type: 'matrix', data: enc(data), ...(rows === undefined ? {} : { rows }) })));
     },
     datasets: {
       hnswGraph: (...args: unknown[]) => conn.send(enc => ({ type: 'datasets', method: 'hnswGraph', args: enc(args) as unknown[] })),
