@@ -27,50 +27,44 @@ def nbrs(indptr, indices, i):
     return indices[indptr[i]:indptr[i + 1]]
 
 
+def assert_rows_are_the_loop(graph, out, row_of):
+    """out[i] == row_of(i, neighbours, slice of i's edges) on the sample; isolated rows are 0."""
+    _, X, indptr, indices, sample = graph
+    for i in sample:
+        nb = nbrs(indptr, indices, i)
+        if len(nb) == 0:
+            assert not out[i].any()
+            continue
+        np.testing.assert_allclose(out[i], row_of(i, nb, slice(indptr[i], indptr[i + 1])), atol=1e-6)
+
+
 def test_rope_graph_equals_loop(graph):
-    rng, X, indptr, indices, sample = graph
+    rng, X, indptr, indices, _ = graph
     dist = rng.uniform(0, 5, len(indices)).astype(np.float32)
     rope = ra.GraphRoPE(D)
     out = rope.forward_graph(X, indptr, indices, metadata=ra.GraphMetadata(distances=dist))
-    for i in sample:
-        nb = nbrs(indptr, indices, i)
-        if len(nb) == 0:
-            assert not out[i].any()
-            continue
-        row = rope.forward_with_metadata(X[i], X[nb], X[nb], ra.GraphMetadata(
-            distances=dist[indptr[i]:indptr[i + 1]]))
-        np.testing.assert_allclose(out[i], row, atol=1e-6)
+    assert_rows_are_the_loop(graph, out, lambda i, nb, edges: rope.forward_with_metadata(
+        X[i], X[nb], X[nb], ra.GraphMetadata(distances=dist[edges])))
 
 
 def test_hnsw_graph_equals_loop(graph):
-    rng, X, indptr, indices, sample = graph
+    rng, X, indptr, indices, _ = graph
     layers = rng.integers(0, 5, N)
     attn = ra.HNSWAwareAttention(D, 5, num_heads=2, seed=1)
     out = attn.forward_graph(X, indptr, indices, metadata=ra.GraphMetadata(hnsw_layers=layers))
-    for i in sample:
-        nb = nbrs(indptr, indices, i)
-        if len(nb) == 0:
-            assert not out[i].any()
-            continue
-        row = attn.forward_with_metadata(X[i], X[nb], X[nb], ra.GraphMetadata(hnsw_layers=layers[nb]))
-        np.testing.assert_allclose(out[i], row, atol=1e-6)
+    assert_rows_are_the_loop(graph, out, lambda i, nb, _: attn.forward_with_metadata(
+        X[i], X[nb], X[nb], ra.GraphMetadata(hnsw_layers=layers[nb])))
     with pytest.raises(ra.OutOfBoundsError):
         attn.forward_graph(X, indptr, indices, metadata=ra.GraphMetadata(hnsw_layers=layers + 5))
 
 
 def test_structural_graph_equals_loop(graph):
-    rng, X, indptr, indices, sample = graph
+    rng, X, indptr, indices, _ = graph
     F = rng.standard_normal((N, 3)).astype(np.float32)
     attn = ra.StructuralAttention(D, 3, seed=1)
     out = attn.forward_graph(X, indptr, indices, metadata=ra.GraphMetadata(structural_features=F))
-    for i in sample:
-        nb = nbrs(indptr, indices, i)
-        if len(nb) == 0:
-            assert not out[i].any()
-            continue
-        row = attn.forward_with_metadata(X[i], X[nb], X[nb],
-                                         ra.GraphMetadata(structural_features=F[nb]))
-        np.testing.assert_allclose(out[i], row, atol=1e-6)
+    assert_rows_are_the_loop(graph, out, lambda i, nb, _: attn.forward_with_metadata(
+        X[i], X[nb], X[nb], ra.GraphMetadata(structural_features=F[nb])))
 
 
 @pytest.mark.parametrize("fusion", ["gate", "mean", "linear"])
