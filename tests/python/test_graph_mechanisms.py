@@ -118,6 +118,17 @@ def _torch_rotate(x, t, base):
     return torch.stack([x0 * c - x1 * s, x0 * s + x1 * c], -1).reshape(x.shape)
 
 
+def _assert_grads_match_torch(grads, t, scores, mask, g):
+    """softmax(scores) @ V, with masked keys at -inf, back-propagated against <., g> by torch;
+    grads.query / keys / values equal t["q"], t["K"], t["V"]'s gradients."""
+    if mask is not None:
+        scores = scores.masked_fill(~torch.tensor(mask), -math.inf)
+    (torch.softmax(scores, 0) @ t["V"] @ torch.tensor(g, dtype=torch.float64)).backward()
+    np.testing.assert_allclose(grads.query, t["q"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.keys, t["K"].grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(grads.values, t["V"].grad.numpy(), atol=1e-5)
+
+
 @pytest.mark.parametrize("masked", [False, True])
 def test_rope_backward_matches_torch_autograd(masked):
     rng = np.random.default_rng(21)
@@ -132,12 +143,7 @@ def test_rope_backward_matches_torch_autograd(masked):
          for k, v in dict(q=q, K=K, V=V).items()}
     scores = _torch_rotate(t["K"], dist.astype(np.float64), 30.0) @ _torch_rotate(
         t["q"], 1.5, 30.0) / math.sqrt(d)
-    if masked:
-        scores = scores.masked_fill(~torch.tensor(mask), -math.inf)
-    (torch.softmax(scores, 0) @ t["V"] @ torch.tensor(g, dtype=torch.float64)).backward()
-    np.testing.assert_allclose(grads.query, t["q"].grad.numpy(), atol=1e-5)
-    np.testing.assert_allclose(grads.keys, t["K"].grad.numpy(), atol=1e-5)
-    np.testing.assert_allclose(grads.values, t["V"].grad.numpy(), atol=1e-5)
+    _assert_grads_match_torch(grads, t, scores, mask, g)
     assert grads.params == {}
     # sequence positions when no metadata is given: key j at distance j
     seq = rope.backward(q, K, V, g)
@@ -274,12 +280,7 @@ def test_structural_backward_matches_torch_autograd(masked):
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in
          dict(q=q, K=K, V=V, W=attn.state_dict()["struct_proj.weight"]).items()}
     scores = (t["K"] + torch.tensor(F, dtype=torch.float64) @ t["W"].T) @ t["q"] / math.sqrt(d)
-    if masked:
-        scores = scores.masked_fill(~torch.tensor(mask), -math.inf)
-    (torch.softmax(scores, 0) @ t["V"] @ torch.tensor(g, dtype=torch.float64)).backward()
-    np.testing.assert_allclose(grads.query, t["q"].grad.numpy(), atol=1e-5)
-    np.testing.assert_allclose(grads.keys, t["K"].grad.numpy(), atol=1e-5)
-    np.testing.assert_allclose(grads.values, t["V"].grad.numpy(), atol=1e-5)
+    _assert_grads_match_torch(grads, t, scores, mask, g)
     np.testing.assert_allclose(grads.params["struct_proj.weight"], t["W"].grad.numpy(), atol=1e-5)
     assert np.abs(grads.params["struct_proj.weight"]).max() > 1e-3
     # without metadata the features are zeros: no gradient reaches the projection
