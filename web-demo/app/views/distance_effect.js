@@ -6,6 +6,7 @@
 // with the difference. The numbers are in data-effect (JSON) on the card and in
 // data-* attributes of the table cells, for tests; nothing is read from pixels.
 
+import { wideCard } from './card.js';
 import { latentDistances } from '../data/metadata.js';
 import { sum } from '../stats.js';
 
@@ -36,21 +37,7 @@ export async function distanceEffectDetails(rt, { graph, node, query, keys, opti
 
 /** The card (created on first use, before `before`). */
 export function distanceEffectCard(views, before) {
-  let card = views.querySelector('#distance-card');
-  if (!card) {
-    card = document.createElement('section');
-    card.className = 'card wide';
-    card.id = 'distance-card';
-    card.setAttribute('aria-labelledby', 'distance-title');
-    const title = document.createElement('h2');
-    title.id = 'distance-title';
-    title.textContent = 'How the distance encoding moves the weights (GraphRoPE)';
-    const body = document.createElement('div');
-    body.id = 'distance-body';
-    card.append(title, body);
-    views.insertBefore(card, before);
-  }
-  return card;
+  return wideCard(views, before, 'distance', 'How the distance encoding moves the weights (GraphRoPE)');
 }
 
 /** data: the result of distanceEffectDetails, or {error}. */

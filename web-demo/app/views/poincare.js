@@ -9,6 +9,7 @@
 // The disk is drawn at radius 1/sqrt(-k) scaled to the unit circle. The card
 // carries its numbers in data-poincare (JSON) for tests; nothing is read from pixels.
 
+import { wideCard } from './card.js';
 import { makeScale } from '../colors.js';
 
 const SIZE = 480;
@@ -99,20 +100,7 @@ export async function poincareDetails(geo, { mechanism, options, query, keys, n,
 
 /** The card (created on first use, before `before`); hidden for flat mechanisms. */
 export function poincareCard(views, before) {
-  let card = views.querySelector('#poincare-card');
-  if (!card) {
-    card = document.createElement('section');
-    card.className = 'card wide';
-    card.id = 'poincare-card';
-    card.setAttribute('aria-labelledby', 'poincare-title');
-    const title = document.createElement('h2');
-    title.id = 'poincare-title';
-    const body = document.createElement('div');
-    body.id = 'poincare-body';
-    card.append(title, body);
-    views.insertBefore(card, before);
-  }
-  return card;
+  return wideCard(views, before, 'poincare');
 }
 
 function svgEl(tag, attrs = {}) {

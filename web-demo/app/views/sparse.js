@@ -11,6 +11,8 @@
 //                         scaled dot-product attention (flash is exact).
 // The card carries its numbers in data-sparse (JSON) for tests; nothing is read from pixels.
 
+import { wideCard } from './card.js';
+
 export const SPARSE_MECHANISMS = new Set(['LocalGlobalAttention', 'LinearAttention', 'FlashAttention']);
 const FEATURE_STUDY = [64, 256, 1024];
 
@@ -62,20 +64,7 @@ function l2(v) { return Math.sqrt(v.reduce((a, x) => a + x * x, 0)); }
 
 /** The card (created on first use, before the comparison card); hidden for other mechanisms. */
 export function sparseCard(views, before) {
-  let card = views.querySelector('#sparse-card');
-  if (!card) {
-    card = document.createElement('section');
-    card.className = 'card wide';
-    card.id = 'sparse-card';
-    card.setAttribute('aria-labelledby', 'sparse-title');
-    const title = document.createElement('h2');
-    title.id = 'sparse-title';
-    const body = document.createElement('div');
-    body.id = 'sparse-body';
-    card.append(title, body);
-    views.insertBefore(card, before);
-  }
-  return card;
+  return wideCard(views, before, 'sparse');
 }
 
 export function renderSparse(card, mechanism, data) {
