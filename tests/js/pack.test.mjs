@@ -65,6 +65,8 @@ test('npm pack → npm install of the tarball alone → it runs from ESM and Com
   const installed = join(app, 'node_modules', 'ruvector-attention');
   assert.equal(readFileSync(join(installed, 'README.md'), 'utf8'), readFileSync(join(ROOT, 'js', 'README.md'), 'utf8'),
     'the package README is the JS one');
+  const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+  assert.deepEqual(readme.match(/\]\((?![a-z]+:|#)[^)]*\)/g) ?? [], [], 'npm shows the README: links into the repository are dead there');
   assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /^MIT License/);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   assert.equal(manifest.license, 'MIT');
