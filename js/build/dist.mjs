@@ -136,7 +136,7 @@ async function bundle(version) {
  * The folder `npm pack` packs: the manifest (package.json without its development
  * fields), the JS README, the LICENSE and dist/. The repository root cannot be
  * packed itself, because npm always ships the root README (the project's, whose
- * links lead into the repository).
+ * links lead into the repository); it is marked private so that it is never published.
  */
 function stagePackage() {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));

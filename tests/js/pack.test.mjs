@@ -70,6 +70,8 @@ test('npm pack → npm install of the tarball alone → it runs from ESM and Com
   assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /^MIT License/);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   assert.equal(manifest.license, 'MIT');
+  assert.equal(manifest.private, undefined, 'the packed manifest is publishable');
+  assert.equal(manifest.devDependencies, undefined);
   assert.deepEqual(Object.keys(manifest.dependencies ?? {}), [], 'the package needs no other package at run time');
   // Pyodide once: nothing but this package was installed, and it holds one pyodide.asm.wasm.
   assert.deepEqual(readdirSync(join(app, 'node_modules')).filter(n => !n.startsWith('.')), ['ruvector-attention']);
