@@ -35,7 +35,8 @@ deps_build() {
   need_apt node nodejs
   $PY -c 'import scikit_build_core, build' 2>/dev/null \
     || $PY -m pip install -q "${PY_BUILD_DEPS[@]}"
-  if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "npm install"; npm install --no-audit --no-fund --loglevel=error
   fi
 }

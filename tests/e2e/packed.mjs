@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const PACKAGE_DIR = join(ROOT, 'build', 'npm', 'ruvector-attention');
+const PACKAGE_DIR = join(ROOT, 'build', 'npm', 'ruvector-attention');
 
-export function npm(args, cwd, env = {}) {
+function npm(args, cwd, env = {}) {
   return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'],
     { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false', ...env } });
 }
