@@ -16,7 +16,7 @@ PY_TEST_DEPS=(numpy pytest hypothesis safetensors "torch==2.13.0" pytest-timeout
 PY_TEST_MODULES="numpy pytest hypothesis safetensors torch pytest_timeout networkx rotary_embedding_torch geoopt torch_geometric"
 PY_BUILD_DEPS=(scikit-build-core "cmake>=3.18" ninja build wheel)
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+log() { printf '\033[1m==> %s\033[0m (at %ds)\n' "$*" "$SECONDS"; }
 
 need_apt() {  # need_apt <command> <debian package>...
   command -v "$1" >/dev/null 2>&1 && return 0
