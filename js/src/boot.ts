@@ -101,6 +101,7 @@ async function diagnose(base: string, files: string[]): Promise<AttentionError |
     const file = base + f;
     try {
       const r = await fetch(file, { method: 'HEAD', cache: 'no-store' });
+      if (r.status === 405 || r.status === 501) return null;  // a server without HEAD: nothing to tell
       if (!r.ok) return missingFile(file, `HTTP ${r.status}`, base);
       if (!f.endsWith('.html') && r.headers.get('content-type')?.startsWith('text/html')) {
         return missingFile(file, 'the server answered with an HTML page', base);

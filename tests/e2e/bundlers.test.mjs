@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -95,6 +96,25 @@ describe('esbuild', () => {
     bare = await startServer({ port: 0, roots: { web: only, dist: path.join(tmp, 'unused') } });
   });
   after(async () => { await server?.close(); await bare?.close(); });
+
+  test('a server that refuses HEAD requests still boots (the file check stands aside)', async () => {
+    // A proxy in front of the static server that answers every HEAD with 405.
+    const noHead = createServer((req, res) => {
+      if (req.method === 'HEAD') { res.writeHead(405, { Allow: 'GET' }).end(); return; }
+      const upstream = httpRequest(new URL(req.url, server.url), { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise((resolve) => noHead.listen(0, '127.0.0.1', resolve));
+    try {
+      await computes(`http://127.0.0.1:${noHead.address().port}/`, false);
+    } finally {
+      noHead.closeAllConnections();
+      await new Promise((resolve) => noHead.close(resolve));
+    }
+  });
 
   test('the bundled app computes SDPA on the main thread', () => computes(server.url, false));
   test('the bundled app computes SDPA in a worker', () => computes(server.url, true));
