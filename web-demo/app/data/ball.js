@@ -65,6 +65,7 @@ export async function toBall(geo, space, graph, query, keys, n) {
   const { k, from } = space;
   const d = graph.dim;
   const h = d - from;
+  if (from < 0 || h < 1) throw new Error(`the hyperbolic part (${h} coordinates) does not fit vectors of dim ${d}`);
   const scale = ballScale(graph, space);
   const tangent = new Float32Array((n + 1) * h);
   const rowOf = (r) => (r === 0 ? query : keys.subarray((r - 1) * d, r * d));
