@@ -1,8 +1,7 @@
 // The visualizer's weights and config modules without a browser: the .safetensors
 // reader against the library's own reader (ruvector_attention.io.load_file, run
 // natively on the same bytes) for every dtype, its errors on malformed files, the
-// config a saved file brings, the widths MixedCurvatureAttention takes from the
-// data, and the relative scores of the export.
+// config a saved file brings, and the relative scores of the export.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +13,6 @@ import path from 'node:path';
 import { DataError } from '../../web-demo/app/data/parse.js';
 import { parseSafetensors } from '../../web-demo/app/data/safetensors.js';
 import { optionsForFile } from '../../web-demo/app/trained.js';
-import { dataDimOverrides, defaultOptions } from '../../web-demo/app/controls.js';
 import { relativeScores } from '../../web-demo/app/evaluate.js';
 
 // Writes one file per dtype (odd sizes, values that round differently in each) and
@@ -115,18 +113,6 @@ test('a saved config: adopted where it may differ, refused where it cannot', () 
   assert.deepEqual(mixed.options, { euclideanDim: 10, hyperbolicDim: 22, curvature: -0.5 });
   assert.throws(() => optionsForFile(saved('MixedCurvatureAttention', { euclidean_dim: 10, hyperbolic_dim: 10 }),
     'm', MIXED, { euclideanDim: 16, hyperbolicDim: 16, curvature: -1 }, 32), /weights for hyperbolicDim = 10; .* gives hyperbolicDim = 22/);
-});
-
-test('MixedCurvatureAttention takes its widths from the data, on any dim', () => {
-  for (const [dim, a, b] of [[2, 1, 1], [7, 3, 4], [16, 8, 8], [32, 16, 16], [129, 64, 65]]) {
-    const o = defaultOptions(MIXED, dim);
-    assert.deepEqual([o.euclideanDim, o.hyperbolicDim], [a, b], `dim ${dim}`);
-  }
-  assert.deepEqual(dataDimOverrides(MIXED, { euclideanDim: 5 }, 16), { hyperbolicDim: 11 });
-  assert.throws(() => dataDimOverrides(MIXED, { euclideanDim: 16 }, 16), /euclideanDim must be a whole number in 1\.\.15/);
-  assert.throws(() => dataDimOverrides(MIXED, { euclideanDim: 0 }, 16), /in 1\.\.15/);
-  assert.throws(() => dataDimOverrides(MIXED, { euclideanDim: 1 }, 1), /the data's dim 1 is too small/);
-  assert.deepEqual(dataDimOverrides(MHA, { numHeads: 4 }, 24), { dim: 24 }, 'no split: the dim fields only');
 });
 
 test('relative scores: ln w - max ln w per head; a zero weight has none', () => {
