@@ -70,7 +70,8 @@ export function defaultOptions(info, dataDim, overrides = {}) {
 /**
  * Render the inputs for `info` into `container`, filled from `options`.
  * onChange(options) fires (debounced) with the whole new options object when
- * every field is valid; onInvalid(message) fires otherwise.
+ * every field is valid, the fields that follow the data (dataDimOverrides) set;
+ * onInvalid(message) fires otherwise.
  */
 const pendingEdit = new WeakMap();  // container -> debounce timer of its current form
 

@@ -10,7 +10,7 @@
 
 import { BOOT_STAGES } from './runtime.js';
 import { onBootProgress, runtime, workerMode } from './boot.js';
-import { defaultOptions, renderConfigForm, isDataDimField } from './controls.js';
+import { defaultOptions, renderConfigForm } from './controls.js';
 import { DemoGraph } from './data/graph.js';
 import { DataError, parseEdgeList, parseVectorsFile } from './data/parse.js';
 import { downloadBlob, downloadJson, EXPORT_FORMAT, exportedInputs, exportedResults, viewToPng } from './export.js';
@@ -209,7 +209,7 @@ function resetOptions(options = null) {
     dataDim: state.graph.dim,
     onChange: (options) => {
       showMessage('config-message', '');
-      state.options = { ...options, ...dimOverrides(info) };
+      state.options = options;  // the form sets the fields that follow the data
       showWeightsSource();
       refresh();
     },
@@ -232,10 +232,6 @@ async function loadWeights() {
 /** Docstring text without reStructuredText markup (``code``, :class:`X`). */
 function plainText(text) {
   return (text ?? '').replace(/:[a-z]+:`([^`]*)`/g, '$1').replace(/``([^`]*)``/g, '$1');
-}
-
-function dimOverrides(info) {
-  return Object.fromEntries(info.fields.filter(isDataDimField).map((f) => [f.name, state.graph.dim]));
 }
 
 // ------------------------------------------------------------------ rendering
