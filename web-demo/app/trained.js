@@ -1,6 +1,6 @@
 // Trained weights for the selected mechanism, from a .safetensors upload: the file's
 // tensors go through the library's loadStateDict (names and shapes checked there). A
-// file the library saved (Attention.save / ruvector_attention.io.save) also names its
+// file the library saved (mechanism.save(path), ra.save) also names its
 // mechanism and config: another mechanism is refused, a width other than the data's
 // is refused, and the other config fields take the file's values — weights trained
 // with 2 heads are shown with 2 heads, not silently under the page's 4.
