@@ -14,8 +14,12 @@ import assert from 'node:assert/strict';
 
 import {
   BOOT_TIMEOUT_MS, WEIGHT_TOL, cardData, chooseMechanism, exportJson, makeFixture, maxAbsDiff, openPage, renderCount,
-  useBrowser, waitRender,
+  tolerance, useBrowser, waitRender,
 } from './harness.mjs';
+
+const DRAWN = tolerance('poincare/drawn_distance');
+const DETOUR = tolerance('poincare/geodesic_detour');
+const EXPMAP0 = tolerance('poincare/expmap0');
 
 const env = useBrowser();
 let small;  // native values for a dim-16 graph: MixedCurvature must split 16, not assume 32
@@ -54,7 +58,7 @@ function checkGeodesic(samples, what) {
   for (const s of samples) {
     assert.ok(Math.hypot(...s) < 1, `${what}: sample ${s} lies outside the disk`);
     const detour = unitDistance(p, s) + unitDistance(s, q) - dpq;
-    assert.ok(detour < 1e-3 * Math.max(1, dpq), `${what}: sample ${s} is off the geodesic by ${detour}`);
+    assert.ok(detour <= DETOUR.atol + DETOUR.rtol * dpq, `${what}: sample ${s} is off the geodesic by ${detour}`);
   }
 }
 
@@ -67,9 +71,9 @@ async function checkDisk(page, doc, p) {
     assert.ok(Math.hypot(...pt) < 1, `neighbour ${j} outside the disk: ${pt}`);
     // Möbius translation is an isometry and lengths are kept by the projection:
     const drawn = (2 * Math.atanh(Math.hypot(...pt))) / rk;
-    assert.ok(Math.abs(drawn - p.distances[j]) < 2e-4 * Math.max(1, p.distances[j]),
-      `neighbour ${j}: drawn at distance ${drawn}, d_k(q, x) = ${p.distances[j]}`);
-    assert.ok(Math.abs(2 * p.tangentNorms[j] - p.distances[j]) < 2e-4 * Math.max(1, p.distances[j]));
+    const tol = DRAWN.atol + DRAWN.rtol * p.distances[j];
+    assert.ok(Math.abs(drawn - p.distances[j]) <= tol, `neighbour ${j}: drawn at distance ${drawn}, d_k(q, x) = ${p.distances[j]}`);
+    assert.ok(Math.abs(2 * p.tangentNorms[j] - p.distances[j]) <= tol, `neighbour ${j}: |logMap0| is half the distance`);
   });
   const paths = await samplePaths(page, '#poincare-card path');
   assert.equal(paths.length, p.n, 'one geodesic per neighbour');
@@ -87,8 +91,8 @@ function checkBallInputs(doc, row) {
     const nv = Math.hypot(...v);
     const want = v.map((a) => (Math.tanh(rk * nv) * a) / (rk * nv));
     assert.deepEqual(ball[i].slice(0, from), x.slice(0, from), 'the Euclidean part is left alone');
-    want.forEach((w, j) => assert.ok(Math.abs(ball[i][from + j] - w) < 1e-6, `row ${i}: expMap0 coordinate ${j}`));
-    assert.ok(Math.hypot(...ball[i].slice(from)) * rk < Math.tanh(2) + 1e-6, `row ${i} lands inside tanh(2) of the radius`);
+    want.forEach((w, j) => assert.ok(Math.abs(ball[i][from + j] - w) <= EXPMAP0.atol, `row ${i}: expMap0 coordinate ${j}`));
+    assert.ok(Math.hypot(...ball[i].slice(from)) * rk <= Math.tanh(2) + EXPMAP0.atol, `row ${i} lands inside tanh(2) of the radius`);
   });
 }
 
