@@ -142,13 +142,16 @@ def ball_inputs(graph, space, query, keys):
     return out[0], out[1:]  # float32 values, as lists
 
 
-def mechanism_inputs(name, options, graph, node):
-    """(query, keys) the page gives mechanism `name` for query `node`."""
+def mechanism_inputs(name, options, graph, node, curvature=None):
+    """(query, keys) the page gives mechanism `name` for query `node`; `curvature` is the
+    one the mechanism uses when it differs from its option (a learned one)."""
     k = len(graph.neighbours(node))
     keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
     space = curved_space(name, options, graph.dim)
     if space is None:
         return graph.vector(node), keys
+    if curvature is not None:
+        space = (curvature, space[1])
     return ball_inputs(graph, space, graph.vector(node), keys.tolist())
 
 
@@ -221,8 +224,25 @@ def trained_weights(catalog, graph, nodes, dim, folder):
         query, keys = mechanism_inputs("MultiHeadAttention", options, graph, node)
         weights[str(node)] = head_weights(mech, entry, query, keys)
     files["plain"], plain = plain_half_file(entry, graph, nodes, dim, folder)
+    files["curvature"], curvature = learned_curvature_file(catalog, graph, nodes, dim, folder)
     return {"files": files, "mechanism": "MultiHeadAttention", "options": camel_keys(options),
-            "weights": weights, "seeded": seeded, "plain": plain}
+            "weights": weights, "seeded": seeded, "plain": plain, "curvature": curvature}
+
+
+def learned_curvature_file(catalog, graph, nodes, dim, folder):
+    """HyperbolicAttention with a learned curvature k = -2 (raw_curvature = softplus⁻¹(2)):
+    the page must map its data and draw its disk at the curvature in use, not the option's -1."""
+    entry = catalog["HyperbolicAttention"]
+    options = {**default_options(entry, dim), "learn_curvature": True}
+    mech = ra.HyperbolicAttention(**options)
+    mech.load_state_dict({"raw_curvature": [math.log(math.expm1(2.0))]})
+    path = f"{folder}/curvature.safetensors"
+    mech.save(path)
+    weights = {}
+    for node in nodes:
+        query, keys = mechanism_inputs("HyperbolicAttention", options, graph, node, curvature=mech.curvature)
+        weights[str(node)] = head_weights(mech, entry, query, keys)
+    return path, {"options": camel_keys(options), "k": mech.curvature, "weights": weights}
 
 
 def plain_half_file(entry, graph, nodes, dim, folder):

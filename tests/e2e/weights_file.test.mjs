@@ -5,7 +5,8 @@
 // native weights of the trained mechanism, and the seeded ones come back on request.
 // Files of another mechanism, with the wrong tensors, or not safetensors at all, are
 // refused with a message and change nothing; float16 weights without metadata load into
-// the page's own config. Assertions read the exported JSON.
+// the page's own config; a learned curvature is the one the data are mapped at.
+// Assertions read the exported JSON.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
-  BOOT_TIMEOUT_MS, WEIGHT_TOL, chooseMechanism, exportJson, makeFixture, maxAbsDiff, openPage, renderCount,
+  BOOT_TIMEOUT_MS, WEIGHT_TOL, cardData, chooseMechanism, exportJson, makeFixture, maxAbsDiff, openPage, renderCount,
   selectNode, useBrowser, waitRender,
 } from './harness.mjs';
 
@@ -92,6 +93,18 @@ for (const [mode, query] of [['worker', ''], ['main thread', '?worker=0']]) {
         assert.ok(maxAbsDiff(doc.current.weights, seeded, 'seeded') <= WEIGHT_TOL, 'seeded again');
         assert.equal(doc.current.weightsFrom, null);
         assert.match(await page.textContent('#weights-source'), /seeded/);
+
+        // A learned curvature (k = -2, not the option's -1): the data are mapped and the disk drawn at it.
+        const c = t.curvature;
+        await chooseMechanism(page, 'HyperbolicAttention');
+        before = await renderCount(page);
+        await upload(page, t.files.curvature);
+        await waitRender(page, before, { mechanism: 'HyperbolicAttention', options: { learnCurvature: true } });
+        doc = await exportJson(page);
+        assert.deepEqual(doc.current.options, c.options);
+        assert.ok(Math.abs(doc.current.ball.k - c.k) < 1e-12, `the curvature in use: ${doc.current.ball.k}`);
+        assert.ok(maxAbsDiff(doc.current.weights, c.weights[fixture.nodes[0]], 'learned k') <= WEIGHT_TOL);
+        assert.ok(Math.abs((await cardData(page, '#poincare-card', 'poincare')).k - c.k) < 1e-12, 'the disk at k = -2');
         assert.deepEqual(problems, []);
       } finally {
         await context.close();

@@ -20,7 +20,7 @@ export function relativeScores(weights) {
 /**
  * `rt` is the page's DemoRuntime, `info` the catalogue entry of `name`. Returns
  * { weights (H,n), timeMs, scores (H,n), output (dv) or outputError, metadata,
- *   inputs: { query, keys } as the mechanism got them, ball: { k, from, scale } | null }.
+ *   inputs: { query, keys } as the mechanism got them, ball: { k (the curvature in use), from, scale } | null }.
  */
 export async function evaluate(rt, { name, info, options, graph, node }) {
   const n = graph.neighbours(node).length;
@@ -28,9 +28,11 @@ export async function evaluate(rt, { name, info, options, graph, node }) {
   const metadata = await metadataFor(rt, name, graph, node);
   let query = Float32Array.from(graph.vector(node));
   let keys = graph.keysOf(node);
-  const space = curvedSpace(name, options, graph.dim);
+  let space = curvedSpace(name, options, graph.dim);
   let ball = null;
   if (space) {
+    // The curvature in use: the mechanism's own (a learned one, e.g. from loaded weights), not the option.
+    if (typeof mech.curvature === 'number') space = { ...space, k: mech.curvature };
     const mapped = await toBall(rt.rt.geometric, space, graph, query, keys, n);
     ({ query, keys } = mapped);
     ball = { k: space.k, from: space.from, scale: mapped.scale };

@@ -310,8 +310,8 @@ async function refresh() {
   let disk = null;
   if (curvedSpace(mechanism, options, graph.dim)) {
     try {
-      disk = await poincareDetails(state.rt.rt.geometric, { mechanism, options, ...main.inputs, n: nbrs.length,
-        dim: graph.dim, weights: meanRows(main.weights) });
+      disk = await poincareDetails(state.rt.rt.geometric, { mechanism, options, ...main.inputs, ball: main.ball,
+        n: nbrs.length, dim: graph.dim, weights: meanRows(main.weights) });
     } catch (err) {
       disk = { kind: 'error', message: `${err.code ?? 'ERROR'}: ${err.message}` };
     }

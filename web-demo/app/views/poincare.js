@@ -66,18 +66,20 @@ export function principalPlane(X, iterations = 200) {
 
 /**
  * The numbers the view shows; `geo` is the library's rt.geometric (sync or worker),
- * `query` (dim) and `keys` (n*dim) the mechanism's inputs (hyperbolic slice in the ball).
+ * `query` (dim) and `keys` (n*dim) the mechanism's inputs (hyperbolic slice in the ball),
+ * `ball` evaluate.js's { k, from, scale } of them.
  */
-export async function poincareDetails(geo, { mechanism, options, query, keys, n, dim, weights }) {
+export async function poincareDetails(geo, { mechanism, options, query, keys, n, dim, weights, ball = null }) {
   const space = curvedSpace(mechanism, options, dim);
   if (!space) return null;
-  const { k, from } = space;
+  const { from } = space;
+  const k = ball?.k ?? space.k;  // evaluate.js's ball: the curvature the mechanism uses
   const h = dim - from;
   const pts = { data: Float32Array.from([...slice(query, 1, dim, from), ...slice(keys, n, dim, from)].flat()), rows: n + 1 };
   const inside = await geo.projectToBall(pts, { k });                  // (n+1, h) as the mechanism sees them
-  const ball = rowsOf(inside);
-  const distances = Array.from(await geo.poincareDistance(ball[0], inside, { k })).slice(1);
-  const centred = await geo.mobiusAdd(ball[0].map((x) => -x), inside, { k });  // (−q) ⊕ x: the query at 0
+  const q = rowsOf(inside)[0];
+  const distances = Array.from(await geo.poincareDistance(q, inside, { k })).slice(1);
+  const centred = await geo.mobiusAdd(q.map((x) => -x), inside, { k });  // (−q) ⊕ x: the query at 0
   const tangent = rowsOf(await geo.logMap0(centred, { k }));             // |v_j| = d_k(q, x_j) / 2
   let disk, method, explained = 1;
   if (h === 2) {
