@@ -42,7 +42,7 @@ function nodeInit(dist) {
       onProgress: (s, d) => { stages[s] = Math.round(performance.now() - t0); details.push(d); } });
     const c = process.cpuUsage(c0);
     console.log(JSON.stringify({ wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, stages,
-      snapshot: details.some(d => d.includes('restored from its memory snapshot')) }));
+      snapshot: !details.some(d => d.startsWith('memory snapshot not used')) }));
     process.exit(0);`;
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }

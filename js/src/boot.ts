@@ -18,8 +18,9 @@ export interface Booted {
 
 export type Progress = (stage: BootStage, detail: string) => void;
 
-/** Pyodide restored from the distribution's memory snapshot, or null (said in a progress
- * message) when the snapshot cannot be used; the caller then boots Pyodide itself. */
+/** Pyodide restored from the distribution's memory snapshot, or null (said in a second
+ * 'pyodide' progress message) when the snapshot cannot be used; the caller then boots
+ * Pyodide itself. */
 async function restoreSnapshot(loadPyodide: (o: object) => Promise<PyodideLike>, options: object, dir: string,
   pyodideVersion: string, progress: Progress): Promise<PyodideLike | null> {
   try {
@@ -29,7 +30,6 @@ async function restoreSnapshot(loadPyodide: (o: object) => Promise<PyodideLike>,
     const random = py.pyimport('random') as PyProxy & { seed(): void };
     random.seed();  // the snapshot froze the state random was seeded with
     random.destroy();
-    progress('pyodide', 'Pyodide restored from its memory snapshot');
     return py;
   } catch (e) {
     progress('pyodide', `memory snapshot not used (${(e as Error).message ?? e}): starting Pyodide`);
@@ -39,7 +39,7 @@ async function restoreSnapshot(loadPyodide: (o: object) => Promise<PyodideLike>,
 
 export async function boot(indexURL: string | undefined, progress: Progress = () => {}): Promise<Booted> {
   const where = await pyodideLocations(indexURL);
-  progress('pyodide', `loading Pyodide from ${where.indexURL}`);
+  progress('pyodide', `restoring Pyodide from its memory snapshot (${where.indexURL})`);
   let py: PyodideLike;
   try {
     const { loadPyodide, version } = await import(/* webpackIgnore: true */ /* @vite-ignore */ where.loaderURL);

@@ -107,9 +107,9 @@ class ScaledDotProductAttention(Attention):
             qp, kp, vp, mp, (n, dv) = q.ptr, K.ptr, V.ptr, (m.ptr if m else None), V.shape
             numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
-        sizes = self._sizes.get((n, dv)) or self._bind_sizes(n, dv)  # (n, d, dv, scale)
+        cn, cd, cdv, cscale = self._sizes.get((n, dv)) or self._bind_sizes(n, dv)
         p, seed = self._dropout() if self.training else _NO_DROPOUT
-        rc = _kernel.K.attend(qp, kp, vp, mp, *sizes, p, seed, optr, None)
+        rc = _kernel.K.attend(qp, kp, vp, mp, cn, cd, cdv, cscale, p, seed, optr, None)
         if rc:  # the validated tensors name the offending input
             raise_for_status(rc, query_inputs(query, keys, values, mask, d)[:3],
                              "ScaledDotProductAttention.forward")
