@@ -5,7 +5,8 @@
 //  2. the npm API from Node (JS → Pyodide → kernel): SDPA at n = 100, 1000,
 //     10000 and multi-head h = 4 at n = 1000, d = 128, with flat input copied
 //     in, keys/values already resident in the wasm heap, and Float32Array[];
-//  3. gzipped sizes: the wasm kernel, our wheel, the whole dist/ folder.
+//  3. gzipped sizes: the wasm kernel, our wheel, the whole dist/ folder;
+//  4. cold start: Node init() and the visualizer's time to first weights (coldstart.mjs).
 //
 // Timings are per call: batches of calls timed together (so timer overhead
 // does not count), p50 / p95 over the batches, ops/s = 1 / mean.
@@ -219,6 +220,8 @@ const graph = await graphBench(await lib.init(), randomF32, { quick: QUICK });
 const { geometricBench, printGeometric } = await import('./geometric.mjs');  // issue 5
 const geometric = await geometricBench(await lib.init(), randomF32, { quick: QUICK });
 const size = sizes(timers.kernelOnly);
+const { coldStartBench, printColdStart } = await import('./coldstart.mjs');
+const coldStart = await coldStartBench(ROOT, { quick: QUICK });
 
 console.log(`\nNode ${process.version}, Pyodide ${api.versions.pyodide}, kernel ${api.versions.isa}; d = ${D}, one query, per call`);
 console.log('\nkernel alone (rv_attend, no host layer)           p50 µs   p95 µs');
@@ -245,5 +248,6 @@ console.log(`  dist/ (${size.dist.files} files)         ${kb(size.dist.bytes)} �
 printSparse(sparse);  // issue 6
 printGraph(graph);  // issue 7
 printGeometric(geometric);  // issue 5
-writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, sparse, graph, geometric }, null, 1));
+printColdStart(coldStart);
+writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, sparse, graph, geometric, coldStart }, null, 1));
 console.log(`\n(JSON: ${JSON_OUT})`);

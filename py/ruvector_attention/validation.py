@@ -7,6 +7,8 @@ indices (E,).
 """
 
 from . import _arrays, _kernel
+from ._arrays import _FLOAT32, _NDARRAY
+from ._kernel import addressof, char_view
 from .errors import (
     DimensionMismatchError,
     EmptyInputError,
@@ -39,6 +41,52 @@ def key_value_pair(keys, values, dim, *, allow_empty=False):
     K = _arrays.matrix(keys, "keys", cols=dim, allow_empty=allow_empty)
     V = _arrays.matrix(values, "values", rows=K.shape[0], allow_empty=allow_empty)
     return K, V
+
+
+def query_inputs(query, keys, values, mask, dim):
+    """Validate one query (D,) over keys (N, D) / values (N, DV) with an optional mask (N,)
+    -> (q, K, V, m); m is None without a mask. Shapes it accepts for plain float32 arrays
+    are remembered for ``known_query_inputs``."""
+    q = _arrays.vector(query, "query", dim)
+    K, V = key_value_pair(keys, values, dim)
+    m = None if mask is None else _arrays.mask_array(mask, K.shape[0])
+    if m is None and _plain(query) and _plain(keys) and _plain(values):
+        if len(_ACCEPTED) >= SHAPES_KEPT:
+            _ACCEPTED.clear()
+        _ACCEPTED[(dim, query.shape, keys.shape, values.shape)] = V.shape  # (N, DV)
+    return q, K, V, m
+
+
+# (dim, query shape, keys shape, values shape) -> (N, DV) of the float32 arrays that
+# query_inputs accepted: its checks read only these (values are the kernel's to check:
+# a NaN comes back as a status), so the same shapes need not be checked again.
+_ACCEPTED = {}
+SHAPES_KEPT = 64  # per-shape caches: a model calls with a few shapes; forgetting all is cheap
+
+
+def _plain(x):
+    """The zero-copy case of ``_arrays.f32``: a C-contiguous native float32 ndarray."""
+    return type(x) is _arrays._NDARRAY and x.dtype is _arrays._FLOAT32 and x.flags.c_contiguous
+
+
+def known_query_inputs(query, keys, values, mask, dim):
+    """The per-call fast path of ``query_inputs``: (query, keys, values addresses, N, DV)
+    when there is no mask, all three are plain float32 ndarrays and query_inputs has
+    accepted their shapes before; otherwise None (then call query_inputs)."""
+    if mask is not None or type(query) is not _NDARRAY or type(keys) is not _NDARRAY \
+            or type(values) is not _NDARRAY:
+        return None
+    sizes = _ACCEPTED.get((dim, query.shape, keys.shape, values.shape))
+    if sizes is None or query.dtype is not _FLOAT32 or keys.dtype is not _FLOAT32 \
+            or values.dtype is not _FLOAT32 or not (query.flags.c_contiguous
+                                                    and keys.flags.c_contiguous
+                                                    and values.flags.c_contiguous):
+        return None
+    try:
+        return (addressof(char_view(query)), addressof(char_view(keys)),
+                addressof(char_view(values)), sizes[0], sizes[1])
+    except TypeError:  # read-only: query_inputs takes the address another way
+        return None
 
 
 def batch_inputs(queries, keys, values, mask, dim):
