@@ -9,7 +9,10 @@
  * Conventions: row-major contiguous float32 arrays; sizes and indices are
  * int64_t; masks are uint8_t with 1 = the key takes part; every function
  * returns an int status (RV_OK or a negative RV_E_*), never aborts, never
- * prints, holds no global state and allocates nothing.
+ * prints, holds no global state and allocates nothing. A CSR graph of R rows is
+ * indptr (R+1) and indices (nnz); a CSR kernel given rows [row_begin, row_end) checks
+ * them against the whole array (indptr[0] == 0, indptr[R] == nnz, offsets never
+ * decreasing, ids in range) before it reads an index (rv_csr_check: every row).
  *
  * Shapes: N keys, D key width, DV value width, H heads / queries, B batch.
  */
@@ -55,12 +58,6 @@ int rv_cpu_features(void);
   int rv_attend_batch_##isa(const float *Q, const float *K, const float *V,             \
                             const uint8_t *mask, int64_t b, int64_t n, int64_t d,        \
                             int64_t dv, float scale, float *out);                         \
-  /* CSR graph: rows [row_begin, row_end) of X (N,D) attend to X[indices[indptr[i]:  \
-     indptr[i+1]]] with values V (N,DV); out (N,DV); isolated node -> zero row. */      \
-  int rv_attend_graph_##isa(const float *X, const float *V, const int64_t *indptr,       \
-                            const int64_t *indices, int64_t num_nodes, int64_t d,        \
-                            int64_t dv, float scale, int64_t row_begin, int64_t row_end,  \
-                            float *out);                                                  \
   /* Backward of rv_attend (same dropout decisions). Accumulates (+=) into grad_q (D), \
      grad_K (N,D) and grad_V (N,DV), rows by position; work: DV floats of scratch. */   \
   int rv_attend_backward_##isa(const float *q, const float *K, const float *V,          \
@@ -82,7 +79,8 @@ int rv_cpu_features(void);
                            float *weights);                                               \
   /* rv_mha_forward for CSR rows [row_begin, row_end) of X (N,D), values V (N,DV). */  \
   int rv_mha_graph_##isa(const float *X, const float *V, const int64_t *indptr,          \
-                         const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv, \
+                         const int64_t *indices, int64_t num_nodes, int64_t nnz, int64_t d, \
+                         int64_t dv, \
                          int64_t h, const float *Wq, const float *bq, const float *Wk,    \
                          const float *Wv, const float *bv, const float *Wo,               \
                          const float *bo, int64_t row_begin, int64_t row_end,             \

@@ -53,7 +53,7 @@
                           float *weights);                                              \
   /* rv_geo_attend for CSR rows [row_begin, row_end) of X (N, de+dh), V (N, dve+dvh). */ \
   int rv_geo_graph_##isa(const float *X, const float *V, const int64_t *indptr,         \
-                         const int64_t *indices, int64_t num_nodes, int64_t de,         \
+                         const int64_t *indices, int64_t num_nodes, int64_t nnz, int64_t de, \
                          int64_t dh, int64_t dve, int64_t dvh, float k, float we,       \
                          float wh, int project, int64_t row_begin, int64_t row_end,     \
                          float *scratch, float *out);                                   \
@@ -65,16 +65,18 @@
                             int64_t dve, int64_t dvh, double k, double we, double wh,   \
                             int project, const float *g, float *gq, float *gK,          \
                             float *gV, int want_k, double *params, double *work);       \
-  /* GAT aggregation (PyG GATConv): for target rows [row_begin, row_end) and head h,    \
-     e_ij = LeakyReLU(a_src[j,h] + a_dst[i,h] + a_edge[e,h]), softmax over the CSR      \
-     row, out_i,h = sum_j a_ij Y[j,h,:]; heads concatenated (H*C) or averaged (C); plus \
-     bias (optional). a_edge, weights (E,H) optional. Isolated row -> bias only. */     \
+  /* GAT aggregation (PyG GATConv): for target rows [row_begin, row_end) of a CSR of    \
+     num_dst targets over num_src sources (nnz edges) and head h, e_ij = LeakyReLU(       \
+     a_src[j,h] + a_dst[i,h] + a_edge[e,h]), softmax over the CSR row, out_i,h = sum_j   \
+     a_ij Y[j,h,:]; heads concatenated (H*C) or averaged (C); plus bias (optional).      \
+     weights (E,H) receives the a_ij (each logit is computed once, into it); a_edge      \
+     optional. Isolated row -> bias only. */                                             \
   int rv_gat_aggregate_##isa(const float *a_src, const float *a_dst, const float *a_edge, \
                              const float *Y, const int64_t *indptr,                      \
-                             const int64_t *indices, int64_t num_src, int64_t h,         \
-                             int64_t c, float negative_slope, int concat,                \
-                             const float *bias, int64_t row_begin, int64_t row_end,      \
-                             float *out, float *weights);
+                             const int64_t *indices, int64_t num_dst, int64_t nnz,       \
+                             int64_t num_src, int64_t h, int64_t c, float negative_slope, \
+                             int concat, const float *bias, int64_t row_begin,           \
+                             int64_t row_end, float *out, float *weights);
 
 RV_FOR_EACH_ISA(RV_DECLARE_GEOMETRIC)
 

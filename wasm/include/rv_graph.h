@@ -1,7 +1,7 @@
 /*
  * Graph-aware attention kernels (src/graph.c): rotary encoding of graph distance
  * (GraphRoPE), HNSW-layer score biases and layer embeddings, structural-feature
- * scores, CSR row attention with separate queries, and row-wise fusion.
+ * scores, and row-wise fusion.
  * Same conventions as ruvector.h.
  *
  * Shapes: N keys (or nodes), D key width, DV value width, H heads, L HNSW layers,
@@ -30,8 +30,9 @@
      scratch: the largest row length + RV_ROPE_SLOTS * (D + 1), in floats. */             \
   int rv_rope_graph_##isa(const float *X, const float *V, const int64_t *indptr,            \
                           const int64_t *indices, const float *pos, int64_t num_nodes,      \
-                          int64_t d, int64_t dv, const double *inv_freq, float scale,       \
-                          int64_t row_begin, int64_t row_end, float *scratch, float *out);  \
+                          int64_t nnz, int64_t d, int64_t dv, const double *inv_freq,      \
+                          float scale, int64_t row_begin, int64_t row_end, float *scratch,  \
+                          float *out);                                                      \
   /* Heads split D and DV evenly (no projection): score_hj = scale q_h.(k_jh + E[l_j]_h) \
      + B[l_j, h];  layers (N) int64 in [0, L); E (L, D), B (L, H); w (H, N) weights;    \
      cache: L*H floats; out (DV) = the heads' outputs side by side. */                   \
@@ -42,9 +43,9 @@
   /* rv_hnsw_attend for CSR rows; layers per node (N); scratch: H*max_degree + L*H. */    \
   int rv_hnsw_graph_##isa(const float *X, const float *V, const int64_t *layers,            \
                           const int64_t *indptr, const int64_t *indices, int64_t num_nodes,  \
-                          int64_t d, int64_t dv, int64_t h, const float *E, const float *B,  \
-                          int64_t num_layers, float scale, int64_t row_begin,               \
-                          int64_t row_end, float *scratch, float *out);                     \
+                          int64_t nnz, int64_t d, int64_t dv, int64_t h, const float *E,     \
+                          const float *B, int64_t num_layers, float scale,                  \
+                          int64_t row_begin, int64_t row_end, float *scratch, float *out);  \
   /* Backward of rv_hnsw_attend: accumulates (+=) into grad_q (D), grad_K (N,D),         \
      grad_V (N,DV), grad_E (L,D), grad_B (L,H); w (H,N), cache (L*H), work (DV). */       \
   int rv_hnsw_backward_##isa(const float *q, const float *K, const float *V,               \
@@ -60,14 +61,9 @@
   /* CSR rows: score_ij = scale (x_i.x_j + U_i.F_j); U (N,S); scratch: max_degree. */     \
   int rv_struct_graph_##isa(const float *X, const float *U, const float *F, const float *V, \
                             const int64_t *indptr, const int64_t *indices,                  \
-                            int64_t num_nodes, int64_t d, int64_t s, int64_t dv,             \
+                            int64_t num_nodes, int64_t nnz, int64_t d, int64_t s, int64_t dv, \
                             float scale, int64_t row_begin, int64_t row_end, float *scratch, \
                             float *out);                                                     \
-  /* CSR rows: query Q_i (not X_i) attends to X[nbrs(i)] with values V; out (N,DV). */    \
-  int rv_attend_rows_##isa(const float *Q, const float *X, const float *V,                  \
-                           const int64_t *indptr, const int64_t *indices, int64_t num_nodes, \
-                           int64_t d, int64_t dv, float scale, int64_t row_begin,           \
-                           int64_t row_end, float *out);                                    \
   /* out_i = sum_k coef[i,k] X_k[i], X0..X2 (N,D), coef (N,3); out may alias an X_k. */   \
   int rv_fuse_rows_##isa(const float *X0, const float *X1, const float *X2,                \
                          const float *coef, int64_t n, int64_t d, float *out);            \

@@ -297,21 +297,17 @@ int RV_FN(geo_attend)(const float *q, const float *K, const float *V, const int6
 }
 
 int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
-                     const int64_t *indices, int64_t num_nodes, int64_t de, int64_t dh,
-                     int64_t dve, int64_t dvh, float k, float we, float wh, int project,
-                     int64_t row_begin, int64_t row_end, float *scratch, float *out) {
-  if (geo_bad(num_nodes, de, dh, dve, dvh) || !X || !V || !indptr || !out ||
-      (dh && !scratch) || row_begin < 0 || row_end > num_nodes || row_begin > row_end)
+                     const int64_t *indices, int64_t num_nodes, int64_t nnz, int64_t de,
+                     int64_t dh, int64_t dve, int64_t dvh, float k, float we, float wh,
+                     int project, int64_t row_begin, int64_t row_end, float *scratch, float *out) {
+  if (geo_bad(num_nodes, de, dh, dve, dvh) || !X || !V || !out || (dh && !scratch))
     return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  if (rc) return rc;
+  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
   const int64_t d = de + dh, dv = dve + dvh;
-  for (int64_t r = row_begin; r < row_end; r++) {
+  for (int64_t r = row_begin; r < row_end && !rc; r++)
     rc = geo_attend_impl(X + r * d, X, V, indices + indptr[r], NULL, indptr[r + 1] - indptr[r],
                          de, dh, dve, dvh, k, we, wh, project, scratch, out + r * dv, NULL);
-    if (rc) return rc;
-  }
-  return RV_OK;
+  return rc;
 }
 
 /* ------------------------------------------------------------- attention backward */
@@ -568,39 +564,34 @@ static inline float leaky(float x, float slope) { return x > 0.0f ? x : slope * 
 
 int RV_FN(gat_aggregate)(const float *a_src, const float *a_dst, const float *a_edge,
                          const float *Y, const int64_t *indptr, const int64_t *indices,
-                         int64_t num_src, int64_t h, int64_t c, float negative_slope, int concat,
-                         const float *bias, int64_t row_begin, int64_t row_end, float *out,
-                         float *weights) {
-  if (h < 1 || c < 1 || num_src < 0 || !a_src || !a_dst || !Y || !indptr || !indices || !out ||
-      row_begin < 0 || row_begin > row_end)
-    return RV_E_ARG;
-  /* rows are targets (row_end of them checked), indices point at the num_src sources */
-  int rc = check_csr(indptr, indices, row_end, num_src, row_begin, row_end);
+                         int64_t num_dst, int64_t nnz, int64_t num_src, int64_t h, int64_t c,
+                         float negative_slope, int concat, const float *bias, int64_t row_begin,
+                         int64_t row_end, float *out, float *weights) {
+  if (h < 1 || c < 1 || !a_src || !a_dst || !Y || !out || (nnz && !weights)) return RV_E_ARG;
+  /* rows are the num_dst targets, indices point at the num_src sources */
+  int rc = check_csr(indptr, indices, num_dst, nnz, num_src, row_begin, row_end);
   if (rc) return rc;
   const int64_t width = concat ? h * c : c;
+  const float head_scale = concat ? 1.0f : 1.0f / (float)h;
   for (int64_t r = row_begin; r < row_end; r++) {
     float *o = out + r * width;
     zero_vec(o, width);
     const int64_t e0 = indptr[r], e1 = indptr[r + 1];
     for (int64_t hh = 0; hh < h && e1 > e0; hh++) {
-      float m = -RV_INF;
+      float m = -RV_INF, *w = weights + hh; /* w[e * h]: the logit of edge e, then its weight */
       for (int64_t e = e0; e < e1; e++) {
-        const float l = leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
-                              (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope);
-        if (!RV_ISFINITE(l)) return RV_E_NONFINITE;
-        if (l > m) m = l;
+        w[e * h] = leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
+                         (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope);
+        if (!RV_ISFINITE(w[e * h])) return RV_E_NONFINITE;
+        if (w[e * h] > m) m = w[e * h];
       }
       double s = 0.0;
-      for (int64_t e = e0; e < e1; e++)
-        s += exp1(leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
-                        (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope) - m);
-      const float inv = (float)(1.0 / s), head_scale = concat ? 1.0f : 1.0f / (float)h;
+      for (int64_t e = e0; e < e1; e++) s += w[e * h] = exp1(w[e * h] - m);
+      const float inv = (float)(1.0 / s);
       float *oh = concat ? o + hh * c : o;
       for (int64_t e = e0; e < e1; e++) {
-        const float a = exp1(leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
-                                   (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope) - m) * inv;
-        if (weights) weights[e * h + hh] = a;
-        axpy(oh, Y + indices[e] * h * c + hh * c, a * head_scale, c);
+        w[e * h] *= inv;
+        axpy(oh, Y + indices[e] * h * c + hh * c, w[e * h] * head_scale, c);
       }
     }
     if (bias) axpy(o, bias, 1.0f, width);

@@ -83,8 +83,6 @@ static int softmax_row(float *w, int64_t n, const float *V, const int64_t *idx, 
   return all_finite(out, dv) ? RV_OK : RV_E_NONFINITE;
 }
 
-static int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
-
 /* ---------------------------------------------------------------- GraphRoPE */
 
 int RV_FN(rope_rotate)(const float *X, const float *pos, int64_t n, int64_t d,
@@ -147,12 +145,12 @@ int RV_FN(rope_attend)(const float *q, const float *K, const float *V, const flo
 }
 
 int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
-                      const int64_t *indices, const float *pos, int64_t num_nodes, int64_t d,
-                      int64_t dv, const double *inv_freq, float scale, int64_t row_begin,
-                      int64_t row_end, float *scratch, float *out) {
+                      const int64_t *indices, const float *pos, int64_t num_nodes, int64_t nnz,
+                      int64_t d, int64_t dv, const double *inv_freq, float scale,
+                      int64_t row_begin, int64_t row_end, float *scratch, float *out) {
   if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
     return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
   int64_t largest = 0;
   for (int64_t i = row_begin; i < row_end && !rc; i++)
     if (indptr[i + 1] - indptr[i] > largest) largest = indptr[i + 1] - indptr[i];
@@ -209,14 +207,14 @@ int RV_FN(hnsw_attend)(const float *q, const float *K, const float *V, const int
 }
 
 int RV_FN(hnsw_graph)(const float *X, const float *V, const int64_t *layers,
-                      const int64_t *indptr, const int64_t *indices, int64_t num_nodes, int64_t d,
-                      int64_t dv, int64_t h, const float *E, const float *B, int64_t num_layers,
-                      float scale, int64_t row_begin, int64_t row_end, float *scratch,
-                      float *out) {
+                      const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
+                      int64_t nnz, int64_t d, int64_t dv, int64_t h, const float *E,
+                      const float *B, int64_t num_layers, float scale, int64_t row_begin,
+                      int64_t row_end, float *scratch, float *out) {
   if (bad_sizes(num_nodes, d, dv) || bad_heads(d, dv, h, num_layers, E, B) ||
       (num_nodes && (!X || !V || !out || !layers || !scratch)))
     return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
   float *cache = scratch, *w = scratch + num_layers * h;
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
     layer_terms(X + i * d, d, h, E, B, num_layers, scale, cache);
@@ -281,30 +279,18 @@ int RV_FN(struct_attend)(const float *q, const float *u, const float *K, const f
 
 int RV_FN(struct_graph)(const float *X, const float *U, const float *F, const float *V,
                         const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
-                        int64_t d, int64_t s, int64_t dv, float scale, int64_t row_begin,
-                        int64_t row_end, float *scratch, float *out) {
+                        int64_t nnz, int64_t d, int64_t s, int64_t dv, float scale,
+                        int64_t row_begin, int64_t row_end, float *scratch, float *out) {
   if (bad_sizes(num_nodes, d, dv) || s <= 0 || (num_nodes && (!X || !U || !F || !V || !out)))
     return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
+  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
   for (int64_t i = row_begin; i < row_end && !rc; i++)
     rc = struct_row(X + i * d, U + i * s, X, F, V, indices + indptr[i], indptr[i + 1] - indptr[i],
                     d, s, dv, scale, scratch, out + i * dv);
   return rc;
 }
 
-/* ---------------------------------------------------------------- cross-space helpers */
-
-int RV_FN(attend_rows)(const float *Q, const float *X, const float *V, const int64_t *indptr,
-                       const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv,
-                       float scale, int64_t row_begin, int64_t row_end, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || (num_nodes && (!Q || !X || !V || !out))) return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  softmax_state st;
-  for (int64_t i = row_begin; i < row_end && !rc; i++)
-    rc = attend_group(Q + i * d, 1, X, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d,
-                      dv, scale, 0.0f, 0, out + i * dv, NULL, &st);
-  return rc;
-}
+/* ---------------------------------------------------------------- cross-space fusion */
 
 int RV_FN(fuse_rows)(const float *X0, const float *X1, const float *X2, const float *coef,
                      int64_t n, int64_t d, float *out) {

@@ -227,7 +227,7 @@ class MultiHeadAttention(Attention):
 
         def call(begin, end):
             _scratch, sptr = _arrays.output((self._scratch_size(),), False)
-            return _kernel.K.mha_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
+            return _kernel.K.mha_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, ix.shape[0], d, dv, h,
                                        *weights, begin, end, sptr, optr)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,

@@ -189,8 +189,8 @@ class CurvedAttention(Attention):
 
         def call(begin, end):
             _, scratch = _arrays.output((max(dh, 1),), False)
-            return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, de, dh, dve, dvh,
-                                       k, we, wh, project, begin, end, scratch, optr)
+            return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, ix.shape[0], de, dh,
+                                       dve, dvh, k, we, wh, project, begin, end, scratch, optr)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                f"{type(self).__name__}.forward_graph")

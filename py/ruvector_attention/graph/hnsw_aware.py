@@ -213,7 +213,8 @@ class HNSWAwareAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.hnsw_graph(X.ptr, V.ptr, lptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
+            return _kernel.K.hnsw_graph(X.ptr, V.ptr, lptr, ip.ptr, ix.ptr, num_nodes, ix.shape[0],
+                                        d, dv, h,
                                         self._ptr("layer_embedding.weight"),
                                         self._ptr("layer_bias"), L, self._scale, begin, end,
                                         sptr, optr)

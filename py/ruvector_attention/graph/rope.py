@@ -215,7 +215,7 @@ class GraphRoPE(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.rope_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, d, dv,
+            return _kernel.K.rope_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, e, d, dv,
                                         self._freq(), self._scale, begin, end, sptr, optr)
 
         try:

@@ -188,8 +188,8 @@ class StructuralAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.struct_graph(X.ptr, uptr, F.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d,
-                                          s, dv, self._scale, begin, end, sptr, optr)
+            return _kernel.K.struct_graph(X.ptr, uptr, F.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
+                                          ix.shape[0], d, s, dv, self._scale, begin, end, sptr, optr)
 
         run_csr(X, V, ip, ix, largest, call, "StructuralAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))
