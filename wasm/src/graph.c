@@ -9,17 +9,12 @@
 #include "rv_graph.h"
 #include "softmax.h"
 
-#define RV_HALF_PI_HI 1.5707963267948966     /* pi/2 as hi + lo: the reduction x - k pi/2 */
-#define RV_HALF_PI_LO 6.123233995736766e-17  /* keeps ~1e-16 * |k| absolute error */
-#define RV_TWO_OVER_PI 0.63661977236758134308
-#define RV_ROUND_MAGIC 6755399441055744.0 /* 1.5 * 2^52: (x + M) - M rounds |x| < 2^51 */
-#define RV_ROPE_CHUNK 64                  /* frequencies per sincos batch (stack arrays) */
+#define RV_ROPE_CHUNK 64 /* frequencies per sincos batch (stack arrays) */
 
-/* sin and cos of t * f[i], i < m <= RV_ROPE_CHUNK, without libm (the wasm side module
- * imports no math). The angle is formed and reduced by k pi/2 in double, so any
- * distance |t| <= RV_ROPE_MAX_DISTANCE keeps ~1e-16 relative accuracy; the reduced
- * |r| <= pi/4 is evaluated by the Cephes sinf / cosf minimax polynomials in float
- * (absolute error < 1e-7). Both loops are branch-free and vectorise. */
+/* sin and cos of t * f[i], i < m <= RV_ROPE_CHUNK, without libm (approx.h): the angle is
+ * formed and reduced by k pi/2 in double, so any distance |t| <= RV_ROPE_MAX_DISTANCE
+ * keeps ~1e-16 relative accuracy; the reduced |r| <= pi/4 goes through float
+ * polynomials. Both loops are branch-free and vectorise. */
 static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *cs) {
   for (int64_t i = 0; i < m; i++) {
     const double a = t * f[i];
@@ -31,10 +26,8 @@ static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *
   for (int64_t i = 0; i < m; i++) {
     const float r = sn[i], z = r * r;
     const int quadrant = (int)cs[i] & 3;
-    const float ps = r + r * z * ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f);
-    const float pc = 1.0f - 0.5f * z +
-                     z * z * ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z +
-                              4.166664568298827e-2f);
+    const float ps = r + r * z * ((RV_SIN_S0 * z + RV_SIN_S1) * z + RV_SIN_S2);
+    const float pc = 1.0f - 0.5f * z + z * z * ((RV_COS_C0 * z + RV_COS_C1) * z + RV_COS_C2);
     /* sin(r + q pi/2), cos(r + q pi/2) */
     const float s = (quadrant & 1) ? pc : ps, c = (quadrant & 1) ? ps : pc;
     sn[i] = (quadrant & 2) ? -s : s;
@@ -42,16 +35,17 @@ static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *
   }
 }
 
-/* qr = R(-t) q, so that <q, R(t) k> = <qr, k>: pairs (q0, q1) -> (c q0 + s q1, c q1 - s q0). */
-static void rope_unrotate(const float *q, int64_t d, const double *inv_freq, double t, float *qr) {
+/* out = R(t) x: pairs (x0, x1) -> (c x0 - s x1, s x0 + c x1), (s, c) = sincos(t f_i).
+ * R(-t) q scores <q, R(t) k> as <R(-t) q, k> (sincos(-a) is exactly (-s, c)). */
+static void rope_turn(const float *x, int64_t d, const double *inv_freq, double t, float *out) {
   float sn[RV_ROPE_CHUNK], cs[RV_ROPE_CHUNK];
   for (int64_t i0 = 0; i0 < d / 2; i0 += RV_ROPE_CHUNK) {
     const int64_t m = d / 2 - i0 < RV_ROPE_CHUNK ? d / 2 - i0 : RV_ROPE_CHUNK;
     rope_sincos(t, inv_freq + i0, m, sn, cs);
     for (int64_t i = 0; i < m; i++) {
-      const float q0 = q[2 * (i0 + i)], q1 = q[2 * (i0 + i) + 1];
-      qr[2 * (i0 + i)] = cs[i] * q0 + sn[i] * q1;
-      qr[2 * (i0 + i) + 1] = cs[i] * q1 - sn[i] * q0;
+      const float x0 = x[2 * (i0 + i)], x1 = x[2 * (i0 + i) + 1];
+      out[2 * (i0 + i)] = x0 * cs[i] - x1 * sn[i];
+      out[2 * (i0 + i) + 1] = x0 * sn[i] + x1 * cs[i];
     }
   }
 }
@@ -88,21 +82,10 @@ static int softmax_row(float *w, int64_t n, const float *V, const int64_t *idx, 
 int RV_FN(rope_rotate)(const float *X, const float *pos, int64_t n, int64_t d,
                        const double *inv_freq, float *out) {
   if (n < 0 || d <= 0 || d % 2 || (n && (!X || !pos || !out || !inv_freq))) return RV_E_ARG;
-  float sn[RV_ROPE_CHUNK], cs[RV_ROPE_CHUNK];
   for (int64_t j = 0; j < n; j++) {
     if (!RV_ISFINITE(pos[j])) return RV_E_NONFINITE;
     if (!rope_distance_ok(pos[j])) return RV_E_ARG;
-    const float *x = X + j * d;
-    float *y = out + j * d;
-    for (int64_t i0 = 0; i0 < d / 2; i0 += RV_ROPE_CHUNK) {
-      const int64_t m = d / 2 - i0 < RV_ROPE_CHUNK ? d / 2 - i0 : RV_ROPE_CHUNK;
-      rope_sincos((double)pos[j], inv_freq + i0, m, sn, cs);
-      for (int64_t i = 0; i < m; i++) {
-        const float x0 = x[2 * (i0 + i)], x1 = x[2 * (i0 + i) + 1];
-        y[2 * (i0 + i)] = x0 * cs[i] - x1 * sn[i];
-        y[2 * (i0 + i) + 1] = x0 * sn[i] + x1 * cs[i];
-      }
-    }
+    rope_turn(X + j * d, d, inv_freq, pos[j], out + j * d);
   }
   return RV_OK;
 }
@@ -127,7 +110,7 @@ static int rope_row(const float *q, const float *X, const float *V, const int64_
     const uint32_t slot = (bits * 2654435761u) >> (32 - RV_ROPE_SLOT_BITS);
     float *qr = rotated + slot * d;
     if (tags[slot] != p) {
-      rope_unrotate(q, d, inv_freq, t, qr);
+      rope_turn(q, d, inv_freq, -t, qr);
       tags[slot] = p;
     }
     w[j] = scale * dot(qr, X + (idx ? idx[j] : j) * d, d);
