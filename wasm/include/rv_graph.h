@@ -27,7 +27,7 @@
                            int64_t n, int64_t d, int64_t dv, const double *inv_freq,        \
                            float qpos, float scale, float *w, float *cache, float *out);    \
   /* CSR rows [row_begin, row_end): node i attends to X[indices[e]] at distance pos[e];  \
-     scratch: the largest row length + RV_ROPE_SLOTS * (D + 1), in floats. */             \
+     scratch: RV_ROPE_SLOTS * (D + 1) + the largest row length, in floats. */             \
   int rv_rope_graph_##isa(const float *X, const float *V, const int64_t *indptr,            \
                           const int64_t *indices, const float *pos, int64_t num_nodes,      \
                           int64_t nnz, int64_t d, int64_t dv, const double *inv_freq,      \

@@ -19,34 +19,30 @@
 
 /* ------------------------------------------------------------- scalar helpers */
 
-/* Near k = 0 each kappa function is its Taylor series in k, f(x) = x + A k x^3 + B k^2 x^5
-   (approx.h); one table serves the functions and their partial derivatives. */
-enum { ARSIN, ARTAN, TAN };
-static const double KAPPA_SERIES[3][2] = {
-    {RV_ARSIN_K_A, RV_ARSIN_K_B}, {RV_ARTAN_K_A, RV_ARTAN_K_B}, {RV_TAN_K_A, RV_TAN_K_B}};
-
+/* Near k = 0 every kappa function is its series (approx.h); one table serves the functions
+   and their partial derivatives. */
 static int near_zero(double x, double k) { return fabs(k) * x * x < RV_GEO_SERIES_LIMIT; }
 
 static double kappa_series(int fn, double x, double k) {
-  return x + KAPPA_SERIES[fn][0] * k * x * x * x + KAPPA_SERIES[fn][1] * k * k * pow(x, 5);
+  return x + RV_KAPPA_SERIES[fn][0] * k * x * x * x + RV_KAPPA_SERIES[fn][1] * k * k * pow(x, 5);
 }
 
 static double tan_k(double x, double k) {
-  if (near_zero(x, k)) return kappa_series(TAN, x, k);
+  if (near_zero(x, k)) return kappa_series(RV_TAN_K, x, k);
   const double s = sqrt(fabs(k));
   if (k < 0) return tanh(fmin(s * x, RV_GEO_TANH_CLAMP)) / s;
   return tan(s * x) / s;
 }
 
 static double artan_k(double x, double k) {
-  if (near_zero(x, k)) return kappa_series(ARTAN, x, k);
+  if (near_zero(x, k)) return kappa_series(RV_ARTAN_K, x, k);
   const double s = sqrt(fabs(k));
   if (k < 0) return atanh(fmin(s * x, RV_GEO_ARTANH_CLAMP)) / s;
   return atan(s * x) / s;
 }
 
 static double arsin_k(double x, double k) {
-  if (near_zero(x, k)) return kappa_series(ARSIN, x, k);
+  if (near_zero(x, k)) return kappa_series(RV_ARSIN_K, x, k);
   const double s = sqrt(fabs(k));
   if (k < 0) return asinh(s * x) / s;
   return asin(fmin(s * x, 1.0)) / s;
@@ -84,16 +80,6 @@ static double sq_diff_norm(const float *a, const float *b, int64_t d, double *b2
     n2 += (double)b[i] * b[i];
   }
   *b2 = n2;
-  return r;
-}
-
-/* |a - sb b|^2 (a key pulled into the ball by sb). */
-static double sq_diff_scaled(const float *a, const float *b, float sb, int64_t d) {
-  double r = 0.0;
-  for (int64_t i = 0; i < d; i++) {
-    const double t = (double)a[i] - (double)sb * b[i];
-    r += t * t;
-  }
   return r;
 }
 
@@ -239,7 +225,11 @@ static int geo_attend_impl(const float *q, const float *K, const float *V, const
         double k2, diff2 = sq_diff_norm(qh, kh, dh, &k2);
         const float sk = project ? ball_scale(k2, k, RV_GEO_BALL_EPS) : 1.0f;
         if (sk != 1.0f) { /* rare: a key outside the ball, measured again once pulled in */
-          diff2 = sq_diff_scaled(qh, kh, sk, dh);
+          diff2 = 0.0;
+          for (int64_t t = 0; t < dh; t++) {
+            const double e = (double)qh[t] - (double)sk * kh[t];
+            diff2 += e * e;
+          }
           k2 *= (double)sk * sk;
         }
         s -= wh * dist_k(q2, k2, diff2, k);
@@ -347,13 +337,14 @@ RV_MINSIZE static void pull_transpose(const float *x, double scale, const double
    functions; otherwise d/dk = (x d/dx - f) / (2k), as f = F(s x) / s, s^2 = |k|. */
 RV_MINSIZE static void kappa_partials(int fn, double x, double k, double f, double *fx,
                                       double *fk) {
-  const double x2 = x * x, A = KAPPA_SERIES[fn][0], B = KAPPA_SERIES[fn][1];
+  const double x2 = x * x, A = RV_KAPPA_SERIES[fn][0], B = RV_KAPPA_SERIES[fn][1];
   if (near_zero(x, k)) { /* f = x + A k x^3 + B k^2 x^5 */
     *fx = 1.0 + 3.0 * A * k * x2 + 5.0 * B * k * k * x2 * x2;
     *fk = A * x2 * x + 2.0 * B * k * x2 * x2 * x;
     return;
   }
-  *fx = fn == ARSIN ? 1.0 / sqrt(1.0 - k * x2) : fn == ARTAN ? 1.0 / (1.0 + k * x2) : 1.0 + k * f * f;
+  const double kx2 = k * x2, kf2 = k * f * f;
+  *fx = fn == RV_ARSIN_K ? 1.0 / sqrt(1.0 - kx2) : fn == RV_ARTAN_K ? 1.0 / (1.0 + kx2) : 1.0 + kf2;
   *fk = (x * *fx - f) / (2.0 * k);
 }
 
@@ -379,6 +370,7 @@ static int masked(const geo_grad *b, int64_t j) { return b->mask && !b->mask[j];
 RV_MINSIZE static int64_t grad_scores(geo_grad *b) {
   const int64_t de = b->de, dh = b->dh;
   const double k = b->k, *qh = b->qh;
+  double *sk = b->sk, *bq = b->bq, *wq = b->wq, *zq = b->zq, *dist = b->dist;
   b->sq = b->project ? pull_scale(dot_ff(b->q + de, b->q + de, dh), k, RV_GEO_BALL_EPS) : 1.0;
   for (int64_t i = 0; i < dh; i++) b->qh[i] = b->q[de + i] * b->sq;
   b->a = fmax(1.0 + k * dot_d(qh, qh, dh), RV_GEO_MIN_NORM);
@@ -393,29 +385,29 @@ RV_MINSIZE static int64_t grad_scores(geo_grad *b) {
     const float *kj = b->K + j * b->d, *kh = kj + de;
     double s = b->we * dot_ff(b->q, kj, de);
     if (dh) {
-      const double k2raw = dot_ff(kh, kh, dh), sk = b->project ? pull_scale(k2raw, k, RV_GEO_BALL_EPS) : 1.0;
+      const double k2raw = dot_ff(kh, kh, dh);
+      sk[j] = b->project ? pull_scale(k2raw, k, RV_GEO_BALL_EPS) : 1.0;
       double diff2 = 0.0;
-      for (int64_t i = 0; i < dh; i++) { const double e = qh[i] - kh[i] * sk; diff2 += e * e; }
-      b->sk[j] = sk;
-      b->bq[j] = 1.0 + k * k2raw * sk * sk;
-      b->wq[j] = diff2 / (b->a * b->bq[j]);
-      b->zq[j] = sqrt(b->wq[j]);
-      b->dist[j] = 2.0 * arsin_k(b->zq[j], k);
-      s -= b->wh * b->dist[j];
+      for (int64_t i = 0; i < dh; i++) { const double e = qh[i] - kh[i] * sk[j]; diff2 += e * e; }
+      bq[j] = 1.0 + k * k2raw * sk[j] * sk[j];
+      wq[j] = diff2 / (b->a * bq[j]);
+      zq[j] = sqrt(wq[j]);
+      dist[j] = 2.0 * arsin_k(zq[j], k);
+      s -= b->wh * dist[j];
       if (b->want_k) {
-        const double skdot = sk != 1.0 ? -sk / (2.0 * k) : 0.0;
+        const double skdot = sk[j] != 1.0 ? -sk[j] / (2.0 * k) : 0.0;
         double kk = 0.0, kkd = 0.0, eed = 0.0;
         for (int64_t i = 0; i < dh; i++) {
-          const double khi = kh[i] * sk, khd = kh[i] * skdot, e = qh[i] - khi;
+          const double khi = kh[i] * sk[j], khd = kh[i] * skdot, e = qh[i] - khi;
           kk += khi * khi;
           kkd += khi * khd;
           eed += e * (b->qdot[i] - khd);
         }
         const double bdot = kk + 2.0 * k * kkd;
-        const double wdot = 2.0 * eed / (b->a * b->bq[j]) - b->wq[j] * (adot / b->a + bdot / b->bq[j]);
-        const double zdot = b->zq[j] > 0.0 ? wdot / (2.0 * b->zq[j]) : 0.0;
+        const double wdot = 2.0 * eed / (b->a * bq[j]) - wq[j] * (adot / b->a + bdot / bq[j]);
+        const double zdot = zq[j] > 0.0 ? wdot / (2.0 * zq[j]) : 0.0;
         double fx, fk;
-        kappa_partials(ARSIN, b->zq[j], k, 0.5 * b->dist[j], &fx, &fk);
+        kappa_partials(RV_ARSIN_K, zq[j], k, 0.5 * dist[j], &fx, &fk);
         b->sdot[j] = -b->wh * 2.0 * (fx * zdot + fk);
       }
     }
@@ -424,8 +416,8 @@ RV_MINSIZE static int64_t grad_scores(geo_grad *b) {
     live++;
   }
   if (!live) return 0;
-  double total = 0.0;
-  for (int64_t j = 0; j < b->n; j++) total += b->alpha[j] = exp(b->alpha[j] - smax); /* exp(-inf) = 0 */
+  double total = 0.0; /* exp(-inf) = 0 for the masked keys */
+  for (int64_t j = 0; j < b->n; j++) total += b->alpha[j] = exp(b->alpha[j] - smax);
   b->sbar = 0.0; /* alpha_j' = alpha_j (s_j' - sbar), sbar = sum alpha s' */
   for (int64_t j = 0; j < b->n; j++) b->sbar += (b->alpha[j] /= total) * b->sdot[j];
   return live;
@@ -482,9 +474,9 @@ RV_MINSIZE static void grad_midpoint(geo_grad *b, float *gV) {
     for (int64_t i = 0; i < dvh; i++) b->tdot[i] = (b->Ndot[i] - t[i] * Dndot) / Dn;
     const double rdot = tnorm > RV_GEO_MIN_NORM ? dot_d(t, b->tdot, dvh) / r : 0.0;
     double fx, fk;
-    kappa_partials(ARTAN, r, k, 2.0 * y, &fx, &fk);
+    kappa_partials(RV_ARTAN_K, r, k, 2.0 * y, &fx, &fk);
     const double ydot = 0.5 * (fx * rdot + fk);
-    kappa_partials(TAN, y, k, f, &fx, &fk);
+    kappa_partials(RV_TAN_K, y, k, f, &fx, &fk);
     const double fdot = fx * ydot + fk;
     double mmd = 0.0, gmd = 0.0; /* <mid, mid'>, <g_h, mid'> */
     for (int64_t i = 0; i < dvh; i++) {
@@ -561,7 +553,8 @@ RV_MINSIZE int RV_FN(geo_backward)(
                 .project = project, .want_k = want_k};
   double **per_key[] = {&b.alpha, &b.galpha, &b.sk, &b.bq, &b.wq, &b.zq, &b.dist, &b.sv, &b.lam,
                         &b.sdot};
-  double **vectors[] = {&b.gqe, &b.qh, &b.gqh, &b.gkh, &b.qdot, &b.N, &b.t, &b.gt, &b.Ndot, &b.tdot};
+  double **vectors[] = {&b.gqe, &b.qh, &b.gqh, &b.gkh, &b.qdot,
+                        &b.N, &b.t, &b.gt, &b.Ndot, &b.tdot};
   const int64_t widths[] = {de, dh, dh, dh, dh, dvh, dvh, dvh, dvh, dvh};
   for (int i = 0; i < 10; i++) *per_key[i] = work + i * n; /* work: 10 N, then the vectors */
   double *w = work + 10 * n;

@@ -26,8 +26,8 @@ static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *
   for (int64_t i = 0; i < m; i++) {
     const float r = sn[i], z = r * r;
     const int quadrant = (int)cs[i] & 3;
-    const float ps = r + r * z * ((RV_SIN_S0 * z + RV_SIN_S1) * z + RV_SIN_S2);
-    const float pc = 1.0f - 0.5f * z + z * z * ((RV_COS_C0 * z + RV_COS_C1) * z + RV_COS_C2);
+    const float ps = r + r * z * ((RV_SIN_S[0] * z + RV_SIN_S[1]) * z + RV_SIN_S[2]);
+    const float pc = 1.0f - 0.5f * z + z * z * ((RV_COS_C[0] * z + RV_COS_C[1]) * z + RV_COS_C[2]);
     /* sin(r + q pi/2), cos(r + q pi/2) */
     const float s = (quadrant & 1) ? pc : ps, c = (quadrant & 1) ? ps : pc;
     sn[i] = (quadrant & 2) ? -s : s;
@@ -134,13 +134,11 @@ int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
   if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
     return RV_E_ARG;
   int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
-  int64_t largest = 0;
-  for (int64_t i = row_begin; i < row_end && !rc; i++)
-    if (indptr[i + 1] - indptr[i] > largest) largest = indptr[i + 1] - indptr[i];
+  float *cache = scratch, *w = scratch + RV_ROPE_SLOTS * (d + 1);
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
     const int64_t e0 = indptr[i];
     rc = rope_row(X + i * d, X, V, indices + e0, pos + e0, indptr[i + 1] - e0, d, dv, inv_freq,
-                  0.0, scale, scratch, scratch + largest, out + i * dv);
+                  0.0, scale, w, cache, out + i * dv);
   }
   return rc;
 }

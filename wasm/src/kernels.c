@@ -168,10 +168,10 @@ int RV_FN(mha_forward)(const float *q, const float *K, const float *V, const uin
 }
 
 int RV_FN(mha_graph)(const float *X, const float *V, const int64_t *indptr, const int64_t *indices,
-                     int64_t num_nodes, int64_t nnz, int64_t d, int64_t dv, int64_t h, const float *Wq,
-                     const float *bq, const float *Wk, const float *Wv, const float *bv,
-                     const float *Wo, const float *bo, int64_t row_begin, int64_t row_end,
-                     float *scratch, float *out) {
+                     int64_t num_nodes, int64_t nnz, int64_t d, int64_t dv, int64_t h,
+                     const float *Wq, const float *bq, const float *Wk, const float *Wv,
+                     const float *bv, const float *Wo, const float *bo, int64_t row_begin,
+                     int64_t row_end, float *scratch, float *out) {
   if (mha_bad_args(num_nodes, d, dv, h, Wq, Wk, Wv, Wo, scratch) ||
       (num_nodes && (!X || !V || !out)))
     return RV_E_ARG;

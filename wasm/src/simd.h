@@ -214,12 +214,12 @@ static inline rv_v rv_exp(rv_v x) {
   rv_v n = rv_round(rv_mul(x, rv_set1(RV_EXP_LOG2E)));
   rv_v r = rv_fma(n, rv_set1(-RV_EXP_LN2_HI), x);
   r = rv_fma(n, rv_set1(-RV_EXP_LN2_LO), r);
-  rv_v p = rv_set1(RV_EXP_P0);
-  p = rv_fma(p, r, rv_set1(RV_EXP_P1));
-  p = rv_fma(p, r, rv_set1(RV_EXP_P2));
-  p = rv_fma(p, r, rv_set1(RV_EXP_P3));
-  p = rv_fma(p, r, rv_set1(RV_EXP_P4));
-  p = rv_fma(p, r, rv_set1(RV_EXP_P5));
+  rv_v p = rv_set1(RV_EXP_P[0]);
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[1]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[2]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[3]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[4]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[5]));
   p = rv_fma(p, rv_mul(r, r), rv_add(r, rv_set1(1.0f)));
   return rv_mul(p, rv_pow2(n));
 }

@@ -209,16 +209,11 @@ static void features(const float *x, int64_t d, const float *W, int64_t m, int k
     }
     return;
   }
-  xscale *= ns;
-  int64_t i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const float *rows[4] = {W + i * d, W + (i + 1) * d, W + (i + 2) * d, W + (i + 3) * d};
-    dot4(x, rows, d, feat + i);
-  }
-  for (; i < m; i++) feat[i] = dot(x, W + i * d, d);
-  scale_vec(feat, xscale, m);
+  RV_FN(linear)(x, W, NULL, feat, 1, d, m, 0); /* feat = W x */
+  scale_vec(feat, xscale * ns, m);
   if (kind == RV_FEATURE_RELU) /* written so a NaN passes through (the callers report it) */
-    for (i = 0; i < m; i++) feat[i] = (feat[i] <= 0.0f ? 0.0f : feat[i]) + RV_LINEAR_RELU_EPS;
+    for (int64_t i = 0; i < m; i++)
+      feat[i] = (feat[i] <= 0.0f ? 0.0f : feat[i]) + RV_LINEAR_RELU_EPS;
 }
 
 static void exp_minus(float *x, const float *sub, int64_t m) {
