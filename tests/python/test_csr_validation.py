@@ -51,6 +51,12 @@ def spike():
     return ip, ix
 
 
+def huge_spike():
+    ip, ix = ring()
+    ip[16] = 2**62  # sized scratch from, it would be a MemoryError, not a typed error
+    return ip, ix
+
+
 def backwards_then_end():
     ip, ix = ring()
     ip[40] = N  # past every later offset, then back: indptr[41] < indptr[40]
@@ -59,6 +65,7 @@ def backwards_then_end():
 
 BROKEN = {
     "a spike at a thread boundary": (spike, DimensionMismatchError, "indptr[17] = 17 < indptr[16]"),
+    "a huge spike": (huge_spike, DimensionMismatchError, "indptr[17] = 17 < indptr[16]"),
     "indptr decreases": (backwards_then_end, DimensionMismatchError, "indptr[41] = 41 < indptr[40]"),
     "indptr[0] != 0": (lambda: (np.arange(N + 1) + 1, np.zeros(N + 1, np.int64)),
                        DimensionMismatchError, "indptr[0] = 1"),
