@@ -46,7 +46,7 @@ static int64_t *offsets(const csr_case *c) {
 }
 
 static const char *const KERNELS[] = {"csr_check", "attend_csr", "mha_graph", "rope_graph",
-                                       "hnsw_graph", "struct_graph", "geo_graph",
+                                       "hnsw_attend", "struct_attend", "geo_attend",
                                        "gat_aggregate"};
 
 /* One kernel on one case: allocate what it reads, exactly, then call it. */
@@ -80,20 +80,21 @@ static int run(int kernel, const csr_case *c) {
     case 4: {
       int64_t *layers = calloc((size_t)(n ? n : 1), sizeof(int64_t));
       float *E = floats(2 * D), *B = floats(2);
-      rc = KERNEL(hnsw_graph)(X, V, layers, ip, ix, n, e, D, D, 1, E, B, 2, 0.5f, b, r,
-                                scratch, out);
+      rc = KERNEL(hnsw_attend)(X, X, V, layers, ip, ix, n, e, n, D, D, 1, E, B, 2, 0.5f, b, r,
+                               scratch, out);
       free(layers), free(E), free(B);
       break;
     }
     case 5: {
       float *U = floats(n * 3), *F = floats(n * 3);
-      rc = KERNEL(struct_graph)(X, U, F, V, ip, ix, n, e, D, 3, D, 0.5f, b, r, scratch, out);
+      rc = KERNEL(struct_attend)(X, U, X, F, V, ip, ix, n, e, n, D, 3, D, 0.5f, b, r, scratch,
+                                 out);
       free(U), free(F);
       break;
     }
     case 6:
-      rc = KERNEL(geo_graph)(X, V, ip, ix, n, e, 2, 2, 2, 2, -1.0f, 1.0f, 1.0f, 1, b, r,
-                               scratch, out);
+      rc = KERNEL(geo_attend)(X, X, V, ip, ix, NULL, n, e, n, 2, 2, 2, 2, -1.0f, 1.0f, 1.0f, 1,
+                              b, r, scratch, out, w);
       break;
     case 7: {
       float *a_src = floats(n * 2), *a_dst = floats(n * 2), *Y = floats(n * 2 * 2);

@@ -277,27 +277,22 @@ static int geo_bad(int64_t n, int64_t de, int64_t dh, int64_t dve, int64_t dvh) 
   return n < 0 || de < 0 || dh < 0 || dve < 0 || dvh < 0 || de + dh < 1 || dve + dvh < 1;
 }
 
-int RV_FN(geo_attend)(const float *q, const float *K, const float *V, const int64_t *idx,
-                      const uint8_t *mask, int64_t n, int64_t de, int64_t dh, int64_t dve,
-                      int64_t dvh, float k, float we, float wh, int project, float *scratch,
-                      float *out, float *weights) {
-  if (geo_bad(n, de, dh, dve, dvh) || !q || !out || (dh && !scratch) || (n && (!K || !V)))
+int RV_FN(geo_attend)(const float *Q, const float *K, const float *V, const int64_t *indptr,
+                      const int64_t *indices, const uint8_t *mask, int64_t num_rows, int64_t nnz,
+                      int64_t n, int64_t de, int64_t dh, int64_t dve, int64_t dvh, float k,
+                      float we, float wh, int project, int64_t row_begin, int64_t row_end,
+                      float *scratch, float *out, float *weights) {
+  if (geo_bad(n, de, dh, dve, dvh) || (row_end > row_begin && (!Q || !out)) ||
+      (dh && !scratch) || (n && (!K || !V)) || (mask && indptr))
     return RV_E_ARG;
-  return geo_attend_impl(q, K, V, idx, mask, n, de, dh, dve, dvh, k, we, wh, project, scratch,
-                         out, weights);
-}
-
-int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
-                     const int64_t *indices, int64_t num_nodes, int64_t nnz, int64_t de,
-                     int64_t dh, int64_t dve, int64_t dvh, float k, float we, float wh,
-                     int project, int64_t row_begin, int64_t row_end, float *scratch, float *out) {
-  if (geo_bad(num_nodes, de, dh, dve, dvh) || !X || !V || !out || (dh && !scratch))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   const int64_t d = de + dh, dv = dve + dvh;
-  for (int64_t r = row_begin; r < row_end && !rc; r++)
-    rc = geo_attend_impl(X + r * d, X, V, indices + indptr[r], NULL, indptr[r + 1] - indptr[r],
-                         de, dh, dve, dvh, k, we, wh, project, scratch, out + r * dv, NULL);
+  for (int64_t r = row_begin; r < row_end && !rc; r++) {
+    const int64_t *idx, len = row_keys(indptr, indices, n, r, &idx);
+    float *w = weights ? weights + (indptr ? indptr[r] : r * n) : NULL;
+    rc = geo_attend_impl(Q + r * d, K, V, idx, mask, len, de, dh, dve, dvh, k, we, wh, project,
+                         scratch, out + r * dv, w);
+  }
   return rc;
 }
 

@@ -176,31 +176,21 @@ static int bad_heads(int64_t d, int64_t dv, int64_t h, int64_t num_layers, const
   return h < 1 || d % h || dv % h || num_layers < 1 || !E || !B;
 }
 
-int RV_FN(hnsw_attend)(const float *q, const float *K, const float *V, const int64_t *layers,
-                       int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
-                       const float *B, int64_t num_layers, float scale, float *w, float *cache,
-                       float *out) {
-  if (bad_sizes(n, d, dv) || bad_heads(d, dv, h, num_layers, E, B) || !q || !out || !cache ||
-      (n && (!K || !V || !layers || !w)))
+int RV_FN(hnsw_attend)(const float *Q, const float *K, const float *V, const int64_t *layers,
+                       const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                       int64_t nnz, int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
+                       const float *B, int64_t num_layers, float scale, int64_t row_begin,
+                       int64_t row_end, float *scratch, float *out) {
+  if (bad_sizes(n, d, dv) || bad_heads(d, dv, h, num_layers, E, B) || !scratch ||
+      (row_end > row_begin && (!Q || !out)) || (n && (!K || !V || !layers)))
     return RV_E_ARG;
-  layer_terms(q, d, h, E, B, num_layers, scale, cache);
-  return hnsw_row(q, K, V, NULL, layers, n, d, dv, h, num_layers, cache, scale, w, out);
-}
-
-int RV_FN(hnsw_graph)(const float *X, const float *V, const int64_t *layers,
-                      const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
-                      int64_t nnz, int64_t d, int64_t dv, int64_t h, const float *E,
-                      const float *B, int64_t num_layers, float scale, int64_t row_begin,
-                      int64_t row_end, float *scratch, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || bad_heads(d, dv, h, num_layers, E, B) ||
-      (num_nodes && (!X || !V || !out || !layers || !scratch)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   float *cache = scratch, *w = scratch + num_layers * h;
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
-    layer_terms(X + i * d, d, h, E, B, num_layers, scale, cache);
-    rc = hnsw_row(X + i * d, X, V, indices + indptr[i], layers, indptr[i + 1] - indptr[i], d, dv,
-                  h, num_layers, cache, scale, w, out + i * dv);
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    layer_terms(Q + i * d, d, h, E, B, num_layers, scale, cache);
+    rc = hnsw_row(Q + i * d, K, V, idx, layers, len, d, dv, h, num_layers, cache, scale, w,
+                  out + i * dv);
   }
   return rc;
 }
@@ -213,12 +203,13 @@ int RV_FN(hnsw_backward)(const float *q, const float *K, const float *V, const i
                          int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
                          const float *B, int64_t num_layers, float scale, const float *grad_out,
                          float *grad_q, float *grad_K, float *grad_V, float *grad_E,
-                         float *grad_B, float *w, float *cache, float *work) {
+                         float *grad_B, float *scratch, float *work) {
   if (!grad_out || !grad_q || !grad_E || !grad_B || !work || (n && (!grad_K || !grad_V)))
     return RV_E_ARG;
-  int rc = RV_FN(hnsw_attend)(q, K, V, layers, n, d, dv, h, E, B, num_layers, scale, w, cache,
-                              work);
+  int rc = RV_FN(hnsw_attend)(q, K, V, layers, NULL, NULL, 1, 0, n, d, dv, h, E, B, num_layers,
+                              scale, 0, 1, scratch, work);
   if (rc) return rc;
+  const float *w = scratch + num_layers * h;
   const int64_t hd = d / h, hdv = dv / h;
   for (int64_t t = 0; t < h; t++) {
     const float *g = grad_out + t * hdv, *qh = q + t * hd;
@@ -250,24 +241,19 @@ static int struct_row(const float *q, const float *u, const float *X, const floa
   return softmax_row(w, n, V, idx, dv, dv, out);
 }
 
-int RV_FN(struct_attend)(const float *q, const float *u, const float *K, const float *F,
-                         const float *V, int64_t n, int64_t d, int64_t s, int64_t dv, float scale,
-                         float *w, float *out) {
-  if (bad_sizes(n, d, dv) || s <= 0 || !q || !u || !out || (n && (!K || !F || !V || !w)))
+int RV_FN(struct_attend)(const float *Q, const float *U, const float *K, const float *F,
+                         const float *V, const int64_t *indptr, const int64_t *indices,
+                         int64_t num_rows, int64_t nnz, int64_t n, int64_t d, int64_t s,
+                         int64_t dv, float scale, int64_t row_begin, int64_t row_end, float *w,
+                         float *out) {
+  if (bad_sizes(n, d, dv) || s <= 0 || (row_end > row_begin && (!Q || !U || !out || !w)) ||
+      (n && (!K || !F || !V)))
     return RV_E_ARG;
-  return struct_row(q, u, K, F, V, NULL, n, d, s, dv, scale, w, out);
-}
-
-int RV_FN(struct_graph)(const float *X, const float *U, const float *F, const float *V,
-                        const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
-                        int64_t nnz, int64_t d, int64_t s, int64_t dv, float scale,
-                        int64_t row_begin, int64_t row_end, float *scratch, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || s <= 0 || (num_nodes && (!X || !U || !F || !V || !out)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
-  for (int64_t i = row_begin; i < row_end && !rc; i++)
-    rc = struct_row(X + i * d, U + i * s, X, F, V, indices + indptr[i], indptr[i + 1] - indptr[i],
-                    d, s, dv, scale, scratch, out + i * dv);
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
+  for (int64_t i = row_begin; i < row_end && !rc; i++) {
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    rc = struct_row(Q + i * d, U + i * s, K, F, V, idx, len, d, s, dv, scale, w, out + i * dv);
+  }
   return rc;
 }
 

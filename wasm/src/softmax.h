@@ -214,4 +214,19 @@ static int check_csr(const int64_t *indptr, const int64_t *indices, int64_t num_
   return RV_OK;
 }
 
+/* Kernels whose rows are CSR rows or, with indptr and indices both NULL, dense rows that
+ * each attend to all num_src keys: check_csr, or the row range alone. */
+static int check_rows(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                      int64_t nnz, int64_t num_src, int64_t begin, int64_t end) {
+  if (indptr || indices) return check_csr(indptr, indices, num_rows, nnz, num_src, begin, end);
+  return num_src < 0 || begin < 0 || end > num_rows || begin > end ? RV_E_ARG : RV_OK;
+}
+
+/* Row i's keys: *idx = its CSR ids and their count, or (dense) idx NULL and all n keys. */
+static inline int64_t row_keys(const int64_t *indptr, const int64_t *indices, int64_t n,
+                               int64_t i, const int64_t **idx) {
+  *idx = indptr ? indices + indptr[i] : NULL;
+  return indptr ? indptr[i + 1] - indptr[i] : n;
+}
+
 #endif
