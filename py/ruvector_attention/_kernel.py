@@ -51,9 +51,8 @@ SIGNATURES = {
                              _p, _i64, _i64, _p, _p]),
     # graph-aware: rv_graph.h
     "rope_rotate": (_i32, [_p, _p, _i64, _i64, _p, _p]),
-    "rope_attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _p, _f32, _f32, _p, _p, _p]),
-    "rope_graph": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _p, _f32, _i64, _i64,
-                          _p, _p]),
+    "rope_attend": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _p, _f32, _f32,
+                           _i64, _i64, _p, _p]),
     "hnsw_attend": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64, _p, _p,
                            _i64, _f32, _i64, _i64, _p, _p]),
     "hnsw_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _p, _p, _i64, _f32,

@@ -45,7 +45,7 @@ static int64_t *offsets(const csr_case *c) {
   return ip;
 }
 
-static const char *const KERNELS[] = {"csr_check", "attend_csr", "mha_graph", "rope_graph",
+static const char *const KERNELS[] = {"csr_check", "attend_csr", "mha_graph", "rope_attend",
                                        "hnsw_attend", "struct_attend", "geo_attend",
                                        "gat_aggregate"};
 
@@ -73,7 +73,8 @@ static int run(int kernel, const csr_case *c) {
     case 3: {
       double inv_freq[D / 2] = {1.0, 0.01};
       float *pos = floats(e);
-      rc = KERNEL(rope_graph)(X, V, ip, ix, pos, n, e, D, D, inv_freq, 0.5f, b, r, scratch, out);
+      rc = KERNEL(rope_attend)(X, X, V, ip, ix, pos, n, e, n, D, D, inv_freq, 0.0f, 0.5f, b, r,
+                               scratch, out);
       free(pos);
       break;
     }

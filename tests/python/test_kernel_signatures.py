@@ -46,7 +46,7 @@ def header_signatures(repo_root):
 
 def test_the_parser_reads_every_family(repo_root):
     names = header_signatures(repo_root)
-    for kernel in ("attend", "flash_forward", "attend_csr", "rope_graph", "gat_aggregate"):
+    for kernel in ("attend", "flash_forward", "attend_csr", "rope_attend", "gat_aggregate"):
         assert kernel in names
     assert names["attend_csr"][0] is ctypes.c_int
     assert names["find_nonfinite"][0] is ctypes.c_int64

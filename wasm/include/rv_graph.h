@@ -21,18 +21,17 @@
   /* out_j = R(pos_j) x_j: pairs (2i, 2i+1) rotated by pos_j * inv_freq[i]. */            \
   int rv_rope_rotate_##isa(const float *X, const float *pos, int64_t n, int64_t d,         \
                            const double *inv_freq, float *out);                            \
-  /* out = softmax(scale <R(qpos) q, R(pos_j) k_j>) . V;  w (N) gets the weights;        \
-     cache: RV_ROPE_SLOTS * (D + 1) floats. |pos_j - qpos| > RV_ROPE_MAX_DISTANCE: E_ARG. */ \
-  int rv_rope_attend_##isa(const float *q, const float *K, const float *V, const float *pos, \
-                           int64_t n, int64_t d, int64_t dv, const double *inv_freq,        \
-                           float qpos, float scale, float *w, float *cache, float *out);    \
-  /* CSR rows [row_begin, row_end): node i attends to X[indices[e]] at distance pos[e];  \
-     scratch: RV_ROPE_SLOTS * (D + 1) + the largest row length, in floats. */             \
-  int rv_rope_graph_##isa(const float *X, const float *V, const int64_t *indptr,            \
-                          const int64_t *indices, const float *pos, int64_t num_nodes,      \
-                          int64_t nnz, int64_t d, int64_t dv, const double *inv_freq,      \
-                          float scale, int64_t row_begin, int64_t row_end, float *scratch,  \
-                          float *out);                                                      \
+  /* Rows [row_begin, row_end) of Q (num_rows, D): row i attends to its CSR neighbours  \
+     K[indices[e]] at distance pos[e], e in [indptr[i], indptr[i+1]) or, with indptr and  \
+     indices NULL, to all N keys at pos[j] (N); out_i = softmax(scale <R(qpos) q_i,       \
+     R(pos) k>) . V; |pos - qpos| > RV_ROPE_MAX_DISTANCE: E_ARG. scratch: RV_ROPE_SLOTS   \
+     * (D + 1) (the rotated-query cache) + the longest row floats, which end with the     \
+     last row's weights. */                                                               \
+  int rv_rope_attend_##isa(const float *Q, const float *K, const float *V,                 \
+                           const int64_t *indptr, const int64_t *indices, const float *pos,  \
+                           int64_t num_rows, int64_t nnz, int64_t n, int64_t d, int64_t dv,  \
+                           const double *inv_freq, float qpos, float scale,                 \
+                           int64_t row_begin, int64_t row_end, float *scratch, float *out); \
   /* Rows [row_begin, row_end) of Q (num_rows, D): row i attends to its CSR neighbours  \
      K[indices[indptr[i]:indptr[i+1]]] or, with indptr and indices NULL, to all N keys.   \
      Heads split D and DV evenly (no projection): score_hj = scale q_h.(k_jh + E[l_j]_h) \

@@ -118,27 +118,20 @@ static int rope_row(const float *q, const float *X, const float *V, const int64_
   return softmax_row(w, n, V, idx, dv, dv, out);
 }
 
-int RV_FN(rope_attend)(const float *q, const float *K, const float *V, const float *pos,
+int RV_FN(rope_attend)(const float *Q, const float *K, const float *V, const int64_t *indptr,
+                       const int64_t *indices, const float *pos, int64_t num_rows, int64_t nnz,
                        int64_t n, int64_t d, int64_t dv, const double *inv_freq, float qpos,
-                       float scale, float *w, float *cache, float *out) {
-  if (bad_sizes(n, d, dv) || d % 2 || !q || !out || !inv_freq ||
-      (n && (!K || !V || !pos || !w || !cache)))
+                       float scale, int64_t row_begin, int64_t row_end, float *scratch,
+                       float *out) {
+  if (bad_sizes(n, d, dv) || d % 2 || !inv_freq || !scratch ||
+      (row_end > row_begin && (!Q || !out)) || (n && (!K || !V || !pos)))
     return RV_E_ARG;
-  return rope_row(q, K, V, NULL, pos, n, d, dv, inv_freq, qpos, scale, w, cache, out);
-}
-
-int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
-                      const int64_t *indices, const float *pos, int64_t num_nodes, int64_t nnz,
-                      int64_t d, int64_t dv, const double *inv_freq, float scale,
-                      int64_t row_begin, int64_t row_end, float *scratch, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, nnz, num_nodes, row_begin, row_end);
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   float *cache = scratch, *w = scratch + RV_ROPE_SLOTS * (d + 1);
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
-    const int64_t e0 = indptr[i];
-    rc = rope_row(X + i * d, X, V, indices + e0, pos + e0, indptr[i + 1] - e0, d, dv, inv_freq,
-                  0.0, scale, w, cache, out + i * dv);
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    rc = rope_row(Q + i * d, K, V, idx, pos + (indptr ? indptr[i] : 0), len, d, dv, inv_freq,
+                  qpos, scale, w, cache, out + i * dv);
   }
   return rc;
 }
