@@ -45,7 +45,7 @@ static int64_t *offsets(const csr_case *c) {
   return ip;
 }
 
-static const char *const KERNELS[] = {"csr_check", "attend_csr", "mha_graph", "rope_attend",
+static const char *const KERNELS[] = {"csr_check", "attend_csr", "mha_forward", "rope_attend",
                                        "hnsw_attend", "struct_attend", "geo_attend",
                                        "gat_aggregate"};
 
@@ -65,8 +65,9 @@ static int run(int kernel, const csr_case *c) {
       break;
     case 2: {
       float *W = floats(4 * D * D), *bias = floats(3 * D);
-      rc = KERNEL(mha_graph)(X, V, ip, ix, n, e, D, D, 2, W, bias, W + D * D, W + 2 * D * D,
-                               bias + D, W + 3 * D * D, bias + 2 * D, b, r, scratch, out);
+      rc = KERNEL(mha_forward)(X, X, V, ip, ix, NULL, n, e, n, D, D, 2, W, bias, W + D * D,
+                               W + 2 * D * D, bias + D, W + 3 * D * D, bias + 2 * D, b, r, scratch,
+                               out, NULL);
       free(W), free(bias);
       break;
     }
