@@ -133,7 +133,7 @@ class HNSWAwareAttention(Attention):
                                    self._ptr("layer_embedding.weight"), self._ptr("layer_bias"),
                                    L, self._scale, 0, 1, sptr, optr)
         raise_for_status(rc, (q, K, V), f"HNSWAwareAttention.{what}")
-        return out, scratch[L * h:], rows, n, m, numpy
+        return out, scratch, rows, n, m, numpy  # the weights (H, m) follow the L*H layer terms
 
     def forward(self, query, keys, values, *, mask=None):
         """Output (DV,) with every key on HNSW layer 0."""
@@ -152,15 +152,16 @@ class HNSWAwareAttention(Attention):
         """Softmax weights of every head, (H, N); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         values = K.owner if K.shape[1] % self.num_heads == 0 else [[0.0] * self.num_heads] * K.shape[0]
-        _, w, rows, n, m, numpy = self._run(query, K.owner, values, metadata, mask,
-                                            "head_attention_weights")
+        _, scratch, rows, n, m, numpy = self._run(query, K.owner, values, metadata, mask,
+                                                  "head_attention_weights")
         h = self._config.num_heads
+        w0 = self._config.max_layers * h
         kept = rows if rows is not None else list(range(n))
         out, _ = _arrays.output((h, n), numpy)
         flat = out.reshape(-1) if numpy else out
         for t in range(h):
             for i, r in enumerate(kept):
-                flat[t * n + r] = w[t * m + i]
+                flat[t * n + r] = scratch[w0 + t * m + i]
         return _arrays.result(out, (h, n))
 
     def attention_weights(self, query, keys, *, mask=None, metadata=None):
