@@ -146,18 +146,35 @@ def graph_inputs(features, indptr, indices, values, dim):
         raise DimensionMismatchError(
             f"indptr[-1] = {nnz} but indices has {ix.shape[0]} entries", expected=ix.shape[0],
             actual=nnz)
+    check_csr(ip, ix, X.shape[0], "forward_graph")
     return X, V, ip, ix
 
 
 def raise_for_graph_status(rc, X, V, ip, ix, what):
     """raise_for_status for CSR kernels, naming the offending indptr / indices entry."""
-    num_nodes = X.shape[0]
+    if rc in (E_INDEX, E_ARG):
+        _raise_for_csr(rc, ip, ix, X.shape[0], what)
+    raise_for_status(rc, (X, V), what)
+
+
+def check_csr(ip, ix, num_src, what):
+    """The whole CSR at once, before any thread or kernel sees a slice of it
+    (rv_csr_check): indptr[0] == 0, never decreasing, indptr[-1] == len(indices), every
+    index in [0, num_src). A failure names the first bad entry."""
+    rc = _kernel.K.csr_check(ip.ptr, ix.ptr or None, ip.shape[0] - 1, ix.shape[0], num_src)
+    if rc:
+        _raise_for_csr(rc, ip, ix, num_src, what)
+        raise_for_status(rc, (), what)
+
+
+def _raise_for_csr(rc, ip, ix, num_src, what):
+    """The typed error for a CSR the kernel refused (scanned only on failure)."""
     if rc == E_INDEX:
         for e in range(ix.shape[0]):
             j = _arrays.index_at(ix, e)
-            if not 0 <= j < num_nodes:
-                raise OutOfBoundsError(f"{what}: indices[{e}] = {j} is outside [0, {num_nodes}) "
-                                       "(the number of nodes)", index=j, length=num_nodes)
+            if not 0 <= j < num_src:
+                raise OutOfBoundsError(f"{what}: indices[{e}] = {j} is outside [0, {num_src}) "
+                                       "(the number of nodes)", index=j, length=num_src)
     if rc == E_ARG:
         prev = _arrays.index_at(ip, 0)
         if prev != 0:
@@ -168,7 +185,6 @@ def raise_for_graph_status(rc, X, V, ip, ix, what):
                 raise DimensionMismatchError(f"{what}: indptr must never decrease, but "
                                              f"indptr[{i}] = {cur} < indptr[{i - 1}] = {prev}")
             prev = cur
-    raise_for_status(rc, (X, V), what)
 
 
 def softmax_weights(query, keys, mask, dim, scale, what):

@@ -129,8 +129,8 @@ class MultiHeadAttention(Attention):
         out, optr = _arrays.output((d,), numpy)
         scratch, sptr = _arrays.output((self._scratch_size(),), False)
         weights, wptr = _arrays.output((h, n), numpy) if want_weights else (None, None)
-        rc = _kernel.K.mha_forward(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, d, self.value_dim,
-                                   h, *self._weights(), sptr, optr, wptr)
+        rc = _kernel.K.mha_forward(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None, 1, 0, n,
+                                   d, self.value_dim, h, *self._weights(), 0, 1, sptr, optr, wptr)
         raise_for_status(rc, (q, K, V), "MultiHeadAttention.forward")
         return (q, K, V, m, numpy), (out, scratch, weights)
 
@@ -139,8 +139,9 @@ class MultiHeadAttention(Attention):
         parameter addresses change with load_state_dict, which JS knows to ask again after)."""
         d, h = self._config.dim, self._config.num_heads
         return direct_plan(d, self.value_dim, d, "mha_forward",
-                           ["query", "keys", "values", "mask", "n", d, self.value_dim, h,
-                            *self._weights(), {"scratch": self._scratch_size()}, "out", None])
+                           ["query", "keys", "values", None, None, "mask", 1, 0, "n", d,
+                            self.value_dim, h, *self._weights(), 0, 1,
+                            {"scratch": self._scratch_size()}, "out", None])
 
     def forward(self, query, keys, values, *, mask=None):
         """Output (D,) for one query. A fully masked query gives zeros."""
@@ -193,9 +194,9 @@ class MultiHeadAttention(Attention):
             _scratch, sptr = _arrays.output((self._scratch_size(),), False)
             for i in range(begin, end):
                 rc = _kernel.K.mha_forward(
-                    Q.ptr + i * d * F32, K.ptr + i * kstep * F32, V.ptr + i * vstep * F32,
-                    (m.ptr + i * mstep) if m else None, n, d, dv, h, *weights, sptr,
-                    optr + i * d * F32, None)
+                    Q.ptr + i * d * F32, K.ptr + i * kstep * F32, V.ptr + i * vstep * F32, None,
+                    None, (m.ptr + i * mstep) if m else None, 1, 0, n, d, dv, h, *weights, 0, 1,
+                    sptr, optr + i * d * F32, None)
                 if rc:
                     return rc
             return 0
@@ -227,8 +228,9 @@ class MultiHeadAttention(Attention):
 
         def call(begin, end):
             _scratch, sptr = _arrays.output((self._scratch_size(),), False)
-            return _kernel.K.mha_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
-                                       *weights, begin, end, sptr, optr)
+            return _kernel.K.mha_forward(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, num_nodes,
+                                         ix.shape[0], num_nodes, d, dv, h, *weights, begin, end,
+                                         sptr, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                "MultiHeadAttention.forward_graph")

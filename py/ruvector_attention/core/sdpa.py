@@ -168,8 +168,9 @@ class ScaledDotProductAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end):
-            return _kernel.K.attend_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
-                                          self._config.dim, dv, self._scale, begin, end, optr)
+            return _kernel.K.attend_csr(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
+                                        ix.shape[0], num_nodes, self._config.dim, dv,
+                                        self._scale, begin, end, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                "ScaledDotProductAttention.forward_graph")

@@ -65,8 +65,9 @@ class CurvedAttention(Attention):
         we, wh = self._score_weights()
         value_dim, dve, dvh = self._plan_values()
         return direct_plan(self.hidden_dim, value_dim, None, "geo_attend",
-                           ["query", "keys", "values", None, "mask", "n", de, dh, dve, dvh,
-                            self.curvature, we, wh, 1, {"scratch": max(dh, 1)}, "out", None])
+                           ["query", "keys", "values", None, None, "mask", 1, 0, "n", de, dh, dve,
+                            dvh, self.curvature, we, wh, 1, 0, 1, {"scratch": max(dh, 1)}, "out",
+                            None])
 
     def _check_inside(self, tensors, geo):
         """project_inputs=False: every curved part must lie strictly inside the ball."""
@@ -128,9 +129,9 @@ class CurvedAttention(Attention):
         n = K.shape[0]
         de, dh, dve, dvh, we, wh = geo
         _, scratch = _arrays.output((max(dh, 1),), False)
-        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, m.ptr if m else None, n, de, dh,
-                                  dve, dvh, self.curvature, we, wh, int(self._project), scratch,
-                                  optr, weights_ptr)
+        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None, 1, 0, n,
+                                  de, dh, dve, dvh, self.curvature, we, wh, int(self._project), 0,
+                                  1, scratch, optr, weights_ptr)
         if rc:
             raise_for_status(rc, (q, K, V), what)
 
@@ -189,8 +190,9 @@ class CurvedAttention(Attention):
 
         def call(begin, end):
             _, scratch = _arrays.output((max(dh, 1),), False)
-            return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, de, dh, dve, dvh,
-                                       k, we, wh, project, begin, end, scratch, optr)
+            return _kernel.K.geo_attend(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, num_nodes,
+                                        ix.shape[0], num_nodes, de, dh, dve, dvh, k, we, wh,
+                                        project, begin, end, scratch, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                f"{type(self).__name__}.forward_graph")

@@ -157,9 +157,10 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.matrix(edge_features, "edge_features", cols=fe, rows=count,
                               allow_empty=count == 0)
 
-    def _aggregate(self, Xdst, Xsrc, Vsrc, E, indptr_ptr, indices_ptr, num_dst, num_src,
-                   row_range, out_ptr, weights_ptr, tensors, what):
-        """Logits from the folded score matrices, then rv_gat_aggregate over CSR rows."""
+    def _aggregate(self, Xdst, Xsrc, Vsrc, E, indptr_ptr, indices_ptr, num_dst, num_src, nnz,
+                   out_ptr):
+        """Logits from the folded score matrices, then rv_gat_aggregate over the num_dst
+        CSR rows (nnz edges), split across threads."""
         c, d, h = self._config, self._config.node_dim, self._config.num_heads
         hc = h * self.head_channels
         ms = self._score_matrix("att_src", "lin.weight", d)  # kept alive across the calls
@@ -172,13 +173,14 @@ class EdgeFeaturedAttention(Attention):
             _aedge, aep = self._linear(E, E.shape[0], me.buffer_info()[0], h, c.edge_dim)
         _y, yp = self._linear(Vsrc, num_src, self._ptr("lin.weight"), hc, d)
         bias = self._ptr("bias") or None
+        _w, wptr = _arrays.output((nnz * h,), False)  # (E,H): the kernel's logits, then weights
 
         def call(begin, end):
-            return _kernel.K.gat_aggregate(asp, adp, aep, yp, indptr_ptr, indices_ptr, num_src, h,
-                                           self.head_channels, c.negative_slope, int(c.concat),
-                                           bias, begin, end, out_ptr, weights_ptr)
+            return _kernel.K.gat_aggregate(asp, adp, aep, yp, indptr_ptr, indices_ptr, num_dst, nnz,
+                                           num_src, h, self.head_channels, c.negative_slope,
+                                           int(c.concat), bias, begin, end, out_ptr, wptr)
 
-        return run_rows(row_range, call) if weights_ptr is None else call(0, row_range)
+        return run_rows(num_dst, call)
 
     def _neighbourhood(self, q, K, V, E, indptr_ptr, indices_ptr, edges, out_ptr, weights_ptr):
         """One target over its CSR row of ``edges`` keys: per head, logits x·(Wᵀa)_h, the
@@ -191,6 +193,8 @@ class EdgeFeaturedAttention(Attention):
         if E is not None:
             scores.append(self._score_matrix("att_edge", "lin_edge.weight", c.edge_dim))
         z, zp = _arrays.output((h, d), False)  # (H,D)
+        if not weights_ptr:  # the kernel's per-head logits and weights: (H, edges)
+            _w, weights_ptr = _arrays.output((h * max(edges, 1),), False)
         for hh in range(h):
             _as, asp = self._linear(K, n, scores[0].buffer_info()[0] + hh * d * F32, 1, d)
             _ad, adp = self._linear(q, 1, scores[1].buffer_info()[0] + hh * d * F32, 1, d)
@@ -198,9 +202,9 @@ class EdgeFeaturedAttention(Attention):
             if E is not None:
                 _ae, aep = self._linear(E, E.shape[0], scores[2].buffer_info()[0] + hh * c.edge_dim * F32,
                                         1, c.edge_dim)
-            rc = _kernel.K.gat_aggregate(asp, adp, aep, V.ptr, indptr_ptr, indices_ptr, n, 1, d,
-                                         c.negative_slope, 1, None, 0, 1, zp + hh * d * F32,
-                                         weights_ptr + hh * edges * F32 if weights_ptr else None)
+            rc = _kernel.K.gat_aggregate(asp, adp, aep, V.ptr, indptr_ptr, indices_ptr, 1, edges, n,
+                                         1, d, c.negative_slope, 1, None, 0, 1, zp + hh * d * F32,
+                                         weights_ptr + hh * edges * F32)
             if rc:
                 return rc
         w, bias = self._ptr("lin.weight"), self._ptr("bias") or None
@@ -315,8 +319,8 @@ class EdgeFeaturedAttention(Attention):
         E = self._edges(edge_features, ix.shape[0], "EdgeFeaturedAttention.forward_graph")
         out, optr = _arrays.output((num_nodes, self.out_width), X.numpy or V.numpy)
         what = "EdgeFeaturedAttention.forward_graph"
-        rc = self._aggregate(X, X, V, E, ip.ptr, ix.ptr or None, num_nodes, num_nodes, num_nodes,
-                             optr, None, (X, V), what)
+        rc = self._aggregate(X, X, V, E, ip.ptr, ix.ptr or None, num_nodes, num_nodes,
+                             ix.shape[0], optr)
         raise_for_graph_status(rc, X, V, ip, ix, what)
         return _arrays.result(out, (num_nodes, self.out_width))
 

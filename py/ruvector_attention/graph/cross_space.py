@@ -230,23 +230,20 @@ class CrossSpaceAttention(Attention):
         if lp.shape[0] != ip.shape[0]:
             raise DimensionMismatchError("latent_indptr and indptr describe different node counts")
 
-        def rows(kernel_call, indptr_t, indices_t, what):
-            def run(optr):
-                rc = run_rows(n, lambda b, e: kernel_call(optr, b, e))
+        def rows(indptr_t, indices_t, what):
+            """Row i: query queries[i] over X[nbrs(i)] of the CSR (indptr_t, indices_t)."""
+            def run(optr, queries=X.ptr):
+                rc = run_rows(n, lambda b, e: k.attend_csr(
+                    queries, X.ptr, X.ptr, indptr_t.ptr, indices_t.ptr, n, indices_t.shape[0], n,
+                    d, d, s, b, e, optr, None))
                 raise_for_graph_status(rc, X, X, indptr_t, indices_t,
                                        f"CrossSpaceAttention.forward_graph ({what})")
                 return 0
             return run
 
-        _, views = self._views(
-            n,
-            rows(lambda o, b, e: k.attend_graph(X.ptr, X.ptr, ip.ptr, ix.ptr, n, d, d, s, b, e, o),
-                 ip, ix, "graph"),
-            rows(lambda o, b, e: k.attend_graph(X.ptr, X.ptr, lp.ptr, lx.ptr, n, d, d, s, b, e, o),
-                 lp, lx, "latent"),
-            lambda xg, o: rows(lambda o2, b, e: k.attend_rows(xg, X.ptr, X.ptr, lp.ptr, lx.ptr, n,
-                                                              d, d, s, b, e, o2),
-                               lp, lx, "cross")(o))
+        cross = rows(lp, lx, "cross")
+        _, views = self._views(n, rows(ip, ix, "graph"), rows(lp, lx, "latent"),
+                               lambda xg, o: cross(o, xg))
         present = []
         for i in range(n):
             pg = int(ip.owner[i + 1] > ip.owner[i])

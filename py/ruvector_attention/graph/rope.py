@@ -113,19 +113,19 @@ class GraphRoPE(Attention):
             K, V, pos = take_rows(K, rows), take_rows(V, rows), take_rows(pos, rows)
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
-        w, wptr = _arrays.output((max(K.shape[0], 1),), False)
         qpos = float(query_distance)
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
                                      field="query_distance")
-        _cache, cptr = _arrays.output((ROPE_SLOTS * (d + 1),), False)
-        rc = _kernel.K.rope_attend(q.ptr, K.ptr, V.ptr, pos.ptr, K.shape[0], d, dv, self._freq(),
-                                   qpos, self._scale, wptr, cptr, optr)
+        cache = ROPE_SLOTS * (d + 1)  # the kernel's rotated-query cache, then the weights
+        scratch, sptr = _arrays.output((cache + max(K.shape[0], 1),), False)
+        rc = _kernel.K.rope_attend(q.ptr, K.ptr, V.ptr, None, None, pos.ptr, 1, 0, K.shape[0], d,
+                                   dv, self._freq(), qpos, self._scale, 0, 1, sptr, optr)
         _raise_for_distance(rc, pos, qpos, "metadata.distances")
         raise_for_status(rc, (q, K, V, pos), f"GraphRoPE.{want}")
         if want == "attention_weights":
             kept = rows if rows is not None else range(n)
-            return scatter(w, list(kept), n, numpy)
+            return scatter(scratch[cache:], list(kept), n, numpy)
         return _arrays.result(out, (dv,))
 
     def forward(self, query, keys, values, *, mask=None):
@@ -215,8 +215,9 @@ class GraphRoPE(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.rope_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, d, dv,
-                                        self._freq(), self._scale, begin, end, sptr, optr)
+            return _kernel.K.rope_attend(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, e,
+                                         num_nodes, d, dv, self._freq(), 0.0, self._scale, begin,
+                                         end, sptr, optr)
 
         try:
             run_csr(X, V, ip, ix, largest + ROPE_SLOTS * (d + 1), call, "GraphRoPE.forward_graph")

@@ -99,8 +99,8 @@ class StructuralAttention(Attention):
         _kernel.K.matmul(q.ptr, self._ptr("struct_proj.weight"), uptr, 1, d, s, 0)
         out, optr = _arrays.output((dv,), numpy)
         w, wptr = _arrays.output((max(m, 1),), False)
-        rc = _kernel.K.struct_attend(q.ptr, uptr, K.ptr, F.ptr, V.ptr, m, d, s, dv, self._scale,
-                                     wptr, optr)
+        rc = _kernel.K.struct_attend(q.ptr, uptr, K.ptr, F.ptr, V.ptr, None, None, 1, 0, m, d, s,
+                                     dv, self._scale, 0, 1, wptr, optr)
         raise_for_status(rc, (q, K, V, F), f"StructuralAttention.{what}")
         if what == "attention_weights":
             return scatter(w, rows if rows is not None else list(range(n)), n, numpy)
@@ -188,8 +188,9 @@ class StructuralAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.struct_graph(X.ptr, uptr, F.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d,
-                                          s, dv, self._scale, begin, end, sptr, optr)
+            return _kernel.K.struct_attend(X.ptr, uptr, X.ptr, F.ptr, V.ptr, ip.ptr, ix.ptr,
+                                           num_nodes, ix.shape[0], num_nodes, d, s, dv,
+                                           self._scale, begin, end, sptr, optr)
 
         run_csr(X, V, ip, ix, largest, call, "StructuralAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))

@@ -132,9 +132,10 @@ class LocalGlobalAttention(Attention):
         dv = V.shape[1]
         out, optr = _arrays.output(shape or (b, dv), Q.numpy or K.numpy or V.numpy)
         w, wptr = _arrays.output((len(indices),), False) if weights else (None, None)
-        rc = _kernel.K.attend_csr(Q.ptr, b, K.ptr, V.ptr, indptr.buffer_info()[0],
-                                  indices.buffer_info()[0] if len(indices) else None, K.shape[0],
-                                  self._config.dim, dv, self._scale, optr, wptr)
+        rc = _kernel.K.attend_csr(Q.ptr, K.ptr, V.ptr, indptr.buffer_info()[0],
+                                  indices.buffer_info()[0] if len(indices) else None, b,
+                                  len(indices), K.shape[0], self._config.dim, dv, self._scale, 0,
+                                  b, optr, wptr)
         raise_for_status(rc, (Q, K, V), what)
         return out, w
 
