@@ -10,7 +10,7 @@
 // Usage: node js/build/dist.mjs [--kernel build/wasm/libruvector_kernel.so]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -115,7 +115,8 @@ async function bundle(version) {
     entryPoints: { index: src('index.ts'), compat: src('compat.ts'), worker: src('worker/entry.ts') },
     define: { ...common.define, __TARGET__: '"node"', __PYODIDE_DIR__: '"../pyodide/"', __WORKER_FILE__: '"./worker.mjs"' },
   });
-  for (const f of ['index.d.ts', 'compat.d.ts']) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
+  // index.d.ts merges one declaration file per family: ship them all
+  for (const f of readdirSync(join(ROOT, 'ts-types')).filter(f => f.endsWith('.d.ts'))) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
 }
 
 const { version, pyodide } = versions();

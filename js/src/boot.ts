@@ -4,7 +4,7 @@
 import { Bridge, type PyodideLike } from './bridge.ts';
 import { AttentionError } from './errors.ts';
 import { PACKAGE, pyodideLocations } from './platform.ts';
-import type { BootStage, MechanismInfo, Versions } from '../../ts-types/index.d.ts';
+import type { BootStage, Catalog, Versions } from '../../ts-types/index.d.ts';
 
 export const JS_VERSION: string = __RUVECTOR_VERSION__;
 
@@ -12,7 +12,9 @@ export interface Booted {
   py: PyodideLike;
   bridge: Bridge;
   versions: Versions;
-  catalog: MechanismInfo[];
+  /** The export manifest (py/ruvector_attention/catalog.py) and its revision. */
+  catalog: Catalog;
+  revision: number;
 }
 
 export type Progress = (stage: BootStage, detail: string) => void;
@@ -64,5 +66,5 @@ export async function boot(indexURL: string | undefined, progress: Progress = ()
       `version mismatch: JS ${versions.js}, Python ${versions.python}, kernel ${versions.kernel} (rebuild the distribution)`);
   }
   progress('ready', `ruvector-attention ${versions.js} (${versions.isa})`);
-  return { py, bridge, versions, catalog: info.catalog as MechanismInfo[] };
+  return { py, bridge, versions, catalog: info.catalog as Catalog, revision: info.revision };
 }

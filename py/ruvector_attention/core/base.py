@@ -1,12 +1,13 @@
 """What every mechanism shares: validated frozen configs, the ``Attention`` base class
-(parameters, state_dict, save/load, train/eval), the registry the JS layer and the
-visualizer read, and the mapping from kernel status codes to typed errors."""
+(parameters, state_dict, save/load, train/eval) and the mapping from kernel status codes
+to typed errors. The registry (``MECHANISMS``, ``register``) lives in ``exports``."""
 
 import dataclasses
 import enum
 from array import array
 
 from .. import _arrays, _kernel
+from ..exports import MECHANISMS, exported, register  # noqa: F401  (re-exported for the families)
 from ..errors import (
     DimensionMismatchError,
     InternalError,
@@ -16,10 +17,6 @@ from ..errors import (
     UnsupportedError,
 )
 from ..numerics import E_ARG, E_INDEX, E_NONFINITE, FLOAT32_BYTES
-
-#: name -> mechanism class, in registration order.
-MECHANISMS = {}
-
 
 class Complexity(enum.Enum):
     LINEAR = "O(n)"
@@ -87,12 +84,6 @@ def validate(config):
                                      field=f.name)
 
 
-def register(cls):
-    """Class decorator: list a mechanism in ``MECHANISMS``."""
-    MECHANISMS[cls.__name__] = cls
-    return cls
-
-
 def raise_for_status(rc, inputs=(), what="attention"):
     """Turn a kernel status into the typed error; ``inputs`` are scanned to name a NaN / inf."""
     if rc == 0:
@@ -133,9 +124,10 @@ class Attention:
         validate(config)
         self._config = config
         self._params = {}  # name -> (array('f'), shape)
-        self.training = False
+        self._training = False
 
     # -- configuration ----------------------------------------------------------------
+    @exported(returns="json")
     def config(self):
         """The frozen, validated configuration dataclass."""
         return self._config
@@ -144,11 +136,23 @@ class Attention:
     def hidden_dim(self):
         return self._config.dim
 
+    @exported(returns="bool")
+    @property
+    def training(self):
+        """Whether the mechanism is in training mode (dropout active where configured)."""
+        return self._training
+
+    @training.setter
+    def training(self, mode):
+        self._training = bool(mode)
+
+    @exported(mutates=True)
     def train(self, mode=True):
         """Training mode (dropout active where configured); returns self, like torch."""
-        self.training = bool(mode)
+        self.training = mode
         return self
 
+    @exported(mutates=True)
     def eval(self):
         return self.train(False)
 
@@ -172,6 +176,7 @@ class Attention:
             return 0
         return self._params[name][0].buffer_info()[0] + offset * FLOAT32_BYTES
 
+    @exported(returns="state")
     def state_dict(self):
         """Copies of the parameters: numpy arrays when numpy is installed, else shaped
         float32 memoryviews. Names follow PyTorch / PyG where they define the same layer."""
@@ -182,6 +187,7 @@ class Attention:
             out[name] = _arrays.result(owner, shape)
         return out
 
+    @exported(mutates=True)
     def load_state_dict(self, state_dict):
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""

@@ -28,6 +28,7 @@ from .._parallel import run_rows
 from ..core.base import Attention, Complexity, option, raise_for_status, register
 from ..core.sdpa import graph_inputs, raise_for_graph_status, softmax_weights
 from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from .cross_backward import cross_backward
 
@@ -176,6 +177,7 @@ class CrossSpaceAttention(Attention):
         raise_for_status(rc, (q, G, L), "CrossSpaceAttention.forward_cross")
         return views, [(int(ng > 0), int(nl > 0), int(ng > 0 and nl > 0))]
 
+    @exported(returns="vector")
     def forward_cross(self, h, graph_neighbors, latent_neighbors):
         """Fused output (D,) for node ``h``; either neighbour set may be empty (not both)."""
         q, G, L = self._inputs(h, graph_neighbors, latent_neighbors)
@@ -184,6 +186,7 @@ class CrossSpaceAttention(Attention):
         d = self._config.dim
         return out.reshape(d) if hasattr(out, "reshape") else _arrays.result(out, (d,))
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
         the latent neighbours (both (N, D))."""
@@ -191,6 +194,7 @@ class CrossSpaceAttention(Attention):
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.forward_cross(query, keys, values)
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Weights (N,) of the graph view x_g = Att(h, keys, keys): softmax(K h / sqrt(D));
         masked keys get 0 (what the visualizer draws on the neighbour edges)."""
@@ -206,6 +210,7 @@ class CrossSpaceAttention(Attention):
         views, present = self._single_views(q, G, L)
         return cross_backward(self, q, G, L, g, views, present[0])
 
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """``backward_cross(query, keys, values, grad_output)``."""
         if mask is not None:
@@ -213,6 +218,7 @@ class CrossSpaceAttention(Attention):
         return self.backward_cross(query, keys, values, grad_output)
 
     # -- whole graph --------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       latent_indptr=None, latent_indices=None):
         """Every node i: ``forward_cross(X[i], X[graph nbrs(i)], X[latent nbrs(i)])``
