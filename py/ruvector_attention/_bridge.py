@@ -15,6 +15,9 @@ import json
 from . import _bridge_wire as wire
 from . import errors, exports
 from ._bridge_wire import GENERATION, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve
+from ._kernel import kernel_info
+from ._version import __version__
+from .catalog import manifest
 
 __all__ = ["invoke", "call_function", "create", "dispose", "reserve", "buffers", "last_error", "matrix",
            "matrix_data", "direct_plan", "info", "revision", "live_objects", "catalog"]
@@ -211,10 +214,9 @@ def live_objects():
 def info():
     """JSON {python, kernel, isa, revision, catalog}: what init() checks and the runtime
     builds its classes and functions from."""
-    import ruvector_attention as ra
-    kinfo = ra.kernel_info()
+    kinfo = kernel_info()
     return json.dumps({
-        "python": ra.__version__,
+        "python": __version__,
         "kernel": kinfo["version"],
         "isa": kinfo["isa"],
         "revision": exports.revision(),
@@ -231,7 +233,6 @@ def catalog():
     """The manifest (``catalog.manifest``) as JS names it: camelCase names for fields,
     parameters, methods, properties and functions (the Python name kept as ``pythonName``;
     a function also gets its JS ``namespace``)."""
-    from .catalog import manifest
 
     def named(entry):
         return {**entry, "name": camel(entry["name"]), "pythonName": entry["name"]}

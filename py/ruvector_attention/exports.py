@@ -109,9 +109,11 @@ def stateful(cls):
     return cls
 
 
-def exported(returns="none", *, mutates=False, as_options=(), **kinds):
+def exported(returns="none", *, mutates=False, as_options=(), namespace=None, **kinds):
     """Declare a method, property or module function (see the module docstring);
-    ``as_options`` names positional parameters JS passes in its options object."""
+    ``as_options`` names positional parameters JS passes in its options object;
+    ``namespace`` is a module function's JS namespace when it is not its sub-package
+    (the Python sub-package that re-exports it)."""
     if returns not in RESULT_KINDS:
         raise TypeError(f"unknown result kind {returns!r}; kinds: {', '.join(RESULT_KINDS)}")
     for name, kind in kinds.items():
@@ -127,7 +129,7 @@ def exported(returns="none", *, mutates=False, as_options=(), **kinds):
                 **_parameters(target, kinds, as_options)}
         setattr(target, _SPEC, spec)
         if "." not in target.__qualname__:  # a module function
-            FUNCTIONS[f"{_namespace(target.__module__)}.{target.__name__}"] = target
+            FUNCTIONS[f"{namespace or _namespace(target.__module__)}.{target.__name__}"] = target
             _revision[0] += 1
         return target
     return declare
