@@ -111,6 +111,7 @@ def _invoke(handle, method, kwargs_json):
     if spec is None:
         raise errors.UnsupportedError(f"{type(obj).__name__} has no method {method!r}")
     if spec["property"]:
+        _last_args = None  # the next positional call describes its own arguments
         return emit(wire.convert(getattr(obj, method), spec["returns"], _register))
     if kwargs_json:
         _last_args = None
