@@ -177,7 +177,11 @@ def spec_of(cls, name):
         inherited = getattr(vars(base).get(name), _SPEC, None)
         if inherited is not None:
             moved = [p["name"] for p in inherited["options"]]
-            if _parameters(fn, _kinds_of(inherited), moved) != {k: inherited[k] for k in ("args", "options")}:
+            try:
+                same = _parameters(fn, _kinds_of(inherited), moved) == {k: inherited[k] for k in ("args", "options")}
+            except TypeError:  # a parameter the declaration does not know
+                same = False
+            if not same:
                 raise TypeError(f"{cls.__name__}.{name} overrides an exported method with other "
                                 "parameters: declare it with @exported")
             return inherited
