@@ -179,7 +179,20 @@ function unknownNameUnsupported(name: string, known: string[]): AttentionError {
   return new AttentionError('UNSUPPORTED', e.message);
 }
 
+/** Members every exported object has on the JS side; an exported method or property must
+ *  not take one of these names. */
+const JS_MEMBERS = new Set(['name', 'disposed', 'dispose', 'constructor']);
+
+export function checkMembers(info: ClassInfo): void {
+  for (const m of [...info.signatures, ...info.properties]) {
+    if (JS_MEMBERS.has(m.name)) {
+      throw new AttentionError('INTERNAL', `${info.name}.${m.pythonName} cannot be exported: JS objects have their own ${m.name}`);
+    }
+  }
+}
+
 function makeClass(exports: Exports, info: ClassInfo): ExportedClass {
+  checkMembers(info);
   const cls = class extends ExportedObject {
     constructor(options?: unknown) { super(exports, info, options); }
   };

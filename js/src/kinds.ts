@@ -140,10 +140,16 @@ export function checkOptions(options: unknown, what: string): Record<string, unk
  *  (absent when every argument is an array passed positionally: the fast path). */
 export interface Encoded { args: Arg[]; kwargs?: Record<string, unknown> }
 
+function isSlot(wire: unknown, index: number): boolean {
+  return !!wire && typeof wire === 'object' && (wire as { $arg?: number }).$arg === index;
+}
+
 /**
  * `values` (JS positional arguments, then the options object) as the declaration `call`
  * says: positional parameters first, the options object's fields by name (unknown ones are
- * INVALID_CONFIG with a suggestion), missing required ones INVALID_CONFIG.
+ * INVALID_CONFIG with a suggestion), missing required ones INVALID_CONFIG. Positional
+ * parameters that are arrays in order stay positional (only the options travel as JSON);
+ * otherwise every argument goes by name.
  */
 export function encodeCall(call: CallInfo, values: readonly unknown[], what: string, metadata: MetadataFields): Encoded {
   const ctx: EncodeContext = { args: [], metadata };
@@ -151,39 +157,38 @@ export function encodeCall(call: CallInfo, values: readonly unknown[], what: str
   if (values.length > p + (call.options.length ? 1 : 0)) {
     throw new AttentionError('INVALID_CONFIG', `${what} takes ${p} argument(s)${call.options.length ? ' and an options object' : ''}, got ${values.length}`);
   }
-  let positional = true;
+  let inOrder = true, gap = false;
   const named: Record<string, unknown> = {};
   for (let i = 0; i < p; i++) {
     const param = call.args[i]!;
     const x = values[i];
     if (x === undefined) {
       if (!param.optional) throw new AttentionError('INVALID_CONFIG', `${what} needs ${param.name}`);
-      positional = false;
+      gap = true;
       continue;
     }
     const wire = ENCODERS[param.kind](x, param.name, ctx);
     named[param.pythonName] = wire;
-    if (!(wire && typeof wire === 'object' && (wire as { $arg?: number }).$arg === ctx.args.length - 1 && i === ctx.args.length - 1)) {
-      positional = false;
-    }
+    if (gap || !isSlot(wire, i) || ctx.args.length !== i + 1) inOrder = false;
   }
-  const options = values.length > p ? values[p] : undefined;
-  if (options !== undefined) {
-    const given = checkOptions(options, what);
-    for (const key in given) {
-      const value = given[key];
+  let options: Record<string, unknown> | undefined;
+  const given = values.length > p ? values[p] : undefined;
+  if (given !== undefined) {
+    const fields = checkOptions(given, what);
+    for (const key in fields) {
+      const value = fields[key];
       const param = findParam(call.options, key, what);
       if (value === undefined) continue;
-      named[param.pythonName] = ENCODERS[param.kind](value, key, ctx);
-      positional = false;
+      (options ??= {})[param.pythonName] = ENCODERS[param.kind](value, key, ctx);
     }
   }
   for (const param of call.options) {
-    if (!param.optional && !(param.pythonName in named)) {
+    if (!param.optional && !(options && param.pythonName in options)) {
       throw new AttentionError('INVALID_CONFIG', `${what} needs option ${param.name}`);
     }
   }
-  return positional ? { args: ctx.args } : { args: ctx.args, kwargs: named };
+  if (inOrder) return options ? { args: ctx.args, kwargs: options } : { args: ctx.args };
+  return { args: ctx.args, kwargs: options ? Object.assign(named, options) : named };
 }
 
 function findParam(params: readonly ParamInfo[], key: string, what: string): ParamInfo {

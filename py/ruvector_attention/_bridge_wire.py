@@ -137,15 +137,11 @@ def buffers():
 # ------------------------------------------------------------------ names
 
 _CAMEL_RE = re.compile(r"_([a-z0-9])")
-_SNAKE_RE = re.compile(r"([A-Z])")
 
 
 def camel(name):
+    """The JS name of a Python name (JS sends Python names back: the catalogue has both)."""
     return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
-
-
-def snake(name):
-    return _SNAKE_RE.sub(lambda m: "_" + m.group(1).lower(), name)
 
 
 # ------------------------------------------------------------------ arguments
@@ -194,7 +190,7 @@ def arguments(kwargs_json, lookup, objects):
         parsed = _parsed[kwargs_json] = json.loads(kwargs_json)
     kwargs, by_name = {}, set()
     for key, value in parsed.items():
-        kwargs[snake(key)] = _resolve(value, lookup, objects, by_name)
+        kwargs[key] = _resolve(value, lookup, objects, by_name)
     args = [arg(i, lookup) for i in range(ctrl[NARGS]) if i not in by_name]
     return args, kwargs
 

@@ -154,6 +154,8 @@ function suite(name, boot) {
       assertClose(out, [2 * 3, 2 * 13 / 3], 1e-6, 'forward');
       assertClose(await m.forward([1, 0, 0], keys, values, { mask: [true, false, true] }), [2 * 3, 2 * 4.5], 1e-6, 'masked');
       assertClose(await m.attentionWeights([1, 0, 0], keys, { mask: Uint8Array.from([0, 1, 1]) }), [0, 0.5, 0.5], 1e-7, 'weights');
+      // the same call shape again with other values: Python reuses its views of the slots, never the old values
+      assertClose(await m.attentionWeights([1, 0, 0], keys, { mask: Uint8Array.from([1, 1, 0]) }), [0.5, 0.5, 0], 1e-7, 'weights again');
       const pw = await m.pairwise(keys);
       assert.deepEqual([pw.rows, pw.cols, Array.from(pw.data)], [3, 3, [1, 0, 0, 0, 1, 0, 0, 0, 1]]);
       await expectRejection(Promise.resolve().then(() => m.forward([1, 0], keys, values)), 'DIMENSION_MISMATCH', ['query', 'dim = 3']);

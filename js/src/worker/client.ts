@@ -3,6 +3,7 @@
 // Request and awaits its Response.
 import { AttentionError, deserializeError, disposedError } from '../errors.ts';
 import { startWorker, type WorkerLike } from '../platform.ts';
+import { checkMembers } from '../handle.ts';
 import { INTERNALS } from '../runtime.ts';
 import {
   isObjectRef, type BootResult, type CallResult, type MatrixResult, type ObjectRef, type Request, type Response,
@@ -109,6 +110,8 @@ class Connection {
 
 const MATRIX = Symbol('remote-matrix');
 const TARGET = Symbol('remote-object');
+const CALL = Symbol('remote-call');
+const PROPERTY = Symbol('remote-property');
 
 // Worker-side objects of handles garbage-collected without dispose(): freed by a late request.
 const leaked = new FinalizationRegistry<{ conn: Connection; target: number }>(({ conn, target }) => {
@@ -191,14 +194,14 @@ class RemoteObject {
     return this.#target;
   };
 
-  async call(method: string, args: unknown[]): Promise<unknown> {
+  async [CALL](method: string, args: unknown[]): Promise<unknown> {
     if (this.#disposed) throw disposedError(this.name);
     const r = await this.#conn.send<CallResult>(enc => ({ type: 'call', target: this.#target, method, args: enc(args) as unknown[] }));
     if (r.props) this.#props = r.props;
     return this.#conn.adopt(r.value);
   }
 
-  property(name: string): unknown {
+  [PROPERTY](name: string): unknown {
     if (this.#disposed) throw disposedError(this.name);
     return this.#props[name];
   }
@@ -215,16 +218,17 @@ type RemoteClass = new (conn: Connection, ref: ObjectRef) => RemoteObject;
 
 /** A RemoteObject subclass per catalogue entry: its methods and property getters. */
 function remoteClass(info: ClassInfo): RemoteClass {
+  checkMembers(info);
   const cls = class extends RemoteObject {};
   Object.defineProperty(cls, 'name', { value: info.name });
   for (const call of info.signatures) {
     Object.defineProperty(cls.prototype, call.name, {
-      value(this: RemoteObject, ...args: unknown[]) { return this.call(call.name, args); },
+      value(this: RemoteObject, ...args: unknown[]) { return this[CALL](call.name, args); },
       writable: true, configurable: true,
     });
   }
   for (const p of info.properties) {
-    Object.defineProperty(cls.prototype, p.name, { get(this: RemoteObject) { return this.property(p.name); }, configurable: true });
+    Object.defineProperty(cls.prototype, p.name, { get(this: RemoteObject) { return this[PROPERTY](p.name); }, configurable: true });
   }
   return cls;
 }
