@@ -15,7 +15,7 @@
 // Usage: node js/build/dist.mjs [--kernel build/wasm/libruvector_kernel.so]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -131,7 +131,8 @@ async function bundle(version) {
     // The worker is loaded by URL, so it is one self-contained file with a fixed name.
     await esbuild.build({ ...shared, entryPoints: { worker: src('worker/entry.ts') } });
   }
-  for (const f of ['index.d.ts', 'compat.d.ts']) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
+  // index.d.ts merges one declaration file per family: ship them all
+  for (const f of readdirSync(join(ROOT, 'ts-types')).filter(f => f.endsWith('.d.ts'))) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
 }
 
 /**

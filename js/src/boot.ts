@@ -5,7 +5,7 @@ import { Bridge, type PyodideLike, type PyProxy } from './bridge.ts';
 import { AttentionError } from './errors.ts';
 import { DISTRIBUTION_FILES, PACKAGE, missingFile, pyodideLocations, type PyodideLocations } from './platform.ts';
 import { readSnapshot } from './snapshot.ts';
-import type { BootStage, MechanismInfo, Versions } from '../../ts-types/index.d.ts';
+import type { BootStage, Catalog, Versions } from '../../ts-types/index.d.ts';
 
 export const JS_VERSION: string = __RUVECTOR_VERSION__;
 
@@ -13,7 +13,9 @@ export interface Booted {
   py: PyodideLike;
   bridge: Bridge;
   versions: Versions;
-  catalog: MechanismInfo[];
+  /** The export manifest (py/ruvector_attention/catalog.py) and its revision. */
+  catalog: Catalog;
+  revision: number;
 }
 
 export type Progress = (stage: BootStage, detail: string) => void;
@@ -97,7 +99,7 @@ export async function boot(indexURL: string | undefined, progress: Progress = ()
       `version mismatch: JS ${versions.js}, Python ${versions.python}, kernel ${versions.kernel} (rebuild the distribution)`);
   }
   progress('ready', `ruvector-attention ${versions.js} (${versions.isa})`);
-  return { py, bridge, versions, catalog: info.catalog as MechanismInfo[] };
+  return { py, bridge, versions, catalog: info.catalog as Catalog, revision: info.revision };
 }
 
 /** The wheel's file name in the lock Pyodide was given (null if that cannot be read). */

@@ -21,6 +21,7 @@ import random
 from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
@@ -143,11 +144,13 @@ class MultiHeadAttention(Attention):
                             self.value_dim, h, *self._weights(), 0, 1,
                             {"scratch": self._scratch_size()}, "out", None])
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Output (D,) for one query. A fully masked query gives zeros."""
         _, (out, _, _) = self._run(query, keys, values, mask, False)
         return _arrays.result(out, (self._config.dim,))
 
+    @exported(returns="matrix")
     def head_attention_weights(self, query, keys, *, mask=None):
         """Softmax weights of every head, (H, N)."""
         n = _arrays.matrix(keys, "keys", cols=self._config.dim).shape[0]
@@ -156,6 +159,7 @@ class MultiHeadAttention(Attention):
         _, (_, _, w) = self._run(query, keys, values, mask, True)
         return _arrays.result(w, (self._config.num_heads, n))
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Mean of the heads' weights, (N,) (torch's ``average_attn_weights=True``)."""
         w = _arrays.f32(self.head_attention_weights(query, keys, mask=mask), "weights")
@@ -167,6 +171,7 @@ class MultiHeadAttention(Attention):
         _kernel.K.matmul(onesp, w.ptr, optr, 1, h, n, 0)
         return _arrays.result(out, (n,))
 
+    @exported(returns="vector", head_idx="int")
     def head_output(self, head_idx, query, keys, values, *, mask=None):
         """Output of head ``head_idx`` before the output projection, (D/H,)."""
         h, hd = self._config.num_heads, self.head_dim
@@ -179,6 +184,7 @@ class MultiHeadAttention(Attention):
         _kernel.copy_bytes(optr, scratch.buffer_info()[0] + start * F32, hd * F32)
         return _arrays.result(out, (hd,))
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or over their own
         sets (B, N, D) / (B, N, DV); mask (N,) or (B, N). -> (B, D)."""
@@ -210,11 +216,13 @@ class MultiHeadAttention(Attention):
                 f"values rows have {V.shape[-1]} features, expected value_dim = {self.value_dim}",
                 expected=self.value_dim, actual=V.shape[-1])
 
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and every parameter (``params``, keyed by the state_dict names)."""
         return mha_backward(self, query, keys, values, grad_output, mask)
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
         """Every node attends to its CSR neighbours (one kernel call per thread);
         features (N, D), values (N, DV) (default features) -> (N, D)."""

@@ -14,6 +14,7 @@ import math
 from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..numerics import DROPOUT_SEED_SHIFT
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import (
     batch_inputs,
@@ -95,6 +96,7 @@ class ScaledDotProductAttention(Attention):
         return self._config.dropout, seed
 
     # -- single query -----------------------------------------------------------------
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Attention output for one query. A fully masked query gives zeros."""
         d = self._config.dim
@@ -124,12 +126,14 @@ class ScaledDotProductAttention(Attention):
         return direct_plan(d, None, None, "attend", ["query", "keys", "values", "mask", "n", d,
                                                      "dv", self._scale, 0.0, 0, "out", None])
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) before dropout; masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "ScaledDotProductAttention.attention_weights")
 
     # -- many queries -----------------------------------------------------------------
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or each query over
         its own set: keys (B, N, D), values (B, N, DV). mask: (N,) or (B, N). -> (B, DV)."""
@@ -157,6 +161,7 @@ class ScaledDotProductAttention(Attention):
         raise_for_status(run_rows(b, call), (Q, K, V), "ScaledDotProductAttention.forward_batch")
         return _arrays.result(out, (b, dv))
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
         """Every node attends to its CSR neighbours in one kernel call:
         out[i] = forward(X[i], X[nbrs(i)], V[nbrs(i)]), nbrs(i) = indices[indptr[i]:indptr[i+1]].
@@ -177,6 +182,7 @@ class ScaledDotProductAttention(Attention):
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV). In training mode with dropout it differentiates the most recent

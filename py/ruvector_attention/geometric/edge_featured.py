@@ -27,6 +27,7 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from ..validation import graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
@@ -256,6 +257,7 @@ class EdgeFeaturedAttention(Attention):
             raise_for_status(rc, tuple(t for t in (q, K, V, E) if t is not None), what)
         return out, w, live, numpy
 
+    @exported(returns="vector")
     def forward_with_edges(self, query, keys, values, edge_features):
         """Output (out,) of node i (query) over its neighbours j (keys, values) with the
         edge features (N, Fe) of the edges j -> i."""
@@ -263,6 +265,7 @@ class EdgeFeaturedAttention(Attention):
                                     "EdgeFeaturedAttention.forward_with_edges")
         return _arrays.result(out, (self.out_width,))
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None, edge_features=None):
         """As ``forward_with_edges``; masked keys take no part (all masked: bias only)."""
         out, _, _, _ = self._single(query, keys, values, mask, edge_features, False,
@@ -282,12 +285,14 @@ class EdgeFeaturedAttention(Attention):
                 flat[hh * n + j] = w[hh * k + e]
         return flat, n, numpy
 
+    @exported(returns="matrix")
     def head_attention_weights(self, query, keys, *, mask=None, edge_features=None):
         """Per-head softmax weights (H, N); masked keys get 0."""
         flat, n, numpy = self._head_weights(query, keys, mask, edge_features,
                                             "EdgeFeaturedAttention.head_attention_weights")
         return _filled((self._config.num_heads, n), flat, numpy)
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None, edge_features=None):
         """Softmax weights (N,), the mean over heads."""
         flat, n, numpy = self._head_weights(query, keys, mask, edge_features,
@@ -296,6 +301,7 @@ class EdgeFeaturedAttention(Attention):
         return _filled((n,), [sum(flat[hh * n + j] for hh in range(h)) / h for j in range(n)],
                        numpy)
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None, edge_features=None):
         """Queries (B, Din) over the same keys / values / edge features -> (B, out)."""
         Q = _arrays.matrix(queries, "queries", cols=self._config.node_dim)
@@ -307,6 +313,7 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.result(out, (b, w))
 
     # -- the whole graph ------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
         """PyG GATConv over a CSR graph: row i lists the sources j of the edges j -> i,
         ``edge_features`` (E, Fe) in the same order as ``indices``. -> (N, out); an
@@ -325,6 +332,7 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.result(out, (num_nodes, self.out_width))
 
     # -- gradients ------------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None, edge_features=None):
         """Gradients of <forward(...), grad_output> w.r.t. query, keys, values and every
         parameter (``params`` keyed by the PyG names); float64 reverse mode in Python,

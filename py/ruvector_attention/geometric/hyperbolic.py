@@ -27,6 +27,7 @@ from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
 from .curved import CurvedAttention, inverse_softplus, softplus
+from ..exports import exported
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +75,7 @@ class HyperbolicAttention(CurvedAttention):
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
 
+    @exported(returns="number")
     @property
     def curvature(self):
         """The live curvature k (< 0)."""
@@ -136,6 +138,7 @@ class ManifoldAttention(CurvedAttention):
         super().__init__(ManifoldConfig(dim, float(k), temperature, project_inputs, seed))
         self._project = project_inputs
 
+    @exported(returns="number")
     @property
     def curvature(self):
         return float(self._config.k)

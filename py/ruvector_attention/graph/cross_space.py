@@ -27,6 +27,7 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, option, register
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError, UnsupportedError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
 from .cross_backward import cross_backward
@@ -175,6 +176,7 @@ class CrossSpaceAttention(Attention):
         raise_for_status(rc, (q, G, L), "CrossSpaceAttention.forward_cross")
         return views, [(int(ng > 0), int(nl > 0), int(ng > 0 and nl > 0))]
 
+    @exported(returns="vector")
     def forward_cross(self, h, graph_neighbors, latent_neighbors):
         """Fused output (D,) for node ``h``; either neighbour set may be empty (not both)."""
         q, G, L = self._inputs(h, graph_neighbors, latent_neighbors)
@@ -183,6 +185,7 @@ class CrossSpaceAttention(Attention):
         d = self._config.dim
         return out.reshape(d) if hasattr(out, "reshape") else _arrays.result(out, (d,))
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
         the latent neighbours (both (N, D))."""
@@ -190,6 +193,7 @@ class CrossSpaceAttention(Attention):
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.forward_cross(query, keys, values)
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Weights (N,) of the graph view x_g = Att(h, keys, keys): softmax(K h / sqrt(D));
         masked keys get 0 (what the visualizer draws on the neighbour edges)."""
@@ -205,6 +209,7 @@ class CrossSpaceAttention(Attention):
         views, present = self._single_views(q, G, L)
         return cross_backward(self, q, G, L, g, views, present[0])
 
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """``backward_cross(query, keys, values, grad_output)``."""
         if mask is not None:
@@ -212,6 +217,7 @@ class CrossSpaceAttention(Attention):
         return self.backward_cross(query, keys, values, grad_output)
 
     # -- whole graph --------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       latent_indptr=None, latent_indices=None):
         """Every node i: ``forward_cross(X[i], X[graph nbrs(i)], X[latent nbrs(i)])``

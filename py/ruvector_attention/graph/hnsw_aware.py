@@ -23,6 +23,7 @@ from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
 from ..metadata import GraphMetadata
+from ..exports import exported
 from ..numerics import MAX_HEADS
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, int64s, kept_rows, run_csr, scatter, take_rows
@@ -135,11 +136,13 @@ class HNSWAwareAttention(Attention):
         raise_for_status(rc, (q, K, V), f"HNSWAwareAttention.{what}")
         return out, scratch, rows, n, m, numpy  # the weights (H, m) follow the L*H layer terms
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Output (DV,) with every key on HNSW layer 0."""
         out = self._run(query, keys, values, None, mask, "forward")[0]
         return _arrays.result(out, (len(out),))
 
+    @exported(returns="vector")
     def forward_with_metadata(self, query, keys, values, metadata, *, mask=None):
         """Output (DV,) using ``metadata.hnsw_layers`` (N,); missing -> InvalidConfigError."""
         if metadata is None or GraphMetadata.coerce(metadata).hnsw_layers is None:
@@ -148,6 +151,7 @@ class HNSWAwareAttention(Attention):
         out = self._run(query, keys, values, metadata, mask, "forward_with_metadata")[0]
         return _arrays.result(out, (len(out),))
 
+    @exported(returns="matrix")
     def head_attention_weights(self, query, keys, *, mask=None, metadata=None):
         """Softmax weights of every head, (H, N); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
@@ -164,6 +168,7 @@ class HNSWAwareAttention(Attention):
                 flat[t * n + r] = scratch[w0 + t * m + i]
         return _arrays.result(out, (h, n))
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None, metadata=None):
         """Mean of the heads' weights, (N,)."""
         hw = _arrays.f32(self.head_attention_weights(query, keys, mask=mask, metadata=metadata),
@@ -173,6 +178,7 @@ class HNSWAwareAttention(Attention):
         mean = [sum(flat[t * n + j] for t in range(h)) / h for j in range(n)]
         return scatter(mean, list(range(n)), n, hw.numpy)
 
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and ``params`` layer_embedding.weight (L, D), layer_bias (L, H)."""
@@ -198,6 +204,7 @@ class HNSWAwareAttention(Attention):
                          {"layer_embedding.weight": _arrays.result(ge, (L, d)),
                           "layer_bias": _arrays.result(gb, (L, h))})
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       metadata=None):
         """Every node attends to its CSR neighbours; ``metadata.hnsw_layers`` gives each

@@ -24,6 +24,7 @@ from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from ..metadata import GraphMetadata
+from ..exports import exported
 from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows
@@ -78,6 +79,7 @@ class GraphRoPE(Attention):
     def _freq(self):
         return self._inv_freq.buffer_info()[0]
 
+    @exported(returns="vector")
     def apply_rotation(self, embedding, distance):
         """Rotate ``embedding`` (D,) by ``distance`` (a number, fractional allowed), or
         rows (N, D) by distances (N,)."""
@@ -128,11 +130,13 @@ class GraphRoPE(Attention):
             return scatter(scratch[cache:], list(kept), n, numpy)
         return _arrays.result(out, (dv,))
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Output (DV,) with key j at distance j (sequence RoPE); use
         ``forward_with_metadata`` for graph distances. A fully masked query gives zeros."""
         return self._run(query, keys, values, None, mask, 0.0, "forward")
 
+    @exported(returns="vector")
     def forward_with_metadata(self, query, keys, values, metadata, *, mask=None,
                               query_distance=0.0):
         """Output (DV,) with key j at ``metadata.distances[j]`` and the query at
@@ -140,6 +144,7 @@ class GraphRoPE(Attention):
         return self._run(query, keys, values, _distances(metadata), mask, query_distance,
                          "forward_with_metadata")
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None, metadata=None, query_distance=0.0):
         """Softmax weights (N,); distances from ``metadata`` (default: key j at j)."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
@@ -147,6 +152,7 @@ class GraphRoPE(Attention):
         return self._run(query, K.owner, K.owner, dist, mask, query_distance, "attention_weights")
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None,
                  query_distance=0.0):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
@@ -199,6 +205,7 @@ class GraphRoPE(Attention):
                          _arrays.result(gv, (n, dv)), {})
 
     # -- whole graph ------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       metadata=None):
         """Every node attends to its CSR neighbours with per-edge distances

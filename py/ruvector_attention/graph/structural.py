@@ -24,6 +24,7 @@ from ..errors import DimensionMismatchError, InvalidConfigError
 from ..metadata import GraphMetadata
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
+from ..exports import exported
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,10 +107,12 @@ class StructuralAttention(Attention):
             return scatter(w, rows if rows is not None else list(range(n)), n, numpy)
         return _arrays.result(out, (dv,))
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Output (DV,) with zero structural features (plain scaled dot-product)."""
         return self._run(query, keys, values, None, mask, "forward")
 
+    @exported(returns="vector")
     def forward_with_metadata(self, query, keys, values, metadata, *, mask=None):
         """Output (DV,) using ``metadata.structural_features`` (N, S)."""
         if metadata is None:
@@ -117,11 +120,13 @@ class StructuralAttention(Attention):
                                      field="structural_features")
         return self._run(query, keys, values, metadata, mask, "forward_with_metadata")
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None, metadata=None):
         """Softmax weights (N,); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         return self._run(query, K.owner, K.owner, metadata, mask, "attention_weights")
 
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and ``params`` struct_proj.weight (D, S); features from ``metadata``
@@ -167,6 +172,7 @@ class StructuralAttention(Attention):
                          _arrays.result(gv, (n, dv)),
                          {"struct_proj.weight": _arrays.result(gw, (d, s))})
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       metadata=None):
         """Every node attends to its CSR neighbours using per-node structural features
