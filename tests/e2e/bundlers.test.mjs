@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BOOT_TIMEOUT_MS, ROOT, openPage, useBrowser } from './harness.mjs';
+import { BOOT_TIMEOUT_MS, ROOT, openPage, useBrowser, tolerance } from './harness.mjs';
 import { packAndInstall } from './packed.mjs';
 import { startServer } from '../../web-demo/serve.mjs';
 
@@ -61,7 +61,7 @@ async function computes(base, worker) {
   assert.equal(result.versions.python, result.versions.js);
   const want = sdpa64(result.query, result.keys, result.values);
   assert.equal(result.out.length, want.length);
-  result.out.forEach((x, j) => assert.ok(Math.abs(x - want[j]) <= 1e-6 * Math.max(1, Math.abs(want[j])),
+  result.out.forEach((x, j) => assert.ok(Math.abs(x - want[j]) <= tolerance('wasm/exact').rtol * Math.max(1, Math.abs(want[j])),
     `out[${j}] = ${x}, float64 ${want[j]}`));
   console.log(`# boot ${worker ? 'worker' : 'main thread'}: ${result.bootMs.toFixed(0)} ms`);
 }

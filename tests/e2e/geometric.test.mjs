@@ -109,10 +109,10 @@ describe('curved mechanisms in the visualizer (worker)', () => {
       checkBallInputs(doc, doc.current);
       await checkDisk(page, doc, p);
       // the weights drawn are the page's; hyperbolic attention: w_j / w_0 = exp(-(d_j - d_0) / T)
-      p.weights.forEach((w, j) => assert.ok(Math.abs(w - doc.current.weights[0][j]) < 1e-6));
+      p.weights.forEach((w, j) => assert.ok(Math.abs(w - doc.current.weights[0][j]) < WEIGHT_TOL));
       for (let j = 1; j < p.n; j++) {
         const want = -(p.distances[j] - p.distances[0]) / p.temperature;
-        assert.ok(Math.abs(Math.log(p.weights[j] / p.weights[0]) - want) < 1e-3, `neighbour ${j}`);
+        assert.ok(Math.abs(Math.log(p.weights[j] / p.weights[0]) - want) < tolerance('hyperbolic/log_weights').atol, `neighbour ${j}`);
       }
       const entropy = -p.weights.reduce((a, w) => a + w * Math.log(w), 0) / Math.log(p.n);
       assert.ok(entropy < 0.999, `the mapped data give weights that are not near uniform (entropy / ln n = ${entropy})`);
@@ -173,8 +173,8 @@ describe('curved mechanisms in the visualizer (worker)', () => {
       }, pairs);
       samples.forEach((s, i) => {
         const [p, q] = pairs[i];
-        assert.ok(Math.hypot(s[0][0] - p[0], s[0][1] - p[1]) < 1e-4, `pair ${i} starts at p`);
-        assert.ok(Math.hypot(s[64][0] - q[0], s[64][1] - q[1]) < 1e-4, `pair ${i} ends at q`);
+        assert.ok(Math.hypot(s[0][0] - p[0], s[0][1] - p[1]) < tolerance('js/svg_path').atol, `pair ${i} starts at p`);
+        assert.ok(Math.hypot(s[64][0] - q[0], s[64][1] - q[1]) < tolerance('js/svg_path').atol, `pair ${i} ends at q`);
         checkGeodesic(s, `pair ${i} ${JSON.stringify(pairs[i])}`);
       });
     } finally {

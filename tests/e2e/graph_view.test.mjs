@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 
 import {
   BOOT_TIMEOUT_MS, WEIGHT_TOL, chooseMechanism, exportJson, makeFixture, maxAbsDiff, openPage, renderCount, selectNode, useBrowser,
-  waitRender,
+  waitRender, tolerance,
 } from './harness.mjs';
 
 const env = useBrowser();
@@ -65,9 +65,9 @@ async function checkDistanceEffect(page, node) {
   const ref = fixture.distanceEffect[node];
   assert.equal(e.node, node);
   assert.equal(e.distanceKind, 'latent');
-  assert.ok(maxAbsDiff([e.distances], [ref.distances], 'distances') < 1e-9, 'latent distances as natively');
+  assert.ok(maxAbsDiff([e.distances], [ref.distances], 'distances') < tolerance('js/float64').atol, 'latent distances as natively');
   const sumWith = e.with.reduce((a, b) => a + b, 0);
-  assert.ok(Math.abs(sumWith - 1) < 1e-5, `with distances: sum ${sumWith}`);
+  assert.ok(Math.abs(sumWith - 1) < tolerance('wasm/scalar').atol, `with distances: sum ${sumWith}`);
   assert.ok(maxAbsDiff([e.with], [ref.with], 'with') <= WEIGHT_TOL, 'GraphRoPE with distances = native');
   assert.ok(maxAbsDiff([e.without], [ref.without], 'without') <= WEIGHT_TOL, 'GraphRoPE at distance 0 = native');
   const sdpa = fixture.mechanisms.ScaledDotProductAttention.weights[node];
@@ -89,7 +89,7 @@ async function checkDistanceEffect(page, node) {
   assert.deepEqual(rows.map((r) => r.node), fixture.neighbours[node]);
   assert.deepEqual(rows.map((r) => r.with), e.with);
   assert.deepEqual(rows.map((r) => r.without), e.without);
-  rows.forEach((r) => assert.ok(Math.abs(r.diff - (r.with - r.without)) < 1e-12));
+  rows.forEach((r) => assert.ok(Math.abs(r.diff - (r.with - r.without)) < tolerance('js/float64').atol));
   const bars = await page.$$eval('#distance-card rect[data-series]', (rs) => rs.length);
   assert.equal(bars, 2 * rows.length, 'two bars per neighbour');
 }
@@ -138,7 +138,7 @@ describe('graph view: HNSW layers and the distance encoding (worker)', () => {
       assert.ok(plain.every((g) => g.layer === '' && g.fill === plain[0].fill), 'one neutral fill');
       assert.ok(!(await page.$$eval('#heatmap-table thead th', (ths) => ths.map((th) => th.textContent))).includes('layer'));
       const e = await effect(page);
-      assert.ok(Math.abs(e.with.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'user data: GraphRoPE weights sum to 1');
+      assert.ok(Math.abs(e.with.reduce((a, b) => a + b, 0) - 1) < tolerance('wasm/scalar').atol, 'user data: GraphRoPE weights sum to 1');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

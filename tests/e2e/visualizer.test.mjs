@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import {
   ARTIFACTS, BOOT_TIMEOUT_MS, OUTPUT_TOL, ROOT, WEIGHT_TOL, chooseMechanism, exportJson, exportPng, heatmapTable, makeFixture, maxAbsDiff,
-  openPage, pngSize, renderCount, selectNode, useBrowser, waitRender,
+  openPage, pngSize, renderCount, selectNode, useBrowser, waitRender, tolerance,
 } from './harness.mjs';
 
 const env = useBrowser();  // { server, browser }
@@ -49,7 +49,7 @@ function checkScores(row, what) {
     assert.equal(Math.max(...s.filter((x) => x !== null)), 0, `${what}: head ${h}: the largest score is 0`);
     s.forEach((x, j) => {
       const w = row.weights[h][j];
-      assert.ok(x === null ? w === 0 : Math.abs(top * Math.exp(x) - w) < 1e-9, `${what}: head ${h} key ${j}`);
+      assert.ok(x === null ? w === 0 : Math.abs(top * Math.exp(x) - w) < tolerance('js/float64').atol, `${what}: head ${h} key ${j}`);
     });
   });
 }
@@ -57,7 +57,7 @@ function checkScores(row, what) {
 function checkSumsToOne(weights, what) {
   weights.forEach((row, h) => {
     const s = row.reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(s - 1) < 1e-5, `${what}: head ${h} sums to ${s}`);
+    assert.ok(Math.abs(s - 1) < tolerance('wasm/scalar').atol, `${what}: head ${h} sums to ${s}`);
   });
 }
 
@@ -111,7 +111,7 @@ async function checkReferenceCases(page, mode) {
     table.forEach((row, h) => {
       assert.deepEqual(row.values, current.weights[h], `table column of head ${h} = exported weights`);
       assert.deepEqual(row.text, current.weights[h].map((w) => w.toFixed(4)));
-      assert.ok(Math.abs(row.sum - 1) < 1e-5);
+      assert.ok(Math.abs(row.sum - 1) < tolerance('wasm/scalar').atol);
     });
     const hi = await page.$eval('#heatmap-legend', (el) => Number(el.dataset.hi));
     assert.equal(hi, Math.max(...current.weights.flat()), 'the colour scale tops out at the largest weight');

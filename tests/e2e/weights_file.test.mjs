@@ -15,7 +15,7 @@ import path from 'node:path';
 
 import {
   BOOT_TIMEOUT_MS, WEIGHT_TOL, cardData, chooseMechanism, exportJson, makeFixture, maxAbsDiff, openPage, renderCount,
-  selectNode, useBrowser, waitRender,
+  selectNode, useBrowser, waitRender, tolerance,
 } from './harness.mjs';
 
 const env = useBrowser();
@@ -102,9 +102,9 @@ for (const [mode, query] of [['worker', ''], ['main thread', '?worker=0']]) {
         await waitRender(page, before, { mechanism: 'HyperbolicAttention', options: { learnCurvature: true } });
         doc = await exportJson(page);
         assert.deepEqual(doc.current.options, c.options);
-        assert.ok(Math.abs(doc.current.ball.k - c.k) < 1e-12, `the curvature in use: ${doc.current.ball.k}`);
+        assert.ok(Math.abs(doc.current.ball.k - c.k) < tolerance('js/float64').atol, `the curvature in use: ${doc.current.ball.k}`);
         assert.ok(maxAbsDiff(doc.current.weights, c.weights[fixture.nodes[0]], 'learned k') <= WEIGHT_TOL);
-        assert.ok(Math.abs((await cardData(page, '#poincare-card', 'poincare')).k - c.k) < 1e-12, 'the disk at k = -2');
+        assert.ok(Math.abs((await cardData(page, '#poincare-card', 'poincare')).k - c.k) < tolerance('js/float64').atol, 'the disk at k = -2');
         assert.deepEqual(problems, []);
       } finally {
         await context.close();

@@ -3,10 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
-import {
-  assertClose, camelOptions, checkExpected, expectAttentionError, expectRejection, f32, lib, loadFixture, mechanismFor,
-  randomF32, referenceSdpa, rowsAs, runCase,
-} from './helpers.mjs';
+import { assertClose, camelOptions, checkExpected, expectAttentionError, expectRejection, f32, lib, loadFixture, mechanismFor, randomF32, referenceSdpa, rowsAs, runCase, REFERENCE_RTOL, SCALAR_ATOL } from './helpers.mjs';
 
 const KINDS = ['flat', 'float32[]', 'number[][]'];
 let rt;
@@ -110,8 +107,8 @@ describe('inputs', () => {
     const m = Math.max(...logits);
     const e = logits.map(x => Math.exp(x - m));
     const z = e.reduce((a, b) => a + b, 0);
-    assertClose(w, Float64Array.from(e, x => x / z), 1e-5, 'weights');
-    assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assertClose(w, Float64Array.from(e, x => x / z), REFERENCE_RTOL, 'weights');
+    assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < SCALAR_ATOL);
     sdpa.dispose();
   });
 
@@ -122,10 +119,10 @@ describe('inputs', () => {
     const mk = rt.matrix(K2, m);
     for (let i = 0; i < 6; i++) {
       const qi = randomF32(8, 30 + i), Ki = randomF32(m * 8, 40 + i), Vi = randomF32(m * 4, 50 + i);
-      assertClose(a.forward(qi, { data: Ki, rows: m }, { data: Vi, rows: m }), referenceSdpa(qi, Ki, Vi, m, 8, 4), 1e-5, `call ${i}`);
-      assertClose(a.forward(qi, mk, { data: V2, rows: m }), referenceSdpa(qi, K2, V2, m, 8, 4), 1e-5, `matrix ${i}`);
+      assertClose(a.forward(qi, { data: Ki, rows: m }, { data: Vi, rows: m }), referenceSdpa(qi, Ki, Vi, m, 8, 4), REFERENCE_RTOL, `call ${i}`);
+      assertClose(a.forward(qi, mk, { data: V2, rows: m }), referenceSdpa(qi, K2, V2, m, 8, 4), REFERENCE_RTOL, `matrix ${i}`);
       const scaled = Float32Array.from(qi, x => x / 3);
-      assertClose(b.forward(qi, { data: Ki, rows: m }, { data: Vi, rows: m }), referenceSdpa(scaled, Ki, Vi, m, 8, 4), 1e-5, `T=3 ${i}`);
+      assertClose(b.forward(qi, { data: Ki, rows: m }, { data: Vi, rows: m }), referenceSdpa(scaled, Ki, Vi, m, 8, 4), REFERENCE_RTOL, `T=3 ${i}`);
     }
     mk.dispose(); a.dispose(); b.dispose();
   });

@@ -2,7 +2,7 @@
 // one init(), and catchable errors instead of process aborts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkExpected, compatLib, expectAttentionError, f32, lib, loadFixture, randomF32, rowsAs } from './helpers.mjs';
+import { checkExpected, compatLib, expectAttentionError, f32, lib, loadFixture, randomF32, rowsAs, SCALAR_ATOL } from './helpers.mjs';
 
 const compat = await compatLib();
 
@@ -42,7 +42,7 @@ test('MultiHeadAttention(dim, numHeads): getters, and heads = scaled dot-product
     const sl = a => a.slice(h * headDim, (h + 1) * headDim);
     const expected = head.compute(sl(q), rows(K).map(sl), rows(V).map(sl));
     const got = out.slice(h * headDim, (h + 1) * headDim);
-    for (let k = 0; k < headDim; k++) assert.ok(Math.abs(got[k] - expected[k]) <= 1e-5, `head ${h}[${k}]: ${got[k]} vs ${expected[k]}`);
+    for (let k = 0; k < headDim; k++) assert.ok(Math.abs(got[k] - expected[k]) <= SCALAR_ATOL, `head ${h}[${k}]: ${got[k]} vs ${expected[k]}`);
   }
   const masked = mha.computeWithMask(q, rows(K), rows(V), Array.from({ length: n }, () => false));
   assert.deepEqual(Array.from(masked), new Array(dim).fill(0), 'fully masked → zeros');

@@ -6,9 +6,7 @@
 // call counter to tell the paths apart.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  assertClose, countPythonForward, expectAttentionError, lib, randomF32, referenceSdpa,
-} from './helpers.mjs';
+import { assertClose, countPythonForward, expectAttentionError, lib, randomF32, referenceSdpa, REFERENCE_RTOL } from './helpers.mjs';
 
 const COUNTED = ['ScaledDotProductAttention', 'MultiHeadAttention', 'FlashAttention', 'HyperbolicAttention',
   'ManifoldAttention', 'MixedCurvatureAttention'];
@@ -73,7 +71,7 @@ describe('direct path: the same bytes as through Python, without reaching Python
         const k = keys[kind](), v = values[kind]();
         const { direct, viaPython } = bothPaths(sdpa, q, k, v);
         assertSameBytes(direct, viaPython, kind);
-        assertClose(direct, want, 1e-5, `${kind} vs float64`);
+        assertClose(direct, want, REFERENCE_RTOL, `${kind} vs float64`);
         k.dispose?.(); v.dispose?.();
       }
       // a number[] query and mixed kinds (resident keys, flat values)
@@ -96,7 +94,7 @@ describe('direct path: the same bytes as through Python, without reaching Python
     for (const mask of [Uint8Array.from(keep), keep.map(Boolean)]) {
       const { direct, viaPython } = bothPaths(sdpa, q, { data: K, rows: n }, { data: V, rows: n }, { mask });
       assertSameBytes(direct, viaPython, mask.constructor.name);
-      assertClose(direct, want, 1e-5, `${mask.constructor.name} vs float64 on the kept keys`);
+      assertClose(direct, want, REFERENCE_RTOL, `${mask.constructor.name} vs float64 on the kept keys`);
     }
     const { direct } = bothPaths(sdpa, q, { data: K, rows: n }, { data: V, rows: n }, { mask: new Uint8Array(n) });
     assert.deepEqual(Array.from(direct), [0, 0, 0, 0]);

@@ -4,7 +4,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lib } from './helpers.mjs';
+import { lib, tolerance, REFERENCE_RTOL, SCALAR_ATOL } from './helpers.mjs';
 
 // Seeded inputs (inside the unit ball) built identically here and in the native run.
 function lcg(seed) {
@@ -39,7 +39,7 @@ print(json.dumps(out))
 let rt;
 before(async () => { rt = await lib.init(); });
 
-function close(actual, expected, what, rtol = 1e-5) {
+function close(actual, expected, what, rtol = REFERENCE_RTOL) {
   assert.equal(actual.length, expected.length, `${what}: length`);
   const scale = Math.max(1e-3, ...expected.map(Math.abs));
   for (let i = 0; i < expected.length; i++) {
@@ -59,7 +59,7 @@ describe('geometric attention (wasm) equals the native package', () => {
       close(Array.from(m.forward(q, K, V, opts)), native[i].forward, `${c.name}.forward`);
       const w = Array.from(m.attentionWeights(q, K, opts));
       close(w, native[i].weights, `${c.name}.attentionWeights`);
-      assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < SCALAR_ATOL);
       m.dispose();
     }
   });
@@ -71,13 +71,13 @@ describe('geometry from JS', () => {
     const x = [0.3, -0.1], y = [-0.4, 0.25];
     const d2 = (0.3 + 0.4) ** 2 + (0.1 + 0.25) ** 2;
     const expected = Math.acosh(1 + 2 * d2 / ((1 - 0.1) * (1 - (0.16 + 0.0625))));
-    assert.ok(Math.abs(h.poincareDistance(x, y) - expected) < 1e-5);
+    assert.ok(Math.abs(h.poincareDistance(x, y) - expected) < SCALAR_ATOL);
     assert.equal(h.poincareDistance(x, x), 0);
     const v = [0.2, 0.1];
     const back = h.logMap(x, h.expMap(x, v));  // log ∘ exp = id off the origin
-    close(Array.from(back), v, 'logMap(expMap)', 1e-4);
+    close(Array.from(back), v, 'logMap(expMap)', tolerance('geometric/roundtrip').rtol);
     const left = h.mobiusAdd([-0.3, 0.1], h.mobiusAdd(x, y));  // left cancellation
-    close(Array.from(left), y, 'left cancellation', 1e-4);
+    close(Array.from(left), y, 'left cancellation', tolerance('geometric/roundtrip').rtol);
     const p = h.projectToBall([3, 4]);
     assert.ok(Math.hypot(p[0], p[1]) < 1);
     assert.equal(h.curvature, -1);
@@ -123,15 +123,15 @@ describe('worker handles', () => {
       const mixed = await wrt.create('MixedCurvatureAttention', { euclideanDim: 2, hyperbolicDim: 2, curvature: -2 });
       assert.equal(mixed.curvature, -2);
       const h = await wrt.create('HyperbolicAttention', { dim: 2, curvature: -0.7, learnCurvature: true });
-      assert.ok(Math.abs(h.curvature + 0.7) < 1e-6, `learned curvature starts at -0.7, got ${h.curvature}`);
+      assert.ok(Math.abs(h.curvature + 0.7) < tolerance('wasm/parameter').atol, `learned curvature starts at -0.7, got ${h.curvature}`);
       const state = await h.stateDict();
       assert.deepEqual(Object.keys(state), ['raw_curvature']);
       await h.loadStateDict({ raw_curvature: Float32Array.of(2) });
       const softplus2 = Math.log1p(Math.exp(2));
-      assert.ok(Math.abs(h.curvature + softplus2) < 1e-6, `k = -softplus(2) after loading, got ${h.curvature}`);
+      assert.ok(Math.abs(h.curvature + softplus2) < tolerance('wasm/parameter').atol, `k = -softplus(2) after loading, got ${h.curvature}`);
       // the same value the worker's own geometry uses: d(0, x) at k = -softplus(2)
       const x = [0.1, 0.2], r = Math.hypot(...x), c = Math.sqrt(softplus2);
-      assert.ok(Math.abs(await h.poincareDistance([0, 0], x) - 2 * Math.atanh(c * r) / c) < 1e-5);
+      assert.ok(Math.abs(await h.poincareDistance([0, 0], x) - 2 * Math.atanh(c * r) / c) < SCALAR_ATOL);
       const sdpa = await wrt.create('ScaledDotProductAttention', { dim: 2 });
       assert.equal('curvature' in sdpa, false);
       for (const o of [m, mixed, h, sdpa]) await o.dispose();

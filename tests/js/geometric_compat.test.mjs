@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { compatLib, expectAttentionError, lib } from './helpers.mjs';
+import { compatLib, expectAttentionError, lib, tolerance, REFERENCE_RTOL, WORKER_RTOL, SCALAR_ATOL, NATIVE_RTOL } from './helpers.mjs';
 
 const compat = await compatLib();
 
@@ -17,7 +17,7 @@ function lcg(seed, scale = 0.4) {
 }
 const rows = (n, d, seed, scale) => { const r = lcg(seed, scale); return Array.from({ length: n }, () => Array.from({ length: d }, r)); };
 
-function close(actual, expected, what, rtol = 1e-5) {
+function close(actual, expected, what, rtol = REFERENCE_RTOL) {
   actual = Array.from(actual); expected = Array.from(expected);
   assert.equal(actual.length, expected.length, `${what}: length`);
   const scale = Math.max(1e-3, ...expected.map(Math.abs));
@@ -86,8 +86,8 @@ async function checkGeometry(geo, what) {
   const x = X[0], y = Y[0];
   const d0 = await geo.poincareDistance(x, y, { k: K });
   assert.equal(typeof d0, 'number');
-  assert.ok(Math.abs(d0 - distRef(x, y, K)) < 1e-5, `${what}: distance vs closed form`);
-  assert.ok(Math.abs(d0 - n.dist0) < 1e-6 * Math.max(1, n.dist0));
+  assert.ok(Math.abs(d0 - distRef(x, y, K)) < SCALAR_ATOL, `${what}: distance vs closed form`);
+  assert.ok(Math.abs(d0 - n.dist0) < NATIVE_RTOL * Math.max(1, n.dist0));
   close(await geo.poincareDistance(X, Y, { k: K }), n.dist, `${what} distance rows`);
   const add = await geo.mobiusAdd(X, Y, { k: K });
   assert.deepEqual([add.rows, add.cols], [5, 6]);
@@ -103,8 +103,8 @@ async function checkGeometry(geo, what) {
   close(await geo.projectToBall([3, 4, 0, 0, 0, 0], { k: K }), n.proj, `${what} projectToBall`);
   close(await geo.gyromidpoint(Y, W, { k: K }), n.mid, `${what} gyromidpoint`);
   // Identities: log ∘ exp = id off the origin; default k = -1.
-  close(await geo.logMap(X[3], await geo.expMap(X[3], Vt[3])), Vt[3], `${what} log(exp)`, 1e-4);
-  assert.ok(Math.abs(await geo.poincareDistance(x, y) - distRef(x, y, -1)) < 1e-5);
+  close(await geo.logMap(X[3], await geo.expMap(X[3], Vt[3])), Vt[3], `${what} log(exp)`, tolerance('geometric/roundtrip').rtol);
+  assert.ok(Math.abs(await geo.poincareDistance(x, y) - distRef(x, y, -1)) < SCALAR_ATOL);
 }
 
 describe('rt.geometric (main thread)', () => {
@@ -138,28 +138,28 @@ describe('worker mode: rt.geometric and the typed geometric extras', () => {
     const opts = { nodeDim: 6, edgeDim: 2, numHeads: 3, seed: 5 };
     const E = Vt.map(r => r.slice(0, 2));
     const [a, b] = [await rt.create('EdgeFeaturedAttention', opts), await wrt.create('EdgeFeaturedAttention', opts)];
-    close(await b.forwardWithEdges(X[0], Y, Vt, E), a.forwardWithEdges(X[0], Y, Vt, E), 'worker forwardWithEdges', 1e-6);
-    close(await b.forward(X[0], Y, Vt, { edgeFeatures: E }), a.forward(X[0], Y, Vt, { edgeFeatures: E }), 'worker forward', 1e-6);
+    close(await b.forwardWithEdges(X[0], Y, Vt, E), a.forwardWithEdges(X[0], Y, Vt, E), 'worker forwardWithEdges', WORKER_RTOL);
+    close(await b.forward(X[0], Y, Vt, { edgeFeatures: E }), a.forward(X[0], Y, Vt, { edgeFeatures: E }), 'worker forward', WORKER_RTOL);
     const hw = await b.headAttentionWeights(X[0], Y, { edgeFeatures: E });
     assert.equal(hw.rows, 3);
-    close(hw.data, a.headAttentionWeights(X[0], Y, { edgeFeatures: E }).data, 'worker headAttentionWeights', 1e-6);
+    close(hw.data, a.headAttentionWeights(X[0], Y, { edgeFeatures: E }).data, 'worker headAttentionWeights', WORKER_RTOL);
     await assert.rejects(b.forward(X[0], Y, Vt), e => e.code === 'DIMENSION_MISMATCH');
     a.dispose(); await b.dispose();
 
     const hopts = { dim: 6, curvature: K };
     const [h, hr] = [await rt.create('HyperbolicAttention', hopts), await wrt.create('HyperbolicAttention', hopts)];
-    assert.ok(Math.abs(await hr.poincareDistance(X[0], Y[0]) - h.poincareDistance(X[0], Y[0])) < 1e-7);
-    close(await hr.mobiusAdd(X[0], Y[0]), h.mobiusAdd(X[0], Y[0]), 'worker mobiusAdd', 1e-6);
-    close(await hr.expMap(X[0], Vt[0]), h.expMap(X[0], Vt[0]), 'worker expMap', 1e-6);
-    close(await hr.logMap(X[0], Y[0]), h.logMap(X[0], Y[0]), 'worker logMap', 1e-6);
-    close(await hr.projectToBall([3, 4, 0, 0, 0, 0]), h.projectToBall([3, 4, 0, 0, 0, 0]), 'worker projectToBall', 1e-6);
+    assert.ok(Math.abs(await hr.poincareDistance(X[0], Y[0]) - h.poincareDistance(X[0], Y[0])) < tolerance('wasm/worker_scalar').atol);
+    close(await hr.mobiusAdd(X[0], Y[0]), h.mobiusAdd(X[0], Y[0]), 'worker mobiusAdd', WORKER_RTOL);
+    close(await hr.expMap(X[0], Vt[0]), h.expMap(X[0], Vt[0]), 'worker expMap', WORKER_RTOL);
+    close(await hr.logMap(X[0], Y[0]), h.logMap(X[0], Y[0]), 'worker logMap', WORKER_RTOL);
+    close(await hr.projectToBall([3, 4, 0, 0, 0, 0]), h.projectToBall([3, 4, 0, 0, 0, 0]), 'worker projectToBall', WORKER_RTOL);
     h.dispose(); await hr.dispose();
 
     const mopts = { euclideanDim: 3, hyperbolicDim: 3 };
     const [m, mr] = [await rt.create('MixedCurvatureAttention', mopts), await wrt.create('MixedCurvatureAttention', mopts)];
     const s = await mr.spaceScores(X[0], Y);
     assert.deepEqual([s.rows, s.cols], [2, 5]);
-    close(s.data, m.spaceScores(X[0], Y).data, 'worker spaceScores', 1e-6);
+    close(s.data, m.spaceScores(X[0], Y).data, 'worker spaceScores', WORKER_RTOL);
     m.dispose(); await mr.dispose();
   });
 });
@@ -171,7 +171,7 @@ describe('compat: the @ruvector/attention geometric names', () => {
     const n = nativeRun();
     const h = new compat.HyperbolicAttention(6, K);
     assert.equal(h.dim, 6);
-    assert.ok(Math.abs(h.curvature - K) < 1e-6);
+    assert.ok(Math.abs(h.curvature - K) < tolerance('wasm/parameter').atol);
     close(h.compute(X[0], Y, Vt), n.hyp, 'compat HyperbolicAttention');
     close(h.computeRaw(Float32Array.from(X[0]), Y.map(r => Float32Array.from(r)), Vt.map(r => Float32Array.from(r))),
       n.hyp, 'computeRaw');
@@ -202,7 +202,7 @@ describe('compat: the @ruvector/attention geometric names', () => {
     const n = nativeRun();
     const d = new compat.DualSpaceAttention({ dim: 6, curvature: K, euclideanWeight: 0.3, hyperbolicWeight: 1.7, temperature: 0.8 });
     assert.equal(d.dim, 6);
-    assert.ok(Math.abs(d.euclideanWeight - 0.3) < 1e-7 && Math.abs(d.hyperbolicWeight - 1.7) < 1e-6);
+    assert.ok(Math.abs(d.euclideanWeight - 0.3) < tolerance('wasm/parameter').atol && Math.abs(d.hyperbolicWeight - 1.7) < tolerance('wasm/parameter').atol);
     close(d.compute(X[0], Y, Vt), n.dual, 'compat DualSpaceAttention');
     const c = d.getSpaceContributions(X[0], Y);
     close(c.euclideanScores, n.space[0], 'euclideanScores');
@@ -220,11 +220,11 @@ describe('compat: the @ruvector/attention geometric names', () => {
   test('math functions: signed curvature, correct expMap / logMap at any base point', () => {
     const n = nativeRun();
     const x = X[0], y = Y[0];
-    assert.ok(Math.abs(compat.poincareDistance(x, y, K) - distRef(x, y, K)) < 1e-5);
-    assert.ok(Math.abs(compat.poincareDistance(x, y) - distRef(x, y, -1)) < 1e-5, 'default curvature -1');
+    assert.ok(Math.abs(compat.poincareDistance(x, y, K) - distRef(x, y, K)) < SCALAR_ATOL);
+    assert.ok(Math.abs(compat.poincareDistance(x, y) - distRef(x, y, -1)) < SCALAR_ATOL, 'default curvature -1');
     close(compat.mobiusAddition(x, y, K), mobius(x, y, K), 'mobiusAddition');
     close(compat.expMap(X[1], Vt[1], K), expMapRef(X[1], Vt[1], K), 'expMap at a base point off the origin');
-    close(compat.logMap(X[1], compat.expMap(X[1], Vt[1], K), K), Vt[1], 'logMap inverts expMap', 1e-4);
+    close(compat.logMap(X[1], compat.expMap(X[1], Vt[1], K), K), Vt[1], 'logMap inverts expMap', tolerance('geometric/roundtrip').rtol);
     close(compat.projectToPoincareBall([3, 4, 0, 0, 0, 0], K), n.proj, 'projectToPoincareBall');
     assert.ok(Math.hypot(...compat.projectToPoincareBall([3, 4])) < 1);
     // The original package's positive c: refused, with the mapping in the message.

@@ -7,7 +7,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../web-demo/serve.mjs';
-import { assertWithin, camelOptions, f32, lib, loadFixture, rowsAs } from './helpers.mjs';
+import { assertWithin, camelOptions, f32, lib, loadFixture, rowsAs, tolerance, SCALAR_ATOL } from './helpers.mjs';
 
 const cases = loadFixture('geometric');
 
@@ -49,7 +49,7 @@ function check(got, c, where) {
   if (!(got instanceof Float32Array)) assert.deepEqual([got.rows, got.cols], c.expected.shape, `${what}: shape`);
   assertWithin(data, f32(c.expected), c.tolerance, what);
   if (c.method === 'attention_weights' && !c.args.mask) {
-    assert.ok(Math.abs(data.reduce((s, v) => s + v, 0) - 1) < 1e-5, `${what}: weights sum to 1`);
+    assert.ok(Math.abs(data.reduce((s, v) => s + v, 0) - 1) < SCALAR_ATOL, `${what}: weights sum to 1`);
   }
 }
 

@@ -4,9 +4,7 @@
 // headAttentionWeights), worker mode, the compat GraphRoPeAttention, typed errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  assertWithin, camelOptions, compatLib, expectAttentionError, f32, lib, loadFixture, randomF32, rowsAs,
-} from './helpers.mjs';
+import { assertWithin, camelOptions, compatLib, expectAttentionError, f32, lib, loadFixture, randomF32, rowsAs, tolerance, SCALAR_ATOL } from './helpers.mjs';
 
 let rt;
 before(async () => { rt = await lib.init(); });
@@ -69,14 +67,14 @@ describe('typed extras', () => {
     const dist = Array.from({ length: n }, (_, j) => (j * 7) % 5);
     const a = rope.forwardWithMetadata(q, K, V, { distances: dist });
     const b = rope.forwardWithMetadata(q, K, V, { distances: dist.map(t => t + 2.5) }, { queryDistance: 2.5 });
-    assertWithin(b, a, { rtol: 1e-5, atol: 1e-6 }, 'shifted query and keys');
+    assertWithin(b, a, tolerance('sdpa/consistency'), 'shifted query and keys');
     const far = rope.forwardWithMetadata(q, K, V, { distances: dist.map(t => t * 4) });
     assert.ok(far.some((x, i) => Math.abs(x - a[i]) > 1e-3), 'distances move the output');
     const r = rope.applyRotation(q, 3.25);
     const norm = x => Math.hypot(...x);
-    assert.ok(Math.abs(norm(r) - norm(q)) < 1e-5);
+    assert.ok(Math.abs(norm(r) - norm(q)) < SCALAR_ATOL);
     const w = rope.attentionWeights(q, K, { metadata: { distances: dist } });
-    assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-5);
+    assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) - 1) < SCALAR_ATOL);
     expectAttentionError(() => rope.forwardWithMetadata(q, K, V, { hnswLayers: dist }), 'INVALID_CONFIG', ['distances']);
     expectAttentionError(() => rope.forwardWithMetadata(q, K, V, { distances: [1, 2] }), 'DIMENSION_MISMATCH', ['distances']);
     rope.dispose();
@@ -87,7 +85,7 @@ describe('typed extras', () => {
     const K = { data: randomF32(5 * 8, 4), rows: 5 };
     const hw = hnsw.headAttentionWeights(randomF32(8, 5), K, { metadata: { hnswLayers: [0, 1, 2, 0, 1] } });
     assert.deepEqual([hw.rows, hw.cols], [2, 5]);
-    for (let h = 0; h < 2; h++) assert.ok(Math.abs(hw.data.subarray(h * 5, h * 5 + 5).reduce((s, x) => s + x, 0) - 1) < 1e-5);
+    for (let h = 0; h < 2; h++) assert.ok(Math.abs(hw.data.subarray(h * 5, h * 5 + 5).reduce((s, x) => s + x, 0) - 1) < SCALAR_ATOL);
     expectAttentionError(() => hnsw.forwardWithMetadata(randomF32(8, 5), K, K, { hnswLayers: [0, 1, 3, 0, 1] }),
       'OUT_OF_BOUNDS', ['hnsw_layers']);
     hnsw.dispose();
@@ -137,7 +135,7 @@ describe('typed extras', () => {
       const nb = indices.slice(indptr[i], indptr[i + 1]);
       const want = nb.length ? rope.forwardWithMetadata(row(i), nb.map(row), nb.map(row),
         { distances: dist.slice(indptr[i], indptr[i + 1]) }) : new Float32Array(4);
-      assertWithin(out.data.subarray(i * 4, i * 4 + 4), want, { rtol: 1e-5, atol: 1e-6 }, `row ${i}`);
+      assertWithin(out.data.subarray(i * 4, i * 4 + 4), want, tolerance('sdpa/consistency'), `row ${i}`);
     }
     rope.dispose();
   });
@@ -166,11 +164,11 @@ describe('rt.graph: CSR converters (the metadata the visualizer passes)', () => 
     assert.deepEqual([f.rows, f.cols], [4, 3]);
     const col = c => Array.from({ length: 4 }, (_, i) => f.data[3 * i + c]);
     assert.deepEqual(col(0), [2, 2, 2, 1]);
-    assertWithin(col(2), [1 / 3, 1, 1, 0], { rtol: 0, atol: 1e-7 }, 'clustering (edges symmetrised)');
+    assertWithin(col(2), [1 / 3, 1, 1, 0], tolerance('graph_features/exact'), 'clustering (edges symmetrised)');
     const pr = col(1);
-    assert.ok(Math.abs(pr.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'PageRank sums to 1');
+    assert.ok(Math.abs(pr.reduce((a, b) => a + b, 0) - 1) < SCALAR_ATOL, 'PageRank sums to 1');
     assert.equal(pr[1], pr[2], 'symmetric nodes');
-    assertWithin([pr[3]], [0.15 / 4], { rtol: 0, atol: 1e-7 }, 'no in-links: (1 - damping) / N');
+    assertWithin([pr[3]], [0.15 / 4], tolerance('graph_features/exact'), 'no in-links: (1 - damping) / N');
     expectAttentionError(() => rt.graph.structuralFeatures([0, 1], [5]), 'OUT_OF_BOUNDS');
   });
 });
@@ -209,7 +207,7 @@ describe('compat GraphRoPeAttention', () => {
     const rope = await rt.create('GraphRoPE', { dim: 8, base: 100 });
     const got = c.computeWithPositions(q, keys, values, 0, [1, 2, 3, 9]);
     assertWithin(got, rope.forwardWithMetadata(q, keys, values, { distances: [1, 2, 3, 9] }), { rtol: 0, atol: 0 }, 'compat');
-    assertWithin(c.computeWithPositions(q, keys, values, 2, [3, 4, 5, 11]), got, { rtol: 1e-5, atol: 1e-6 }, 'relative');
+    assertWithin(c.computeWithPositions(q, keys, values, 2, [3, 4, 5, 11]), got, tolerance('sdpa/consistency'), 'relative');
     assertWithin(c.computeWithPositions(q, keys, values, 0, [1, 2, 3, 400]),
       c.computeWithPositions(q, keys, values, 0, [1, 2, 3, 15]), { rtol: 0, atol: 0 }, 'clamped to maxPosition - 1');
     assertWithin(c.compute(q, keys, values), c.computeWithPositions(q, keys, values, 0, [0, 1, 2, 3]), { rtol: 0, atol: 0 }, 'compute');

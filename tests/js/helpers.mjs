@@ -18,8 +18,22 @@ if (!existsSync(join(DIST, 'node', 'index.mjs')) || !existsSync(join(DIST, 'pyod
 export const lib = await import(join(DIST, 'node', 'index.mjs'));
 export const compatLib = () => import(join(DIST, 'node', 'compat.mjs'));
 
-/** JS (wasm kernel) vs the native kernel on the same inputs: 1e-6 relative to the array's scale. */
-export const NATIVE_RTOL = 1e-6;
+const TOLERANCES = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'tolerances.json'), 'utf8')).tolerances;
+
+/** { rtol, atol, why } of tests/fixtures/tolerances.json (the suite's one table, read by pytest too). */
+export function tolerance(key) {
+  if (!(key in TOLERANCES)) throw new Error(`tests/fixtures/tolerances.json has no row ${key}`);
+  return TOLERANCES[key];
+}
+
+/** JS (wasm kernel) vs the native kernel on the same inputs, relative to the array's scale. */
+export const NATIVE_RTOL = tolerance('wasm/native').rtol;
+/** The wasm build vs a float64 JS reference, relative to the array's scale. */
+export const REFERENCE_RTOL = tolerance('wasm/reference').rtol;
+/** Worker mode vs the main thread, relative to the array's scale. */
+export const WORKER_RTOL = tolerance('wasm/worker').rtol;
+/** One f32 number (a distance, a norm, a sum of weights) vs its float64 value. */
+export const SCALAR_ATOL = tolerance('wasm/scalar').atol;
 
 let native;
 /**
@@ -81,7 +95,7 @@ export function camelOptions(config) {
  * |got_i - want_i| <= rtol * ‖want‖∞ for every element: relative to the array's scale.
  * Wasm SIMD128 and native AVX2 sum in different orders, so the rounding error of an
  * element is about eps·(size of its summands), not eps·|element| (a small element
- * next to large ones differs by more than 1e-6 of itself, never of the array).
+ * next to large ones differs by more than NATIVE_RTOL of itself, never of the array).
  */
 export function assertClose(got, want, rtol, what) {
   assert.equal(got.length, want.length, `${what}: length ${got.length} != ${want.length}`);

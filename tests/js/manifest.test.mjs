@@ -5,7 +5,7 @@
 // the TypeScript runtime. docs/architecture.md ("Adding a mechanism") follows these steps.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertClose, expectAttentionError, expectRejection, lib } from './helpers.mjs';
+import { assertClose, expectAttentionError, expectRejection, lib, tolerance } from './helpers.mjs';
 
 const INTERNALS = Symbol.for('ruvector-attention.internals');
 
@@ -151,11 +151,11 @@ function suite(name, boot) {
       const m = await rt.create('GainMeanAttention', { dim: 3, gain: 2 });
       const out = await m.forward([1, 0, 0], keys, values);
       assert.ok(out instanceof Float32Array);
-      assertClose(out, [2 * 3, 2 * 13 / 3], 1e-6, 'forward');
-      assertClose(await m.forward([1, 0, 0], keys, values, { mask: [true, false, true] }), [2 * 3, 2 * 4.5], 1e-6, 'masked');
-      assertClose(await m.attentionWeights([1, 0, 0], keys, { mask: Uint8Array.from([0, 1, 1]) }), [0, 0.5, 0.5], 1e-7, 'weights');
+      assertClose(out, [2 * 3, 2 * 13 / 3], tolerance('wasm/exact').rtol, 'forward');
+      assertClose(await m.forward([1, 0, 0], keys, values, { mask: [true, false, true] }), [2 * 3, 2 * 4.5], tolerance('wasm/exact').rtol, 'masked');
+      assertClose(await m.attentionWeights([1, 0, 0], keys, { mask: Uint8Array.from([0, 1, 1]) }), [0, 0.5, 0.5], tolerance('wasm/exact').rtol, 'weights');
       // the same call shape again with other values: Python reuses its views of the slots, never the old values
-      assertClose(await m.attentionWeights([1, 0, 0], keys, { mask: Uint8Array.from([1, 1, 0]) }), [0.5, 0.5, 0], 1e-7, 'weights again');
+      assertClose(await m.attentionWeights([1, 0, 0], keys, { mask: Uint8Array.from([1, 1, 0]) }), [0.5, 0.5, 0], tolerance('wasm/exact').rtol, 'weights again');
       const pw = await m.pairwise(keys);
       assert.deepEqual([pw.rows, pw.cols, Array.from(pw.data)], [3, 3, [1, 0, 0, 0, 1, 0, 0, 0, 1]]);
       await expectRejection(Promise.resolve().then(() => m.forward([1, 0], keys, values)), 'DIMENSION_MISMATCH', ['query', 'dim = 3']);
@@ -180,7 +180,7 @@ function suite(name, boot) {
       assert.equal(b.count, 2);
       await b.update([0, 0]);
       assert.deepEqual([a.count, b.count], [2, 3]);
-      assertClose(await a.difference(b), [1, 2], 1e-6, 'a - b');
+      assertClose(await a.difference(b), [1, 2], tolerance('wasm/exact').rtol, 'a - b');
       await expectRejection(Promise.resolve().then(() => a.update([1, 2, 3])), 'DIMENSION_MISMATCH', ['x has 3 values']);
       await expectRejection(Promise.resolve().then(() => a.difference({})), 'UNSUPPORTED', ['other']);
       await b.dispose();

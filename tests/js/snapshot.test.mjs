@@ -12,7 +12,7 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { DIST, lib } from './helpers.mjs';
+import { DIST, lib, tolerance } from './helpers.mjs';
 
 const PYODIDE_DIR = join(DIST, 'pyodide');
 const meta = JSON.parse(readFileSync(join(PYODIDE_DIR, 'snapshot.json'), 'utf8'));
@@ -60,7 +60,7 @@ function bootInNode(indexURL) {
 }
 
 function assertResult(out, what) {
-  out.forEach((x, i) => assert.ok(Math.abs(x - EXPECTED[i]) < 1e-6, `${what}: ${out} vs ${EXPECTED}`));
+  out.forEach((x, i) => assert.ok(Math.abs(x - EXPECTED[i]) < tolerance('wasm/exact').rtol * Math.max(1, Math.abs(EXPECTED[i])), `${what}: ${out} vs ${EXPECTED}`));
 }
 
 test('snapshot.json names the shipped file, its sha256, heap size and the versions', () => {

@@ -4,10 +4,7 @@
 // layers), the compat classes, and typed errors.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import {
-  assertWithin, compatLib, expectAttentionError, f32, lib, loadFixture, mechanismFor, randomF32, referenceSdpa,
-  runCase,
-} from './helpers.mjs';
+import { assertWithin, compatLib, expectAttentionError, f32, lib, loadFixture, mechanismFor, randomF32, referenceSdpa, runCase, tolerance } from './helpers.mjs';
 
 let rt;
 before(async () => { rt = await lib.init(); });
@@ -48,7 +45,7 @@ describe('typed extras', () => {
     for (const blockSize of [1, 7, 64, n]) {
       const flash = await rt.create('FlashAttention', { dim: d, blockSize });
       assert.equal(flash.blockSize, blockSize);
-      assertWithin(flash.forward(q, { data: K, rows: n }, { data: V, rows: n }), ref, { rtol: 1e-4, atol: 1e-5 }, `block ${blockSize}`);
+      assertWithin(flash.forward(q, { data: K, rows: n }, { data: V, rows: n }), ref, tolerance('flash/fixture'), `block ${blockSize}`);
       flash.dispose();
     }
   });
@@ -114,7 +111,7 @@ describe('typed extras', () => {
     });
     const check = got => {
       assert.deepEqual([got.rows, got.cols], [N, dv]);
-      want.forEach((w, i) => assertWithin(got.data.subarray(i * dv, (i + 1) * dv), w, { rtol: 1e-5, atol: 1e-6 }, `node ${i}`));
+      want.forEach((w, i) => assertWithin(got.data.subarray(i * dv, (i + 1) * dv), w, tolerance('sdpa/consistency'), `node ${i}`));
     };
     const options = { values: { data: V, rows: N }, hnswLayers: layers };
     const lg = await rt.create('LocalGlobalAttention', { dim: d, localWindow: window, globalNodes: hubs });
@@ -150,10 +147,10 @@ describe('compat: @ruvector/attention names', () => {
     const ref = referenceSdpa(q, K, V, n, d, d);
     const flash = new compat.FlashAttention(d, 7);
     assert.deepEqual([flash.dim, flash.blockSize], [d, 7]);
-    assertWithin(flash.compute(Array.from(q), rows(K), rows(V)), ref, { rtol: 1e-4, atol: 1e-5 }, 'flash');
+    assertWithin(flash.compute(Array.from(q), rows(K), rows(V)), ref, tolerance('flash/fixture'), 'flash');
     const lg = new compat.LocalGlobalAttention(d, n, 0);
     assert.deepEqual([lg.dim, lg.localWindow, lg.windowSize, lg.globalTokens], [d, n, n, 0]);
-    assertWithin(lg.computeRaw(q, rows(K), rows(V)), ref, { rtol: 1e-4, atol: 1e-5 }, 'local-global, window n');
+    assertWithin(lg.computeRaw(q, rows(K), rows(V)), ref, tolerance('local_global/fixture'), 'local-global, window n');
     const lin = new compat.LinearAttention(d, 128);
     assert.deepEqual([lin.dim, lin.numFeatures, lin.features], [d, 128, 128]);
     const approx = lin.compute(q, rows(K), rows(V));
