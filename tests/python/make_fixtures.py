@@ -323,6 +323,9 @@ def build_all():
         "geometric.json": wrap(__import__("fixtures_geometric").geometric_cases(arr),
                                "Hyperbolic / manifold / mixed-curvature / edge-featured attention: inputs "
                                "and native expected outputs (checked vs geoopt twin, torch, PyG)"),
+        "contract.json": wrap(__import__("fixtures_contract").contract_cases(arr),
+                              "the registry-wide contract (test_contract.py) for every registered "
+                              "mechanism: inputs and native expected outputs or errors"),
     }
 
 

@@ -58,6 +58,12 @@ def scale_option():
                   doc="score scale; default 1/sqrt(dim)")
 
 
+def choice(value):
+    """A discrete option as its config value: an enum member becomes its string value
+    (configs store the plain string, so they are JSON as saved and as JS sends them)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def validate(config):
     """Check every field against its ``option`` metadata; the error names the field."""
     cls = type(config).__name__
@@ -66,6 +72,12 @@ def validate(config):
         if v is None and m.get("optional"):
             continue
         kind = m.get("kind")
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            choices = [e.value for e in kind]
+            if not isinstance(v, str) or v not in choices:
+                raise InvalidConfigError(f"{cls}.{f.name} must be one of {choices}, got {v!r}",
+                                         field=f.name)
+            continue
         if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
             raise InvalidConfigError(f"{cls}.{f.name} must be an int, got {v!r}", field=f.name)
         if kind is float:

@@ -240,14 +240,15 @@ class EdgeFeaturedAttention(Attention):
             live = [j for j in range(n) if m.owner[j]]
         if E is not None and len(live) < n:  # edge rows follow the kept keys (CSR order)
             E = _gather_rows(E, live)
-        indptr, indices = array("q", [0, len(live)]), array("q", live)
+        # indices never empty: an all-masked row is the CSR row [0, 0) over a real buffer
+        indptr, indices = array("q", [0, len(live)]), array("q", live or [0])
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((self.out_width,), numpy)
         h = self._config.num_heads
         # weights head-major (H, len(live)): row hh of the kernel's per-head calls
         w, wptr = _arrays.output((h * max(len(live), 1),), False) if weights else (None, None)
         rc = self._neighbourhood(q, K, V, E, indptr.buffer_info()[0],
-                                 indices.buffer_info()[0] if live else None, len(live), optr, wptr)
+                                 indices.buffer_info()[0], len(live), optr, wptr)
         if rc:
             raise_for_status(rc, tuple(t for t in (q, K, V, E) if t is not None), what)
         return out, w, live, numpy

@@ -25,7 +25,7 @@ import random
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, option, raise_for_status, register
+from ..core.base import Attention, Complexity, choice, option, raise_for_status, register
 from ..core.sdpa import graph_inputs, raise_for_graph_status, softmax_weights
 from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
 from ..numerics import FLOAT32_BYTES as F32
@@ -41,7 +41,7 @@ class Fusion(enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class CrossSpaceConfig:
     dim: int = option(128, int, low=1, doc="width D of the node and its neighbours")
-    fusion: Fusion = option(Fusion.GATE, Fusion, doc="how the three views combine")
+    fusion: str = option(Fusion.GATE.value, Fusion, doc="how the three views combine")
     seed: int = option(0, int, low=0, doc="seed of the fusion parameters")
 
 
@@ -69,14 +69,8 @@ class CrossSpaceAttention(Attention):
     complexity = Complexity.LINEAR  # one node: O((Ng + Nl) D + D^2)
 
     def __init__(self, dim, *, fusion="gate", seed=0):
-        try:
-            fusion = Fusion(fusion.value if isinstance(fusion, Fusion) else fusion)
-        except ValueError:
-            from ..errors import InvalidConfigError
-            raise InvalidConfigError(f"CrossSpaceConfig.fusion must be one of "
-                                     f"{[f.value for f in Fusion]}, got {fusion!r}",
-                                     field="fusion") from None
-        super().__init__(CrossSpaceConfig(dim, fusion, seed))
+        super().__init__(CrossSpaceConfig(dim, choice(fusion), seed))
+        fusion = self.fusion
         rng = random.Random(seed)
         bound = 1.0 / math.sqrt(3 * dim)
 
@@ -93,7 +87,8 @@ class CrossSpaceAttention(Attention):
 
     @property
     def fusion(self):
-        return self._config.fusion
+        """The ``Fusion`` in use (the config stores its string value)."""
+        return Fusion(self._config.fusion)
 
     def weight_blocks(self, name, rows):
         """The three (rows, D) column blocks of a (rows, 3D) weight, as contiguous buffers."""
@@ -186,7 +181,8 @@ class CrossSpaceAttention(Attention):
 
     def forward(self, query, keys, values, *, mask=None):
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
-        the latent neighbours (both (N, D))."""
+        the latent neighbours (both (N, D)). A ``mask`` is refused (UnsupportedError):
+        the two neighbour sets already say which vectors take part."""
         if mask is not None:
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.forward_cross(query, keys, values)
