@@ -306,8 +306,8 @@ export interface GraphMechanism<Config> extends Mechanism<Config> {
                options?: { values?: Rows; metadata?: GraphMetadata }): Rows2D;
   backward(query: Vector, keys: Rows, values: Rows, gradOutput: Vector, options?: GraphOptions): Gradients;
 }
-export interface GraphRoPEOptions { dim: number; base?: number; seed?: number }
-export interface GraphRoPEConfig { dim: number; base: number; seed: number }
+export interface GraphRoPEOptions { dim: number; base?: number }
+export interface GraphRoPEConfig { dim: number; base: number }
 /** Rotary encoding of graph distance: scores <R(t_q) q, R(t_j) k_j> / √dim. */
 export interface GraphRoPE extends GraphMechanism<GraphRoPEConfig> {
   readonly name: 'GraphRoPE';
@@ -369,10 +369,9 @@ export interface HyperbolicAttentionOptions {
   learnCurvature?: boolean;
   /** Pull inputs outside the ball inside (default true) instead of throwing OUT_OF_BOUNDS. */
   projectInputs?: boolean;
-  seed?: number;
 }
 export interface HyperbolicAttentionConfig {
-  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean; seed: number;
+  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean;
 }
 /** Scores -d_k(q, k_j)/T, aggregation by the weighted gyromidpoint (output inside the ball). */
 export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttentionConfig> {
@@ -380,17 +379,17 @@ export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttention
 }
 export interface ManifoldAttentionOptions {
   dim: number;
-  /** Signed curvature: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
-  k: number;
-  temperature?: number; projectInputs?: boolean; seed?: number;
+  /** Signed curvature k: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
+  curvature: number;
+  temperature?: number; projectInputs?: boolean;
 }
-export interface ManifoldAttentionConfig { dim: number; k: number; temperature: number; projectInputs: boolean; seed: number }
+export interface ManifoldAttentionConfig { dim: number; curvature: number; temperature: number; projectInputs: boolean }
 export interface ManifoldAttention extends CurvedMechanism<ManifoldAttentionConfig> { readonly name: 'ManifoldAttention' }
 export interface MixedCurvatureAttentionOptions {
-  euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number; seed?: number;
+  euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number;
 }
 export interface MixedCurvatureAttentionConfig {
-  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number; seed: number;
+  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number;
 }
 /** E^a × H^b: vectors split into a Euclidean and a hyperbolic part; learned fusion weights. */
 export interface MixedCurvatureAttention extends CurvedMechanism<MixedCurvatureAttentionConfig> {

@@ -34,8 +34,6 @@ class GraphRoPEConfig:
     dim: int = option(128, int, low=2, doc="width D of queries and keys; must be even")
     base: float = option(10000.0, float, low=0.0, low_open=True,
                          doc="frequency base: θ_i = distance / base^(2i/D)")
-    seed: int = option(0, int, low=0,
-                       doc="kept for a uniform constructor; GraphRoPE has no random parameters")
 
     def __post_init__(self):
         if isinstance(self.dim, int) and not isinstance(self.dim, bool) and self.dim % 2:
@@ -49,7 +47,6 @@ class GraphRoPE(Attention):
     Args:
         dim: even width D of queries and keys.
         base: frequency base (default 10000.0); θ_i = distance / base^(2i/D).
-        seed: accepted for a uniform constructor (default 0); there are no weights.
 
     Shapes: query (D,), keys (N, D), values (N, DV), metadata.distances (N,) -> (DV,).
     ``forward`` without metadata puts key j at distance j (sequence RoPE).
@@ -69,8 +66,8 @@ class GraphRoPE(Attention):
     Config = GraphRoPEConfig
     complexity = Complexity.LINEAR  # one query: O(N D)
 
-    def __init__(self, dim, base=10000.0, *, seed=0):
-        super().__init__(GraphRoPEConfig(dim, base, seed))
+    def __init__(self, dim, base=10000.0):
+        super().__init__(GraphRoPEConfig(dim, base))
         d = self._config.dim
         self._inv_freq = array("d", [1.0 / self._config.base ** (2 * i / d) for i in range(d // 2)])
         self._scale = 1.0 / math.sqrt(d)

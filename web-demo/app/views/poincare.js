@@ -20,7 +20,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 /** The curvature k < 0 and the hyperbolic slice of the vectors, or null if not curved. */
 export function curvedSpace(mechanism, options, dim) {
   if (mechanism === 'HyperbolicAttention') return { k: options.curvature ?? -1, from: 0 };
-  if (mechanism === 'ManifoldAttention' && options.k < 0) return { k: options.k, from: 0 };
+  if (mechanism === 'ManifoldAttention' && options.curvature < 0) return { k: options.curvature, from: 0 };
   if (mechanism === 'MixedCurvatureAttention') {
     return { k: options.curvature ?? -1, from: dim - options.hyperbolicDim };
   }
