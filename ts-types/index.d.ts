@@ -335,6 +335,9 @@ export interface CrossSpaceAttention extends Mechanism<CrossSpaceAttentionConfig
   readonly name: 'CrossSpaceAttention';
   /** Either neighbour set may be empty (not both: EMPTY_INPUT). */
   forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array;
+  /** Row i: forwardCross(X[i], X[graph nbrs(i)], X[latent nbrs(i)]); the latent CSR is required. */
+  forwardGraph(features: Rows, indptr: IndexArray, indices: IndexArray,
+               options?: { values?: Rows; latentIndptr?: IndexArray; latentIndices?: IndexArray }): Rows2D;
 }
 export interface MechanismTypes {
   GraphRoPE: { options: GraphRoPEOptions; instance: GraphRoPE };

@@ -231,6 +231,14 @@ export class CrossSpaceAttentionImpl extends MechanismBase {
     return asArray(this.call('forward_cross', [vectorArg(h, 'h'), rowsArg(graphNeighbors, 'graphNeighbors'),
       rowsArg(latentNeighbors, 'latentNeighbors')])).data;
   }
+  /** Every node over its graph CSR (indptr, indices) and its latent CSR (latentIndptr, latentIndices). */
+  override forwardGraph(features: Rows, indptr: ArrayLike<number> | BigInt64Array, indices: ArrayLike<number> | BigInt64Array,
+                        options?: { values?: Rows; latentIndptr?: ArrayLike<number> | BigInt64Array; latentIndices?: ArrayLike<number> | BigInt64Array }): Rows2D {
+    return this.graphCall(features, indptr, indices, options?.values, args => ({
+      ...(options?.latentIndptr !== undefined ? { latent_indptr: slot(args, indexArg(options.latentIndptr, 'latentIndptr')) } : {}),
+      ...(options?.latentIndices !== undefined ? { latent_indices: slot(args, indexArg(options.latentIndices, 'latentIndices')) } : {}),
+    }));
+  }
 }
 
 Object.assign(TYPED, {

@@ -48,7 +48,7 @@ def _graph_kwargs(name, features):
         return {"latent_indptr": C.GRAPH_INDPTR, "latent_indices": C.GRAPH_INDICES}
     if name == "StructuralAttention":
         s = C.structural_features(len(features))
-        return {"metadata": {"structural_features": [v for r in s for v in r]}}
+        return {"metadata": {"structural_features": s}}  # (N, 3) rows
     return {}
 
 
