@@ -15,7 +15,17 @@ from ..errors import (
     OutOfBoundsError,
     UnsupportedError,
 )
-from ..numerics import E_ARG, E_INDEX, E_NONFINITE, FLOAT32_BYTES
+from ..numerics import (
+    E_ARG,
+    E_INDEX,
+    E_NONFINITE,
+    FLOAT32_BYTES,
+    FLOAT32_MAX,
+    FLOAT32_MIN_NORMAL,
+    MAX_PARAMETERS,
+    MAX_SEED,
+    MAX_SIZE,
+)
 
 #: name -> mechanism class, in registration order.
 MECHANISMS = {}
@@ -41,10 +51,18 @@ class Gradients:
 def option(default, kind, *, low=None, high=None, low_open=False, high_open=False,
            optional=False, doc=""):
     """A config field with its type and bounds; ``validate`` enforces them and the
-    catalogue (``mechanism_catalog``) publishes them."""
+    catalogue (``mechanism_catalog``) publishes them. An int field without ``high`` is a
+    size, bounded by ``numerics.MAX_SIZE``."""
+    if kind is int and high is None:
+        high = MAX_SIZE
     meta = {"kind": kind, "low": low, "high": high, "low_open": low_open,
             "high_open": high_open, "optional": optional, "doc": doc}
     return dataclasses.field(default=default, metadata=meta)
+
+
+def seed_option(doc):
+    """The ``seed`` of a mechanism's random initialisation or draws (0 .. MAX_SEED)."""
+    return option(0, int, low=0, high=MAX_SEED, doc=doc)
 
 
 def temperature_option():
@@ -86,6 +104,10 @@ def validate(config):
                                          field=f.name)
             if v != v or v in (float("inf"), float("-inf")):
                 raise InvalidConfigError(f"{cls}.{f.name} must be finite, got {v!r}", field=f.name)
+            if abs(v) > FLOAT32_MAX or 0 < abs(v) < FLOAT32_MIN_NORMAL:
+                raise InvalidConfigError(f"{cls}.{f.name} = {v!r} does not fit a float32 (|x| in "
+                                         f"[{FLOAT32_MIN_NORMAL:.4g}, {FLOAT32_MAX:.4g}] or 0)",
+                                         field=f.name)
         if kind is bool and not isinstance(v, bool):
             raise InvalidConfigError(f"{cls}.{f.name} must be True or False, got {v!r}",
                                      field=f.name)
@@ -169,6 +191,13 @@ class Attention:
         return f"{type(self).__name__}({fields})"
 
     # -- parameters -------------------------------------------------------------------
+    def _reserve_parameters(self, count):
+        """Refuse, before drawing any value, parameters above ``numerics.MAX_PARAMETERS``."""
+        if count > MAX_PARAMETERS:
+            raise InvalidConfigError(
+                f"{type(self).__name__}: {count} parameters ({count * FLOAT32_BYTES / 2**30:.3g} GiB) "
+                f"exceed the limit of {MAX_PARAMETERS}; use smaller sizes")
+
     def _add_param(self, name, shape, values):
         buf = array("f", values)
         size = 1
@@ -197,6 +226,9 @@ class Attention:
     def load_state_dict(self, state_dict):
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise InvalidConfigError(f"{type(self).__name__}.load_state_dict takes a dict of "
+                                     f"arrays, got {type(state_dict).__name__}", field="state_dict")
         missing = sorted(set(self._params) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(self._params))
         if missing or unexpected:

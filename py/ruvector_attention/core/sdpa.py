@@ -25,6 +25,7 @@ from .base import (
     raise_for_status,
     register,
     scale_option,
+    seed_option,
     temperature_option,
 )
 
@@ -36,7 +37,7 @@ class ScaledDotProductConfig:
     scale: float = scale_option()
     dropout: float = option(0.0, float, low=0.0, high=1.0, high_open=True,
                             doc="dropout on the weights, training mode only")
-    seed: int = option(0, int, low=0, doc="seed of the dropout draws")
+    seed: int = seed_option("seed of the dropout draws")
 
 
 def key_value_pair(keys, values, dim, *, allow_empty=False):

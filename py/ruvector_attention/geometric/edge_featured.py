@@ -25,7 +25,15 @@ from array import array
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
+from ..core.base import (
+    Attention,
+    Complexity,
+    Gradients,
+    option,
+    raise_for_status,
+    register,
+    seed_option,
+)
 from ..core.sdpa import graph_inputs, key_value_pair, raise_for_graph_status
 from ..errors import DimensionMismatchError, InvalidConfigError
 from ..numerics import FLOAT32_BYTES as F32
@@ -43,7 +51,7 @@ class EdgeFeaturedConfig:
     concat: bool = option(True, bool, doc="concatenate heads (else average them)")
     negative_slope: float = option(0.2, float, low=0.0, doc="LeakyReLU slope")
     bias: bool = option(True, bool, doc="learn an output bias")
-    seed: int = option(0, int, low=0, doc="seed of the glorot initialisation")
+    seed: int = seed_option("seed of the glorot initialisation")
 
     def __post_init__(self):
         out = self.out_dim if self.out_dim is not None else self.node_dim
@@ -90,11 +98,12 @@ class EdgeFeaturedAttention(Attention):
         super().__init__(EdgeFeaturedConfig(node_dim, edge_dim, out_dim, num_heads, concat,
                                             negative_slope, bias, seed))
         h, c, hc = num_heads, self.head_channels, num_heads * self.head_channels
+        self._reserve_parameters(hc * (node_dim + edge_dim + 3) + self.out_width)
         rng = random.Random(seed)
 
         def glorot(fan_a, fan_b, count):
             bound = math.sqrt(6.0 / (fan_a + fan_b))
-            return [rng.uniform(-bound, bound) for _ in range(count)]
+            return (rng.uniform(-bound, bound) for _ in range(count))  # no list of floats
 
         self._add_param("lin.weight", (hc, node_dim), glorot(node_dim, hc, hc * node_dim))
         self._add_param("att_src", (1, h, c), glorot(h, c, hc))

@@ -25,7 +25,15 @@ import random
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, choice, option, raise_for_status, register
+from ..core.base import (
+    Attention,
+    Complexity,
+    choice,
+    option,
+    raise_for_status,
+    register,
+    seed_option,
+)
 from ..core.sdpa import graph_inputs, raise_for_graph_status, softmax_weights
 from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
 from ..numerics import FLOAT32_BYTES as F32
@@ -42,7 +50,7 @@ class Fusion(enum.Enum):
 class CrossSpaceConfig:
     dim: int = option(128, int, low=1, doc="width D of the node and its neighbours")
     fusion: str = option(Fusion.GATE.value, Fusion, doc="how the three views combine")
-    seed: int = option(0, int, low=0, doc="seed of the fusion parameters")
+    seed: int = seed_option("seed of the fusion parameters")
 
 
 @register
@@ -71,11 +79,12 @@ class CrossSpaceAttention(Attention):
     def __init__(self, dim, *, fusion="gate", seed=0):
         super().__init__(CrossSpaceConfig(dim, choice(fusion), seed))
         fusion = self.fusion
+        self._reserve_parameters(3 * dim * dim + dim if fusion is Fusion.LINEAR else 9 * dim + 3)
         rng = random.Random(seed)
         bound = 1.0 / math.sqrt(3 * dim)
 
-        def uniform(count):
-            return [rng.uniform(-bound, bound) for _ in range(count)]
+        def uniform(count):  # a generator: no Python list of count floats
+            return (rng.uniform(-bound, bound) for _ in range(count))
 
         if fusion is Fusion.GATE:
             self._add_param("gate.weight", (3, 3 * dim), uniform(9 * dim))

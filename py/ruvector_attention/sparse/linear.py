@@ -24,8 +24,16 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import (Attention, Complexity, choice, option, raise_for_status, register,
-                         temperature_option)
+from ..core.base import (
+    Attention,
+    Complexity,
+    choice,
+    option,
+    raise_for_status,
+    register,
+    seed_option,
+    temperature_option,
+)
 from ..core.sdpa import key_value_pair
 from ..errors import InvalidConfigError, UnsupportedError
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
@@ -48,7 +56,7 @@ class LinearConfig:
     kernel: str = option(FeatureKernel.FAVOR.value, FeatureKernel,
                          doc="feature map: favor+, relu or elu+1")
     orthogonal: bool = option(True, bool, doc="orthogonal random features (lower variance)")
-    seed: int = option(0, int, low=0, doc="seed of the random features")
+    seed: int = seed_option("seed of the random features")
     normalize: bool = option(False, bool, doc="scale queries and keys to unit length first")
     temperature: float = temperature_option()
 
@@ -126,6 +134,7 @@ class LinearAttention(Attention):
         c = self._config
         self._kind = _KIND[c.kernel]
         self._m = c.dim if self._kind == FEATURE_ELU else c.num_features
+        self._reserve_parameters(0 if self._kind == FEATURE_ELU else self._m * c.dim)
         self._xscale = math.sqrt(1.0 / math.sqrt(c.dim) / c.temperature)
         self._draw = 0
         self._make_features()
