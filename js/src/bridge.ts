@@ -105,6 +105,7 @@ export class Bridge {
     const have = kind === 'f' ? this.floats[index]!.length : kind === 'i' ? this.ints[index]!.length : this.mask.length;
     if (have >= n) return;
     const arr = this.fn.reserve(kind, index, n);
+    if (arr === -1) this.raise();  // too large: a typed error; the old slot is still in place
     arr?.destroy?.();
     this.acquire();
   }

@@ -3,7 +3,8 @@ the object table and the calls JS makes (``invoke``, ``create``, ...).
 
 The wire protocol (ctrl layout, buffers, argument and result encoding) is
 described in ``_bridge_wire``; JS imports only this module, so the wire
-functions it uses (``reserve``, ``buffers``) are re-exported here.
+functions it uses (``buffers``, and ``reserve`` with its failures recorded) are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 
 from . import _bridge_wire as wire
 from . import errors
-from ._bridge_wire import GENERATION, MASK_LEN, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve, snake
+from ._bridge_wire import GENERATION, MASK_LEN, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, snake
 
 __all__ = ["invoke", "call_function", "create", "dispose", "reserve", "buffers", "last_error", "matrix",
            "matrix_data", "direct_plan", "load_state_dict", "info", "live_objects", "catalog", "FUNCTIONS"]
@@ -32,13 +33,22 @@ def _error_code(exc):
     if isinstance(exc, TypeError):
         # e.g. an unknown or missing constructor keyword
         return "INVALID_CONFIG"
+    if isinstance(exc, MemoryError):  # inputs or sizes too large for the wasm heap
+        return "UNSUPPORTED"
     return "INTERNAL"
+
+
+def _message(exc):
+    text = str(exc)
+    if isinstance(exc, MemoryError):
+        return f"out of memory{': ' + text if text else ''} (the inputs or sizes are too large)"
+    return text or type(exc).__name__
 
 
 def _fail(exc):
     """Record (code, type, message) of exc for last_error(); return -1, the error status."""
     global _last_error
-    _last_error = (_error_code(exc), type(exc).__name__, str(exc))
+    _last_error = (_error_code(exc), type(exc).__name__, _message(exc))
     return -1
 
 
@@ -52,6 +62,12 @@ def _guard(fn):
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__
     return wrapped
+
+
+@_guard
+def reserve(kind, index, n):
+    """``_bridge_wire.reserve``; a failure (too large for the heap) is recorded, status -1."""
+    return wire.reserve(kind, index, n)
 
 
 def last_error():
