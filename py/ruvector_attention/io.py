@@ -16,7 +16,7 @@ from array import array
 from . import _arrays
 from ._kernel import copy_bytes
 from ._version import __version__
-from .errors import UnsupportedError
+from .errors import InvalidConfigError, UnsupportedError
 from .numerics import FLOAT32_BYTES
 
 _META_CLASS = "ruvector_attention.mechanism"
@@ -80,14 +80,18 @@ def load_file(path):
         raise UnsupportedError(f"{bad}: header length {size} exceeds the file")
     try:
         header = json.loads(blob[8:8 + size])
-    except ValueError:
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise UnsupportedError(f"{bad}: the header is not JSON") from None
+    if not isinstance(header, dict):
+        raise UnsupportedError(f"{bad}: the header is a JSON {type(header).__name__}, not an object")
     metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in metadata.items()):
+        raise UnsupportedError(f"{bad}: __metadata__ must map strings to strings")
     body = memoryview(blob)[8 + size:]
     tensors = {}
     for name, spec in header.items():
-        dtype, shape = spec.get("dtype"), spec.get("shape")
-        begin, end = spec.get("data_offsets", (0, -1))
+        dtype, shape, begin, end = _tensor_spec(name, spec, bad)
         if dtype not in _DTYPE_BYTES:
             raise UnsupportedError(f"{path}: tensor {name} has dtype {dtype}; "
                                    f"supported: {sorted(_DTYPE_BYTES)}")
@@ -105,6 +109,25 @@ def load_file(path):
     return tensors, metadata
 
 
+def _whole(x):
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _tensor_spec(name, spec, bad):
+    """(dtype, shape, begin, end) of one header entry, every part checked for its type."""
+    if not isinstance(spec, dict):
+        raise UnsupportedError(f"{bad}: tensor {name!r} is described by a {type(spec).__name__}, "
+                               "not an object")
+    shape, offsets = spec.get("shape"), spec.get("data_offsets")
+    if not isinstance(shape, list) or not all(_whole(s) for s in shape):
+        raise UnsupportedError(f"{bad}: tensor {name!r} has shape {shape!r}, not a list of "
+                               "integers >= 0")
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_whole(o) for o in offsets):
+        raise UnsupportedError(f"{bad}: tensor {name!r} has data_offsets {offsets!r}, not "
+                               "[begin, end] integers >= 0")
+    return spec.get("dtype"), shape, offsets[0], offsets[1]
+
+
 def save_mechanism(mechanism, path):
     config = dataclasses.asdict(mechanism.config())
     save_file(mechanism.state_dict(), path, {
@@ -120,7 +143,22 @@ def load_mechanism(path):
         raise UnsupportedError(f"{path} does not name a known mechanism in its metadata "
                                f"(found {name!r}); load the weights with load_file and "
                                "load_state_dict instead")
-    mechanism = MECHANISMS[name](**json.loads(metadata[_META_CONFIG]))
+    try:
+        config = json.loads(metadata.get(_META_CONFIG, ""))
+    except (ValueError, RecursionError):
+        raise UnsupportedError(f"{path}: the {_META_CONFIG} metadata is not JSON") from None
+    cls = MECHANISMS[name]
+    if not isinstance(config, dict):
+        raise UnsupportedError(f"{path}: the {_META_CONFIG} metadata is not a JSON object")
+    known = {f.name for f in dataclasses.fields(cls.Config)}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise InvalidConfigError(f"{path}: the config has keys {unknown} that {name} does not "
+                                 f"take (its fields: {sorted(known)})", field=unknown[0])
+    try:
+        mechanism = cls(**config)
+    except TypeError as e:  # a required field missing
+        raise InvalidConfigError(f"{path}: the config does not build a {name}: {e}") from None
     mechanism.load_state_dict(tensors)
     return mechanism
 

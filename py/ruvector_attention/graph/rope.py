@@ -18,6 +18,7 @@ Shapes: query (D,), keys (N, D), values (N, DV), distances (N,) -> (DV,); E edge
 
 import dataclasses
 import math
+import numbers
 from array import array
 
 from .. import _arrays, _kernel
@@ -111,6 +112,9 @@ class GraphRoPE(Attention):
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
         w, wptr = _arrays.output((max(K.shape[0], 1),), False)
+        if isinstance(query_distance, bool) or not isinstance(query_distance, numbers.Real):
+            raise InvalidConfigError(f"query_distance must be a number, got {query_distance!r}",
+                                     field="query_distance")
         qpos = float(query_distance)
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
@@ -161,6 +165,9 @@ class GraphRoPE(Attention):
             pos = _arrays.f32(array("f", range(n)), "distances")
         else:
             pos = per_item(_distances(metadata), n, "metadata.distances")
+        if isinstance(query_distance, bool) or not isinstance(query_distance, numbers.Real):
+            raise InvalidConfigError(f"query_distance must be a number, got {query_distance!r}",
+                                     field="query_distance")
         qpos = float(query_distance)
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
