@@ -12,6 +12,7 @@ float32 ``memoryview`` with the right shape (``.tolist()`` and
 
 from array import array
 
+from . import _kernel
 from ._kernel import buffer_address, read_bytes
 from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError, UnsupportedError
 from .numerics import FLOAT32_BYTES
@@ -267,8 +268,7 @@ def as_floats(t):
 
 def check_finite_tensor(t):
     """Raise NumericalInstabilityError naming the first NaN / inf of one ``Tensor``."""
-    from . import _kernel  # the live ISA's kernel
-    check_finite(_kernel.K, [t])
+    check_finite(_kernel.K, [t])  # the live ISA's kernel
 
 
 def check_finite(kernel, tensors):

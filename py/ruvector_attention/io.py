@@ -1,5 +1,6 @@
-"""Weights as safetensors (https://github.com/huggingface/safetensors), with the
-mechanism's class and config in the metadata.
+"""Weights as safetensors (https://github.com/huggingface/safetensors): ``save_file`` /
+``load_file`` of named float32 tensors with string metadata (``Attention.save`` puts
+the mechanism's class and config there).
 
 Written by hand, in the standard library, because the ``safetensors`` package is a
 compiled extension that is not available inside Pyodide; the format is small
@@ -7,7 +8,6 @@ compiled extension that is not available inside Pyodide; the format is small
 with the real package natively.
 """
 
-import dataclasses
 import json
 import struct
 import sys
@@ -15,13 +15,9 @@ from array import array
 
 from . import _arrays
 from ._kernel import copy_bytes
-from ._version import __version__
-from .errors import InvalidConfigError, UnsupportedError
+from .errors import UnsupportedError
 from .numerics import FLOAT32_BYTES
 
-_META_CLASS = "ruvector_attention.mechanism"
-_META_CONFIG = "ruvector_attention.config"
-_META_VERSION = "ruvector_attention.version"
 _MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors limit
 _DTYPE_BYTES = {"F32": 4, "F64": 8, "F16": 2, "BF16": 2}
 
@@ -126,48 +122,3 @@ def _tensor_spec(name, spec, bad):
         raise UnsupportedError(f"{bad}: tensor {name!r} has data_offsets {offsets!r}, not "
                                "[begin, end] integers >= 0")
     return spec.get("dtype"), shape, offsets[0], offsets[1]
-
-
-def save_mechanism(mechanism, path):
-    config = dataclasses.asdict(mechanism.config())
-    save_file(mechanism.state_dict(), path, {
-        _META_CLASS: type(mechanism).__name__, _META_CONFIG: json.dumps(config),
-        _META_VERSION: __version__})
-
-
-def load_mechanism(path):
-    from .core.base import MECHANISMS
-    tensors, metadata = load_file(path)
-    name = metadata.get(_META_CLASS)
-    if name not in MECHANISMS:
-        raise UnsupportedError(f"{path} does not name a known mechanism in its metadata "
-                               f"(found {name!r}); load the weights with load_file and "
-                               "load_state_dict instead")
-    try:
-        config = json.loads(metadata.get(_META_CONFIG, ""))
-    except (ValueError, RecursionError):
-        raise UnsupportedError(f"{path}: the {_META_CONFIG} metadata is not JSON") from None
-    cls = MECHANISMS[name]
-    if not isinstance(config, dict):
-        raise UnsupportedError(f"{path}: the {_META_CONFIG} metadata is not a JSON object")
-    known = {f.name for f in dataclasses.fields(cls.Config)}
-    unknown = sorted(set(config) - known)
-    if unknown:
-        raise InvalidConfigError(f"{path}: the config has keys {unknown} that {name} does not "
-                                 f"take (its fields: {sorted(known)})", field=unknown[0])
-    try:
-        mechanism = cls(**config)
-    except TypeError as e:  # a required field missing
-        raise InvalidConfigError(f"{path}: the config does not build a {name}: {e}") from None
-    mechanism.load_state_dict(tensors)
-    return mechanism
-
-
-def save(mechanism, path):
-    """Save a mechanism (parameters + config) to ``path`` as safetensors."""
-    save_mechanism(mechanism, path)
-
-
-def load(path):
-    """Load a mechanism saved with ``save``; its class comes from the file."""
-    return load_mechanism(path)

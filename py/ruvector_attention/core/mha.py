@@ -23,17 +23,9 @@ from .._parallel import run_rows
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
-from .base import (
-    Attention,
-    Complexity,
-    direct_plan,
-    option,
-    raise_for_status,
-    register,
-    seed_option,
-)
+from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
+from .base import Attention, Complexity, direct_plan, option, register, seed_option
 from .mha_backward import mha_backward
-from .sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
 
 
 @dataclasses.dataclass(frozen=True)

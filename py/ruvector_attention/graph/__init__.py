@@ -1,10 +1,10 @@
 """Graph-aware mechanisms (spec FR-004) and the per-key ``GraphMetadata``."""
 
-from . import convert
-from .convert import bfs_distances, clustering, degree, pagerank, structural_features
+from .. import csr as convert
+from ..csr import bfs_distances, clustering, degree, pagerank, structural_features
+from ..metadata import GraphMetadata
 from .cross_space import CrossSpaceAttention, Fusion
 from .hnsw_aware import HNSWAwareAttention
-from .metadata import GraphMetadata
 from .rope import GraphRoPE
 from .structural import StructuralAttention
 

@@ -25,18 +25,10 @@ import random
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import (
-    Attention,
-    Complexity,
-    choice,
-    option,
-    raise_for_status,
-    register,
-    seed_option,
-)
-from ..core.sdpa import graph_inputs, raise_for_graph_status, softmax_weights
+from ..core.base import Attention, Complexity, choice, option, register, seed_option
 from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
 from ..numerics import FLOAT32_BYTES as F32
+from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
 from .cross_backward import cross_backward
 
 
