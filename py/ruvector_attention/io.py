@@ -88,7 +88,7 @@ def load_file(path):
     tensors = {}
     for name, spec in header.items():
         dtype, shape, begin, end = _tensor_spec(name, spec, bad)
-        if dtype not in _DTYPE_BYTES:
+        if not isinstance(dtype, str) or dtype not in _DTYPE_BYTES:
             raise UnsupportedError(f"{path}: tensor {name} has dtype {dtype}; "
                                    f"supported: {sorted(_DTYPE_BYTES)}")
         count = 1

@@ -214,3 +214,72 @@ def test_bridge_reports_out_of_memory_as_a_typed_error_with_a_message():
     code, kind, message = json.loads(_bridge.last_error())
     assert (code, kind) == ("UNSUPPORTED", "MemoryError") and message.startswith("out of memory")
     assert _bridge.reserve("f", 0, 16) is not None  # the slot still works
+
+
+def _json_values():
+    from hypothesis import strategies as st
+    scalars = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=8)
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+
+
+def test_any_json_header_loads_or_raises_a_typed_error(tmp_path):
+    """Fuzz: a header that is any JSON value, or a valid one with one entry replaced."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    keys = st.sampled_from(["dtype", "shape", "data_offsets", "extra"])
+
+    @hypothesis.given(st.one_of(_json_values(), st.tuples(keys, _json_values())))
+    def check(header):
+        if isinstance(header, tuple):
+            key, value = header
+            header = {"w": {**W, key: value}, "__metadata__": {"k": "v"}}
+        path = _file(tmp_path, header)
+        try:
+            tensors, _ = io.load_file(path)
+        except ra.AttentionError:
+            return
+        assert all(len(t.tolist()) >= 0 for t in tensors.values())
+
+    check()
+
+
+def test_any_saved_config_loads_or_raises_a_typed_error(tmp_path):
+    """Fuzz: the saved config is any JSON value, or a valid one with one field replaced."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    fields = st.sampled_from(["dim", "num_heads", "value_dim", "bias", "seed", "other"])
+
+    @hypothesis.given(st.one_of(_json_values(), st.tuples(fields, _json_values())))
+    @hypothesis.settings(max_examples=60)
+    def check(config):
+        if isinstance(config, tuple):
+            key, value = config
+            config = {"dim": 8, "num_heads": 2, key: value}
+        try:
+            ra.load(_saved_with_config(tmp_path, json.dumps(config)))
+        except ra.AttentionError:
+            pass
+
+    check()
+
+
+def test_any_python_value_as_an_input_computes_or_raises_a_typed_error():
+    """Fuzz: queries, keys and masks made of any JSON-like Python value (huge ints,
+    strings, None, ragged lists, bytes)."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+    attn = ra.ScaledDotProductAttention(2)
+    values = _json_values() | st.binary(max_size=8) | st.lists(st.integers(-2**70, 2**70), max_size=3)
+
+    @hypothesis.given(values, values)
+    @hypothesis.settings(max_examples=150)
+    def check(query, keys):
+        try:
+            attn.forward(query, keys if keys else [[1, 2]], [[1.0, 2.0]])
+        except ra.AttentionError:
+            pass
+
+    check()
