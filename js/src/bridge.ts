@@ -37,6 +37,15 @@ export interface ArrayResult { data: Float32Array; shape: number[] }
 export type KernelExport = (...args: (number | bigint)[]) => number;
 export interface CallOptions { mask?: unknown; kwargs?: Record<string, unknown> }
 
+/** Options as JSON for Python; a value JSON cannot hold (a BigInt, a cycle) is INVALID_CONFIG. */
+function toJson(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new AttentionError('INVALID_CONFIG', `${what} must hold plain numbers, strings, booleans, arrays and objects: ${(e as Error).message}`);
+  }
+}
+
 export class Bridge {
   private readonly fn: Record<
     'invoke' | 'callFunction' | 'create' | 'dispose' | 'reserve' | 'buffers' | 'lastError' | 'matrix'
@@ -159,7 +168,7 @@ export class Bridge {
   invoke(handle: number, method: string, args: readonly Arg[], options?: CallOptions): unknown {
     this.stage(args, options?.mask);
     const status = options?.kwargs
-      ? this.fn.invoke(handle, method, JSON.stringify(options.kwargs))
+      ? this.fn.invoke(handle, method, toJson(options.kwargs, 'options'))
       : this.fn.invoke(handle, method);
     this.check(status);
     return this.result(status);
@@ -180,7 +189,7 @@ export class Bridge {
   /** Call a module function listed in _bridge.FUNCTIONS (e.g. 'datasets.hnsw_graph'). */
   callFunction(name: string, args: readonly Arg[], kwargs?: Record<string, unknown>): unknown {
     this.stage(args, undefined);
-    const status = this.fn.callFunction(name, JSON.stringify(kwargs ?? {}));
+    const status = this.fn.callFunction(name, toJson(kwargs ?? {}, 'options'));
     this.check(status);
     return this.result(status);  // arrays too (e.g. the geometric functions)
   }
@@ -210,7 +219,7 @@ export class Bridge {
   }
 
   create(name: string, options: object): number {
-    return this.check(this.fn.create(name, JSON.stringify(options))) as number;
+    return this.check(this.fn.create(name, toJson(options, 'options'))) as number;
   }
 
   dispose(handle: number): void {

@@ -58,3 +58,46 @@ describe('hostile input on the main-thread runtime', () => {
     stillHealthy('after detached buffers');
   });
 });
+
+describe('options JSON cannot hold', () => {
+  test('a BigInt or a cycle in the options is INVALID_CONFIG, not a raw TypeError', async () => {
+    const rt = await lib.init();
+    const cycle = { dim: 8 }; cycle.self = cycle;
+    for (const options of [{ dim: 8n }, cycle]) {
+      await assert.rejects(rt.create('ScaledDotProductAttention', options),
+        e => e instanceof lib.AttentionError && e.code === 'INVALID_CONFIG', JSON.stringify(Object.keys(options)));
+    }
+  });
+});
+
+describe('fuzz: every catalogue mechanism, garbage options and arguments', () => {
+  test('every failure is an AttentionError (seeded, 30 configs and 200 calls a mechanism)', async () => {
+    const rt = await lib.init();
+    let seed = 7;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const pick = a => a[Math.floor(rnd() * a.length)];
+    const garbage = () => pick([undefined, null, NaN, -1, 0, 1.5, 2 ** 60, 'x', '8', [], {}, [1, 'a'], new Float32Array(3),
+      new Int32Array(2), { data: new Float32Array(4), rows: 3 }, true, () => 1, Symbol.iterator, 10n]);
+    const untyped = [];
+    const expectTyped = (what, fn) => {
+      try { fn(); } catch (e) { if (!(e instanceof lib.AttentionError)) untyped.push(`${what}: ${e?.constructor?.name}: ${e?.message}`); }
+    };
+    for (const info of rt.mechanisms()) {
+      const start = Object.fromEntries(info.fields.filter(f => f.required).map(f => [f.name, f.type === 'int' ? 8 : f.default]));
+      for (let t = 0; t < 30; t++) {
+        const options = { ...start };
+        for (const f of info.fields) if (rnd() < 0.3) options[f.name] = garbage();
+        try { (await rt.create(info.name, options)).dispose(); } catch (e) {
+          if (!(e instanceof lib.AttentionError)) untyped.push(`${info.name} create: ${e?.constructor?.name}: ${e?.message}`);
+        }
+      }
+      const m = await rt.create(info.name, start);
+      for (const method of ['forward', 'attentionWeights', 'forwardBatch', 'forwardGraph', 'backward']) {
+        if (typeof m[method] !== 'function') continue;
+        for (let t = 0; t < 40; t++) expectTyped(`${info.name}.${method}`, () => m[method](...Array.from({ length: 5 }, garbage)));
+      }
+      m.dispose();
+    }
+    assert.deepEqual(untyped, []);
+  });
+});
