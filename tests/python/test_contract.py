@@ -8,7 +8,8 @@ NumericalInstabilityError; logits near ±100 stay finite; save / load round-trip
 for bit and ``config()`` rebuilds the same mechanism; a seed fixes the output (and a
 ``seed`` field changes something); ``forward_graph`` rows equal the per-query call
 over the CSR neighbours and isolated nodes give zero rows; the forced-scalar kernel
-agrees with the SIMD one; everything the API returns converts with ``numpy.asarray``.
+agrees with the SIMD one; everything the API returns converts with ``numpy.asarray``;
+``forward_batch`` rows are ``forward``; ``backward`` is the derivative of ``forward``.
 
 The tests marked ``nonumpy`` also run with numpy hidden (build.sh), on lists.
 The same cases replay in Node and Chromium from tests/fixtures/contract.json
@@ -201,6 +202,44 @@ def test_numpy_asarray_works_on_every_result(name):
             assert a.shape == shape(r), f"{kind} {what}"
             if kind == "numpy" and what != "attention_mask":  # built from n, not from arrays
                 assert isinstance(r, np.ndarray), f"numpy in, numpy out: {what} is a {type(r).__name__}"
+
+
+@by_name
+def test_forward_batch_rows_are_forward(name):
+    np = pytest.importorskip("numpy")
+    if not C.has(name, "forward_batch"):
+        pytest.skip(f"{name} has no forward_batch")
+    m = C.build(name)
+    q, K, V = (np.float32(x) for x in C.inputs(m))
+    Q = np.stack([q, 0.5 * q, -q])
+    want = [np.asarray(m.forward(row, K, V)) for row in Q]
+    assert_close(m.forward_batch(Q, K, V), np.stack(want), ("contract", "consistency"), what=name)
+
+
+@by_name
+def test_backward_is_the_derivative_of_forward(name):
+    """<forward, g> by central differences in float64 steps of the float32 inputs."""
+    np = pytest.importorskip("numpy")
+    if not C.has(name, "backward"):
+        pytest.skip(f"{name} has no backward")
+    m = C.build(name)
+    inputs = [np.float64(x) for x in C.inputs(m)]
+    g = np.random.default_rng(1).standard_normal(m.hidden_dim)
+    grads = m.backward(*(np.float32(x) for x in inputs), np.float32(g))
+
+    def loss(args):
+        return float(np.asarray(m.forward(*(np.float32(x) for x in args)), np.float64) @ g)
+
+    eps = 1e-3
+    for which, grad in enumerate((grads.query, grads.keys, grads.values)):
+        grad = np.asarray(grad, np.float64)
+        for idx in [(0,), (5,)] if inputs[which].ndim == 1 else [(0, 0), (2, 5), (6, 11)]:
+            up, down = [x.copy() for x in inputs], [x.copy() for x in inputs]
+            up[which][idx] += eps
+            down[which][idx] -= eps
+            numeric = (loss(up) - loss(down)) / (2 * eps)
+            assert_close(grad[idx], numeric, ("contract", "finite_difference"),
+                         what=f"{name} d/d{('query', 'keys', 'values')[which]}{list(idx)}")
 
 
 SCALAR_RUN = textwrap.dedent("""
