@@ -48,7 +48,8 @@ def build(name, **overrides):
 
 
 def has(name, method):
-    return method in CATALOG[name]["methods"]
+    """Whether the catalogue lists ``method`` for ``name`` (entries: names or {"name": ...})."""
+    return any((m if isinstance(m, str) else m.get("name")) == method for m in CATALOG[name]["methods"])
 
 
 def rows(count, width, seed, scale=0.3):
