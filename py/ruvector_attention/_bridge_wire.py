@@ -83,9 +83,10 @@ class Matrix:
 _IN_WASM = sys.platform == "emscripten"
 
 def _zeros(typecode, n):
-    """n zeros of ``typecode`` (one allocation), in heap memory JS can read: Pyodide takes
-    wasm addresses as signed 32-bit numbers when it makes a JS view (getBuffer) or reads a
-    string, so a buffer ending past JS_HEAP_LIMIT would break every later call."""
+    """n zeros of ``typecode`` (one allocation), in heap memory JS can view: Pyodide's
+    getBuffer takes wasm addresses as signed 32-bit numbers (a buffer ending past 2 GiB
+    gives a negative length, one starting there a negative offset), so a slot past
+    JS_HEAP_LIMIT would break every later call that re-acquires the views."""
     itemsize = array(typecode).itemsize
     if _IN_WASM and n * itemsize > MAX_BRIDGE_BYTES:
         raise errors.UnsupportedError(f"a bridge buffer of {n} values ({n * itemsize} bytes) exceeds "

@@ -42,7 +42,7 @@ ROPE_MAX_DISTANCE = 1e9  # |distance| above: the float angle reduction loses acc
 
 # --- Python side ----------------------------------------------------------------
 FLOAT32_BYTES = 4
-JS_HEAP_LIMIT = 1 << 31  # bytes of the wasm heap JS reaches through Pyodide (signed 32-bit)
+JS_HEAP_LIMIT = 1 << 31  # bytes of the wasm heap Pyodide's getBuffer can view (signed 32-bit)
 # One bridge buffer at most a quarter of that, refused before allocating: the heap never
 # grows past the limit because of one input.
 MAX_BRIDGE_BYTES = JS_HEAP_LIMIT // 4
