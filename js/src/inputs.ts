@@ -29,12 +29,13 @@ export type MatrixArg = {
 };
 export type IntArg = { kind: 'int'; shape: number[]; length: number; write(dst: Int32Array): void };
 export type ScalarArg = { kind: 'scalar'; shape: []; value: number };
-export type Arg = FloatArg | MatrixArg | IntArg | ScalarArg;
+export type BytesArg = { kind: 'bytes'; shape: number[]; length: number; write(dst: Uint8Array): void };
+export type Arg = FloatArg | MatrixArg | IntArg | ScalarArg | BytesArg;
 
-/** A whole-number positional argument (e.g. a head index). */
+/** A whole number in int32 range (e.g. a head index, a node id). */
 export function intScalarArg(x: unknown, name: string): ScalarArg {
   if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 0x7fffffff) {
-    throw new AttentionError('OUT_OF_BOUNDS', `${name} must be an integer, got ${String(x)}`);
+    throw new AttentionError('INVALID_CONFIG', `${name} must be an integer, got ${String(x)}`);
   }
   return { kind: 'scalar', shape: [], value: x };
 }
@@ -217,14 +218,28 @@ export function layersArg(x: unknown, name: string): IntArg | FloatArg {
   return { kind: 'int', shape: [n], length: n, write: dst => dst.set(src) };
 }
 
-/** Boolean mask as bytes (1 = the key takes part). */
-export function maskBytes(x: unknown, name = 'mask'): { length: number; write(dst: Uint8Array): void } {
+/**
+ * A key mask, its type kept as torch reads a mask's dtype: a Float32Array / Float64Array
+ * travels as float32 (added to the scores), anything else as bytes — a Uint8Array as it
+ * is, booleans as 1 / 0, numbers only when 0 or 1 (an integer 0/1 mask).
+ */
+export function maskArg(x: unknown, name = 'mask'): BytesArg | FloatArg {
   attached(x, name);
-  if (x instanceof Uint8Array) return { length: x.length, write: dst => dst.set(x) };
-  if (!Array.isArray(x) && !isNumericArray(x)) throw unsupported(name, 'a Uint8Array or an array of booleans', x);
+  if (x instanceof Float32Array || x instanceof Float64Array) return vectorArg(x, name);
+  if (x instanceof Uint8Array) return { kind: 'bytes', shape: [x.length], length: x.length, write: dst => dst.set(x) };
+  if (!Array.isArray(x) && !isNumericArray(x)) {
+    throw unsupported(name, 'a Uint8Array, boolean[], 0/1 number[] or a Float32Array (added to the scores)', x);
+  }
   const src = x as ArrayLike<unknown>;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (v !== true && v !== false && v !== 0 && v !== 1) {
+      throw new AttentionError('UNSUPPORTED',
+        `${name}[${i}] = ${String(v)}: a boolean mask holds true / false or 0 / 1; pass a Float32Array for values added to the scores`);
+    }
+  }
   return {
-    length: src.length,
+    kind: 'bytes', shape: [src.length], length: src.length,
     write: dst => { for (let i = 0; i < src.length; i++) dst[i] = src[i] ? 1 : 0; },
   };
 }

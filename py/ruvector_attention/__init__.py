@@ -4,10 +4,11 @@ Every mechanism runs its hot loops in one C SIMD kernel (native, or WebAssembly
 inside Pyodide); numpy is optional. See docs/mechanisms.md for the guide.
 """
 
+from . import datasets, exports
 from ._kernel import kernel_info
 from ._parallel import get_num_threads, set_num_threads
 from ._version import __version__
-from .catalog import mechanism_catalog
+from .catalog import function_catalog, mechanism_catalog, object_catalog
 from .core import MECHANISMS, Attention, Complexity, Gradients, MultiHeadAttention, ScaledDotProductAttention
 from .errors import (
                    AttentionError,
@@ -31,6 +32,7 @@ from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, Spars
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
+    "object_catalog", "function_catalog", "exports", "datasets",
     "MECHANISMS", "Attention", "Complexity", "Gradients",
     "ScaledDotProductAttention", "MultiHeadAttention", "GraphMetadata",
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",

@@ -10,6 +10,7 @@ from collections import deque
 
 from . import _arrays
 from .errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from .exports import exported
 
 # PageRank: damping and stopping rule as networkx.pagerank (alpha, tol scaled by N, max_iter).
 PAGERANK_DAMPING = 0.85
@@ -60,6 +61,7 @@ def degree(indptr, indices=None):
     return [ip[i + 1] - ip[i] for i in range(len(ip) - 1)]
 
 
+@exported(returns="vector", source="int", unreachable="float", namespace="graph")
 def bfs_distances(indptr, indices, source, *, unreachable=float("inf")):
     """Hop distance from ``source`` to every node, (N,) floats; ``unreachable`` where
     no path exists (default inf: pass a finite value before using it as metadata)."""
@@ -128,6 +130,7 @@ def clustering(indptr, indices):
     return out
 
 
+@exported(returns="matrix", namespace="graph")
 def structural_features(indptr, indices):
     """(N, 3) features [degree, PageRank, clustering coefficient] per node, as a
     float32 memoryview (numpy array when numpy is installed)."""

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from . import _kernel
 from .errors import InternalError, InvalidConfigError, OutOfBoundsError
+from .exports import exported
 
 __all__ = ["LayeredGraph", "hnsw_graph", "knn_graph"]
 
@@ -102,6 +103,7 @@ class LayeredGraph:
                                    index=i, length=self.num_nodes)
 
 
+@exported(returns="record", num_nodes="int", dim="int", m="int", num_clusters="int", seed="int", as_options=("num_nodes", "dim"))
 def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
                num_clusters: int | None = None, seed: int = 0) -> LayeredGraph:
     """A seeded synthetic HNSW-like layered neighbour graph.
@@ -161,6 +163,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
     return _to_csr(vectors, dim, links, array("q", levels), seed)
 
 
+@exported(returns="record", vectors="vector", dim="int", k="int", layers="json")
 def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
     """An exact k-nearest-neighbour graph over user vectors (for data without edges).
 

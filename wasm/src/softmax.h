@@ -193,19 +193,40 @@ static int attend_multi_impl(const float *Q, int64_t h, const float *K, const fl
   return RV_OK;
 }
 
-/* Check CSR rows [begin, end) of a graph with num_rows rows over num_src source nodes:
- * indptr starts at 0 and never decreases, ids in [0, num_src). Shared by every CSR kernel. */
+/* Sizes every attention kernel shares: N >= 0 keys (or nodes), D >= 1, DV >= 1. */
+static inline int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
+
+/* The one CSR check, shared by every CSR kernel and by rv_csr_check: a graph of num_rows
+ * rows whose indices array holds nnz ids of num_src sources. Rows [begin, end) may be one
+ * thread's share: the bounds come from the whole array (indptr[0] == 0, indptr[num_rows] ==
+ * nnz), never from the slice's own end. Every offset of the slice must not decrease and
+ * stay in [0, nnz] before any index is read, then every id must lie in [0, num_src). */
 static int check_csr(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
-                     int64_t num_src, int64_t begin, int64_t end) {
-  if (!indptr || begin < 0 || end > num_rows || begin > end) return RV_E_ARG;
-  if (indptr[0] != 0) return RV_E_ARG;
-  const int64_t nnz = indptr[num_rows];
-  for (int64_t i = begin; i < end; i++) {
-    if (indptr[i] < 0 || indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
-    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
-      if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
-  }
+                     int64_t nnz, int64_t num_src, int64_t begin, int64_t end) {
+  if (!indptr || num_rows < 0 || nnz < 0 || num_src < 0 || (nnz && !indices) || begin < 0 ||
+      end > num_rows || begin > end || indptr[0] != 0 || indptr[num_rows] != nnz)
+    return RV_E_ARG;
+  if (indptr[begin] < 0) return RV_E_ARG;
+  for (int64_t i = begin; i < end; i++)
+    if (indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
+  for (int64_t e = indptr[begin]; e < indptr[end]; e++)
+    if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
   return RV_OK;
+}
+
+/* Kernels whose rows are CSR rows or, with indptr and indices both NULL, dense rows that
+ * each attend to all num_src keys: check_csr, or the row range alone. */
+static int check_rows(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                      int64_t nnz, int64_t num_src, int64_t begin, int64_t end) {
+  if (indptr || indices) return check_csr(indptr, indices, num_rows, nnz, num_src, begin, end);
+  return num_src < 0 || begin < 0 || end > num_rows || begin > end ? RV_E_ARG : RV_OK;
+}
+
+/* Row i's keys: *idx = its CSR ids and their count, or (dense) idx NULL and all n keys. */
+static inline int64_t row_keys(const int64_t *indptr, const int64_t *indices, int64_t n,
+                               int64_t i, const int64_t **idx) {
+  *idx = indptr ? indices + indptr[i] : NULL;
+  return indptr ? indptr[i + 1] - indptr[i] : n;
 }
 
 #endif

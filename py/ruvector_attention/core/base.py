@@ -1,6 +1,6 @@
 """What every mechanism shares: validated frozen configs, the ``Attention`` base class
-(parameters, state_dict, save/load, train/eval) and the registry the JS layer and the
-visualizer read."""
+(parameters, state_dict, save/load, train/eval). The registry (``MECHANISMS``,
+``register``) lives in ``exports``."""
 
 import dataclasses
 import enum
@@ -10,6 +10,7 @@ from array import array
 from .. import _arrays, _kernel
 from .._version import __version__
 from ..errors import DimensionMismatchError, InternalError, InvalidConfigError, UnsupportedError
+from ..exports import MECHANISMS, exported, register  # noqa: F401  (re-exported for the families)
 from ..io import load_file, save_file
 from ..numerics import FLOAT32_BYTES, FLOAT32_MAX, FLOAT32_MIN_NORMAL, MAX_PARAMETERS, MAX_SEED, MAX_SIZE
 
@@ -17,9 +18,6 @@ from ..numerics import FLOAT32_BYTES, FLOAT32_MAX, FLOAT32_MIN_NORMAL, MAX_PARAM
 _META_CLASS = "ruvector_attention.mechanism"
 _META_CONFIG = "ruvector_attention.config"
 _META_VERSION = "ruvector_attention.version"
-
-#: name -> mechanism class, in registration order.
-MECHANISMS = {}
 
 
 class Complexity(enum.Enum):
@@ -112,11 +110,6 @@ def validate(config):
                                      field=f.name)
 
 
-def register(cls):
-    """Class decorator: list a mechanism in ``MECHANISMS``."""
-    MECHANISMS[cls.__name__] = cls
-    return cls
-
 
 
 def direct_plan(dim, value_dim, out_length, kernel, args):
@@ -142,9 +135,10 @@ class Attention:
         validate(config)
         self._config = config
         self._params = {}  # name -> (array('f'), shape)
-        self.training = False
+        self._training = False
 
     # -- configuration ----------------------------------------------------------------
+    @exported(returns="json")
     def config(self):
         """The frozen, validated configuration dataclass."""
         return self._config
@@ -153,11 +147,23 @@ class Attention:
     def hidden_dim(self):
         return self._config.dim
 
+    @exported(returns="bool")
+    @property
+    def training(self):
+        """Whether the mechanism is in training mode (dropout active where configured)."""
+        return self._training
+
+    @training.setter
+    def training(self, mode):
+        self._training = bool(mode)
+
+    @exported(mutates=True)
     def train(self, mode=True):
         """Training mode (dropout active where configured); returns self, like torch."""
-        self.training = bool(mode)
+        self.training = mode
         return self
 
+    @exported(mutates=True)
     def eval(self):
         return self.train(False)
 
@@ -188,6 +194,7 @@ class Attention:
             return 0
         return self._params[name][0].buffer_info()[0] + offset * FLOAT32_BYTES
 
+    @exported(returns="state")
     def state_dict(self):
         """Copies of the parameters: numpy arrays when numpy is installed, else shaped
         float32 memoryviews. Names follow PyTorch / PyG where they define the same layer."""
@@ -198,6 +205,7 @@ class Attention:
             out[name] = _arrays.result(owner, shape)
         return out
 
+    @exported(mutates=True)
     def load_state_dict(self, state_dict):
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""

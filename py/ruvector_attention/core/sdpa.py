@@ -14,12 +14,15 @@ import math
 from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..numerics import DROPOUT_SEED_SHIFT
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import (
     batch_inputs,
     graph_inputs,
-    key_value_pair,
+    SHAPES_KEPT,
+    known_query_inputs,
     mask_row,
+    query_inputs,
     raise_for_graph_status,
     raise_for_status,
     softmax_weights,
@@ -35,6 +38,9 @@ from .base import (
     seed_option,
     temperature_option,
 )
+
+
+_NO_DROPOUT = _kernel.bound_args("attend", 8, 0.0, 0)  # (p, seed) outside training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +85,15 @@ class ScaledDotProductAttention(Attention):
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
         self._calls = 0
         self._last_drop_seed = 0
+        self._sizes = {}  # (n, dv) -> attend's size and scale arguments, see _bind_sizes
+
+    def _bind_sizes(self, n, dv):
+        """attend's (n, d, dv, scale) converted once for ctypes, kept per shape."""
+        if len(self._sizes) >= SHAPES_KEPT:
+            self._sizes.clear()
+        sizes = self._sizes[(n, dv)] = _kernel.bound_args("attend", 4, n, self._config.dim, dv,
+                                                          self._scale)
+        return sizes
 
     # -- dropout --------------------------------------------------------------------
     def _dropout(self):
@@ -91,23 +106,25 @@ class ScaledDotProductAttention(Attention):
         return self._config.dropout, seed
 
     # -- single query -----------------------------------------------------------------
-    def _inputs(self, query, keys, values, mask):
-        q = _arrays.vector(query, "query", self._config.dim)
-        K, V = key_value_pair(keys, values, self._config.dim)
-        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
-        return q, K, V, m
-
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Attention output for one query. A fully masked query gives zeros."""
-        q, K, V, m = self._inputs(query, keys, values, mask)
-        numpy = q.numpy or K.numpy or V.numpy
-        n, dv = V.shape
+        d = self._config.dim
+        known = known_query_inputs(query, keys, values, mask, d)
+        if known is not None:  # plain float32 arrays of shapes validated before
+            qp, kp, vp, n, dv = known
+            mp, numpy = None, True
+        else:
+            q, K, V, m = query_inputs(query, keys, values, mask, d)
+            qp, kp, vp, mp, (n, dv) = q.ptr, K.ptr, V.ptr, (m.ptr if m else None), V.shape
+            numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
-        p, seed = self._dropout()
-        rc = _kernel.K.attend(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, self._config.dim, dv,
-                              self._scale, p, seed, optr, None)
-        if rc:
-            raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
+        cn, cd, cdv, cscale = self._sizes.get((n, dv)) or self._bind_sizes(n, dv)
+        p, seed = self._dropout() if self.training else _NO_DROPOUT
+        rc = _kernel.K.attend(qp, kp, vp, mp, cn, cd, cdv, cscale, p, seed, optr, None)
+        if rc:  # the validated tensors name the offending input
+            raise_for_status(rc, query_inputs(query, keys, values, mask, d)[:3],
+                             "ScaledDotProductAttention.forward")
         return _arrays.result(out, (dv,))
 
     def _direct_plan(self):
@@ -119,12 +136,14 @@ class ScaledDotProductAttention(Attention):
         return direct_plan(d, None, None, "attend", ["query", "keys", "values", "mask", "n", d,
                                                      "dv", self._scale, 0.0, 0, "out", None])
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) before dropout; masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "ScaledDotProductAttention.attention_weights")
 
     # -- many queries -----------------------------------------------------------------
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or each query over
         its own set: keys (B, N, D), values (B, N, DV). mask: (N,) or (B, N). -> (B, DV)."""
@@ -152,6 +171,7 @@ class ScaledDotProductAttention(Attention):
         raise_for_status(run_rows(b, call), (Q, K, V), "ScaledDotProductAttention.forward_batch")
         return _arrays.result(out, (b, dv))
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
         """Every node attends to its CSR neighbours in one kernel call:
         out[i] = forward(X[i], X[nbrs(i)], V[nbrs(i)]), nbrs(i) = indices[indptr[i]:indptr[i+1]].
@@ -163,19 +183,21 @@ class ScaledDotProductAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end):
-            return _kernel.K.attend_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
-                                          self._config.dim, dv, self._scale, begin, end, optr)
+            return _kernel.K.attend_csr(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
+                                        ix.shape[0], num_nodes, self._config.dim, dv,
+                                        self._scale, begin, end, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                "ScaledDotProductAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV). In training mode with dropout it differentiates the most recent
         ``forward`` (same dropout draw). No parameters: ``params`` is empty."""
-        q, K, V, m = self._inputs(query, keys, values, mask)
+        q, K, V, m = query_inputs(query, keys, values, mask, self._config.dim)
         n, dv = V.shape
         g = _arrays.vector(grad_output, "grad_output", dv)
         numpy = q.numpy or K.numpy or V.numpy or g.numpy

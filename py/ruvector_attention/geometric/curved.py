@@ -15,6 +15,7 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, Gradients, direct_plan
 from ..errors import OutOfBoundsError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import FLOAT64_BYTES as F64
 from ..numerics import GEO_BALL_EPS
@@ -65,8 +66,9 @@ class CurvedAttention(Attention):
         we, wh = self._score_weights()
         value_dim, dve, dvh = self._plan_values()
         return direct_plan(self.hidden_dim, value_dim, None, "geo_attend",
-                           ["query", "keys", "values", None, "mask", "n", de, dh, dve, dvh,
-                            self.curvature, we, wh, 1, {"scratch": max(dh, 1)}, "out", None])
+                           ["query", "keys", "values", None, None, "mask", 1, 0, "n", de, dh, dve,
+                            dvh, self.curvature, we, wh, 1, 0, 1, {"scratch": max(dh, 1)}, "out",
+                            None])
 
     def _check_inside(self, tensors, geo):
         """project_inputs=False: every curved part must lie strictly inside the ball."""
@@ -100,19 +102,24 @@ class CurvedAttention(Attention):
         """The curvature k in use (the learned value when curvature is learned)."""
         return self.curvature
 
+    @exported(returns="scalars")
     def poincare_distance(self, x, y):
         """d_k(x, y) at this mechanism's curvature (see ``geometric.poincare_distance``)."""
         return poincare.poincare_distance(x, y, k=self.curvature)
 
+    @exported(returns="points")
     def mobius_add(self, x, y):
         return poincare.mobius_add(x, y, k=self.curvature)
 
+    @exported(returns="points")
     def exp_map(self, x, v):
         return poincare.exp_map(x, v, k=self.curvature)
 
+    @exported(returns="points")
     def log_map(self, x, y):
         return poincare.log_map(x, y, k=self.curvature)
 
+    @exported(returns="points")
     def project_to_ball(self, x, eps=GEO_BALL_EPS):
         return poincare.project_to_ball(x, eps, k=self.curvature)
 
@@ -128,12 +135,13 @@ class CurvedAttention(Attention):
         n = K.shape[0]
         de, dh, dve, dvh, we, wh = geo
         _, scratch = _arrays.output((max(dh, 1),), False)
-        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, m.ptr if m else None, n, de, dh,
-                                  dve, dvh, self.curvature, we, wh, int(self._project), scratch,
-                                  optr, weights_ptr)
+        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None, 1, 0, n,
+                                  de, dh, dve, dvh, self.curvature, we, wh, int(self._project), 0,
+                                  1, scratch, optr, weights_ptr)
         if rc:
             raise_for_status(rc, (q, K, V), what)
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Attention output for one query (DV,). A fully masked query gives zeros."""
         q, K, V, m = self._inputs(query, keys, values, mask)
@@ -144,6 +152,7 @@ class CurvedAttention(Attention):
         self._attend(q, K, V, m, None, geo, optr, f"{type(self).__name__}.forward")
         return _arrays.result(out, (dv,))
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,); masked keys get 0."""
         d = self.hidden_dim
@@ -159,6 +168,7 @@ class CurvedAttention(Attention):
         return _arrays.result(w, (n,))
 
     # -- many queries -----------------------------------------------------------------
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or per-query sets
         (B, N, D) / (B, N, DV). -> (B, DV)."""
@@ -174,6 +184,7 @@ class CurvedAttention(Attention):
             _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
         return _arrays.result(out, (b, dv))
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
         """Every node attends to its CSR neighbours: out[i] = forward(X[i], X[nbrs(i)],
         V[nbrs(i)]). features (N, D), values (N, DV) (default: features) -> (N, DV);
@@ -189,14 +200,16 @@ class CurvedAttention(Attention):
 
         def call(begin, end):
             _, scratch = _arrays.output((max(dh, 1),), False)
-            return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, de, dh, dve, dvh,
-                                       k, we, wh, project, begin, end, scratch, optr)
+            return _kernel.K.geo_attend(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, num_nodes,
+                                        ix.shape[0], num_nodes, de, dh, dve, dvh, k, we, wh,
+                                        project, begin, end, scratch, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                f"{type(self).__name__}.forward_graph")
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <forward(...), grad_output> w.r.t. query (D,), keys (N, D),
         values (N, DV) and the learned parameters, in float64 in the kernel

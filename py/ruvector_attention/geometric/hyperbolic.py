@@ -27,6 +27,7 @@ from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
 from .curved import CurvedAttention, inverse_softplus, softplus
+from ..exports import exported
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +73,7 @@ class HyperbolicAttention(CurvedAttention):
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
 
+    @exported(returns="number")
     @property
     def curvature(self):
         """The live curvature k (< 0)."""
@@ -134,6 +136,7 @@ class ManifoldAttention(CurvedAttention):
         super().__init__(ManifoldConfig(dim, float(curvature), temperature, project_inputs))
         self._project = project_inputs
 
+    @exported(returns="number")
     @property
     def curvature(self):
         return float(self._config.curvature)

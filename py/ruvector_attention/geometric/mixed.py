@@ -21,6 +21,7 @@ from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import DimensionMismatchError
 from .curved import CurvedAttention
+from ..exports import exported
 from .hyperbolic import _param_value
 from .poincare import poincare_distance, project_to_ball
 
@@ -67,6 +68,7 @@ class MixedCurvatureAttention(CurvedAttention):
     def hidden_dim(self):
         return self._config.euclidean_dim + self._config.hyperbolic_dim
 
+    @exported(returns="number")
     @property
     def curvature(self):
         return float(self._config.curvature)
@@ -99,6 +101,7 @@ class MixedCurvatureAttention(CurvedAttention):
         return {"euclidean_weight": _param_value(g_we / (math.sqrt(self._config.euclidean_dim) * t)),
                 "hyperbolic_weight": _param_value(g_wh / t)}
 
+    @exported(returns="matrix")
     def space_scores(self, query, keys):
         """The two unweighted score components per key, (2, N): row 0 the scaled
         dot-products <q_E, k_E>/sqrt(a), row 1 the negated distances -d_k(q_H, k_H)."""

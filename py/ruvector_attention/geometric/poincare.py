@@ -32,6 +32,7 @@ import math
 
 from .. import _arrays, _kernel
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError
+from ..exports import exported
 from ..numerics import (
     GEO_BALL_EPS,
     GEO_OP_DIST,
@@ -94,16 +95,19 @@ def _rows(op, fn, x, y, k, r=0.0, xname="x", yname="y"):
     return _arrays.result(out, shape)
 
 
+@exported(returns="scalars")
 def poincare_distance(x, y, *, k=-1.0):
     """Geodesic distance d_k(x, y) (a float for two points, (N,) for rows)."""
     return _rows(GEO_OP_DIST, "poincare_distance", x, y, k)
 
 
+@exported(returns="points")
 def mobius_add(x, y, *, k=-1.0):
     """Möbius (gyrovector) addition x ⊕_k y."""
     return _rows(GEO_OP_MOBIUS_ADD, "mobius_add", x, y, k)
 
 
+@exported(returns="points", r="float")
 def mobius_scalar_mul(r, x, *, k=-1.0):
     """Möbius scalar multiplication r ⊗_k x = tan_k(r artan_k(|x|)) x/|x|."""
     if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r):
@@ -112,26 +116,31 @@ def mobius_scalar_mul(r, x, *, k=-1.0):
     return _rows(GEO_OP_SCALAR_MUL, "mobius_scalar_mul", None, x, k, float(r), yname="x")
 
 
+@exported(returns="points")
 def exp_map(x, v, *, k=-1.0):
     """Exponential map at base point x of the tangent vector v."""
     return _rows(GEO_OP_EXP, "exp_map", x, v, k, yname="v")
 
 
+@exported(returns="points")
 def log_map(x, y, *, k=-1.0):
     """Logarithmic map at base point x of the point y (inverse of ``exp_map``)."""
     return _rows(GEO_OP_LOG, "log_map", x, y, k)
 
 
+@exported(returns="points")
 def exp_map0(v, *, k=-1.0):
     """Exponential map at the origin: tan_k(|v|) v/|v|."""
     return _rows(GEO_OP_EXP0, "exp_map0", None, v, k, yname="v")
 
 
+@exported(returns="points")
 def log_map0(y, *, k=-1.0):
     """Logarithmic map at the origin: artan_k(|y|) y/|y|."""
     return _rows(GEO_OP_LOG0, "log_map0", None, y, k)
 
 
+@exported(returns="points", as_options=("eps",))
 def project_to_ball(x, eps=GEO_BALL_EPS, *, k=-1.0):
     """Pull points with |x| > (1 - eps)/sqrt(-k) onto that radius (k < 0); identity for k >= 0."""
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 <= eps < 1.0:
@@ -145,6 +154,7 @@ def row_norms(x):
     return _rows(GEO_OP_NORM, "row_norms", None, x, 0.0)
 
 
+@exported(returns="vector")
 def gyromidpoint(points, weights=None, *, k=-1.0):
     """Weighted gyromidpoint of points (N, D) (closed form, one pass): (D,).
     ``weights`` (N,) default to 1; the result is a convex-like mean in the manifold

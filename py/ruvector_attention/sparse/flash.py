@@ -29,6 +29,7 @@ from ..core.base import (
     scale_option,
     temperature_option,
 )
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import batch_inputs, key_value_pair, mask_size, raise_for_status, softmax_weights
 
@@ -73,6 +74,7 @@ class FlashAttention(Attention):
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
 
+    @exported(returns="number")
     @property
     def block_size(self):
         return self._config.block_size
@@ -86,6 +88,7 @@ class FlashAttention(Attention):
                                        K.shape[0], c.dim, V.shape[1], self._scale, block,
                                        int(causal), qpos0, sptr, out_ptr, lse_ptr)
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """Attention output for one query (DV,); a fully masked query gives zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
@@ -103,6 +106,7 @@ class FlashAttention(Attention):
                            ["query", 1, "keys", "values", "mask", 0, "n", c.dim, "dv", self._scale,
                             c.block_size, 0, 0, {"scratch": c.block_size}, "out", None])
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) (formed only because they are returned); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
@@ -122,6 +126,7 @@ class FlashAttention(Attention):
             g = _arrays.matrix(grad_output, "grad_output", cols=V.shape[1], rows=b)
         return Q, K, V, m, stride, g
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV) -> (B, DV).
         mask: (N,) for every query or (B, N) per query (dense or ``SparseMask``);
@@ -171,6 +176,7 @@ class FlashAttention(Attention):
         raise_for_status(rc, (Q, K, V, g), what)
         return gq, gk, gv
 
+    @exported(returns="gradients")
     def backward(self, query, keys, values, grad_output, *, mask=None):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV), recomputing each block's weights from the log-sum-exp (none stored).

@@ -22,6 +22,7 @@ from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, option, register, scale_option, temperature_option
 from ..errors import DimensionMismatchError
 from ..metadata import GraphMetadata
+from ..exports import exported
 from ..numerics import E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, key_value_pair, mask_size, raise_for_graph_status, raise_for_status
@@ -69,10 +70,12 @@ class LocalGlobalAttention(Attention):
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
 
+    @exported(returns="number")
     @property
     def local_window(self):
         return self._config.local_window
 
+    @exported(returns="number")
     @property
     def global_nodes(self):
         return self._config.global_nodes
@@ -101,6 +104,7 @@ class LocalGlobalAttention(Attention):
             chosen.update([j for j in ranked if j not in chosen][:c.global_nodes])
         return sorted(chosen)
 
+    @exported(returns="mask", n="int")
     def attention_mask(self, n, metadata=None):
         """The (1, n) ``SparseMask`` of one query: at most L + G live keys."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -132,9 +136,10 @@ class LocalGlobalAttention(Attention):
         dv = V.shape[1]
         out, optr = _arrays.output(shape or (b, dv), Q.numpy or K.numpy or V.numpy)
         w, wptr = _arrays.output((len(indices),), False) if weights else (None, None)
-        rc = _kernel.K.attend_csr(Q.ptr, b, K.ptr, V.ptr, indptr.buffer_info()[0],
-                                  indices.buffer_info()[0] if len(indices) else None, K.shape[0],
-                                  self._config.dim, dv, self._scale, optr, wptr)
+        rc = _kernel.K.attend_csr(Q.ptr, K.ptr, V.ptr, indptr.buffer_info()[0],
+                                  indices.buffer_info()[0] if len(indices) else None, b,
+                                  len(indices), K.shape[0], self._config.dim, dv, self._scale, 0,
+                                  b, optr, wptr)
         raise_for_status(rc, (Q, K, V), what)
         return out, w
 
@@ -145,6 +150,7 @@ class LocalGlobalAttention(Attention):
             sel = [j for j in sel if m[j]]
         return sel
 
+    @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None, metadata=None):
         """Output (DV,) from the selected keys only; all selected keys masked -> zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
@@ -154,6 +160,7 @@ class LocalGlobalAttention(Attention):
                               shape=(V.shape[1],))
         return _arrays.result(out, (V.shape[1],))
 
+    @exported(returns="vector")
     def attention_weights(self, query, keys, *, mask=None, metadata=None):
         """Weights (N,): softmax over the selected keys, 0 elsewhere."""
         q = _arrays.vector(query, "query", self._config.dim)
@@ -168,6 +175,7 @@ class LocalGlobalAttention(Attention):
             _kernel.copy_bytes(fptr + j * F32, w.buffer_info()[0] + i * F32, F32)
         return _arrays.result(full, (n,))
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries, keys, values, *, mask=None, metadata=None):
         """Sequences: queries (B, D) at positions 0..B-1 over keys (N, D) with the
         Longformer band + global pattern (``sequence_mask``), intersected with ``mask``
@@ -183,6 +191,7 @@ class LocalGlobalAttention(Attention):
         out, _ = self._gather(Q, b, K, V, rows, "LocalGlobalAttention.forward_batch")
         return _arrays.result(out, (b, V.shape[1]))
 
+    @exported(returns="matrix")
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
                       hnsw_layers=None):
         """Every node attends to the first ``local_window`` of its CSR neighbours (listed
