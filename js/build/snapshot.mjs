@@ -10,7 +10,7 @@
 //
 // The module list is read from a normal boot that loaded and imported the package
 // (never kept by hand). snapshot.json beside it records the Pyodide version, our
-// version and the sha256, which boot.ts checks before using the file.
+// version and the sha256 of the file and of the heap, which boot.ts checks before using it.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +48,7 @@ export async function makeSnapshot({ pyodideDir, outDir, options, packageName, v
   writeFileSync(join(outDir, SNAPSHOT_FILE), gz);
   const meta = {
     file: SNAPSHOT_FILE, sha256: createHash('sha256').update(gz).digest('hex'),
-    bytes: heap.length, pyodide: pyodideVersion, version, modules: modules.length,
+    heapSha256: createHash('sha256').update(heap).digest('hex'), bytes: heap.length, pyodide: pyodideVersion, version, modules: modules.length,
   };
   writeFileSync(join(outDir, SNAPSHOT_META), JSON.stringify(meta, null, 1) + '\n');
   return meta;

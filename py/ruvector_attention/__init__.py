@@ -20,15 +20,15 @@ from .errors import (
                    OutOfBoundsError,
                    UnsupportedError,
 )
-from .geometric import (  # issue 5
+from .geometric import (
                    EdgeFeaturedAttention,
                    HyperbolicAttention,
                    ManifoldAttention,
-                   MixedCurvatureAttention,  # issue 5
+                   MixedCurvatureAttention,
 )
-from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
+from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention
 from .metadata import GraphMetadata
-from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
+from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask
 
 __all__ = [
     "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
@@ -38,9 +38,9 @@ __all__ = [
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",
     "InvalidConfigError", "NumericalInstabilityError", "OutOfBoundsError", "UnsupportedError",
     "save", "load",
-    "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",  # issue 7
-    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "EdgeFeaturedAttention",  # issue 5
-    "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",  # issue 6
+    "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "StructuralAttention",
+    "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "EdgeFeaturedAttention",
+    "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",
 ]
 
 # ra.save(mechanism, path) / ra.load(path): the mechanism's own save and Attention.load

@@ -103,7 +103,8 @@ class LayeredGraph:
                                    index=i, length=self.num_nodes)
 
 
-@exported(returns="record", num_nodes="int", dim="int", m="int", num_clusters="int", seed="int", as_options=("num_nodes", "dim"))
+@exported(returns="record", num_nodes="int", dim="int", m="int", num_clusters="int", seed="int",
+          as_options=("num_nodes", "dim"))
 def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
                num_clusters: int | None = None, seed: int = 0) -> LayeredGraph:
     """A seeded synthetic HNSW-like layered neighbour graph.

@@ -67,6 +67,7 @@ test('snapshot.json names the shipped file, its sha256, heap size and the versio
   const gz = readFileSync(join(PYODIDE_DIR, meta.file));
   assert.equal(createHash('sha256').update(gz).digest('hex'), meta.sha256);
   assert.equal(gunzipSync(gz).length, meta.bytes);
+  assert.equal(createHash('sha256').update(gunzipSync(gz)).digest('hex'), meta.heapSha256);
   assert.equal(meta.pyodide, pyodideVersion);
   assert.equal(meta.version, lib.version);
   assert.ok(meta.modules > 0);
@@ -114,15 +115,17 @@ let server, browser, origin;
 const staleDir = distribution('browser-stale', dir => withMeta(dir, { version: '0.0.1' }));
 
 before(async () => {
-  // /dist/... serves dist/, /stale/... the distribution with a stale snapshot.json
-  const roots = { dist: DIST, stale: staleDir };
+  // /dist/... serves dist/, /stale/... the distribution with a stale snapshot.json,
+  // /encoded/... dist/ with .gz files sent as Content-Encoding: gzip (as vite preview does)
+  const roots = { dist: DIST, stale: staleDir, encoded: DIST };
   server = createServer((req, res) => {
     const [, root, ...rest] = decodeURIComponent(new URL(req.url, 'http://x').pathname).split('/');
     if (!root) { res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>snapshot</title>'); return; }
     const base = roots[root];
     const file = base && join(base, normalize(rest.join('/')).replace(/^(\.\.[/\\])+/, ''));
     if (!file || !existsSync(file) || !statSync(file).isFile()) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    const encoded = root === 'encoded' && file.endsWith('.gz') ? { 'content-encoding': 'gzip' } : {};
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...encoded });
     createReadStream(file).pipe(res);
   });
   await new Promise(r => server.listen(0, '127.0.0.1', r));
@@ -166,4 +169,10 @@ test('Chromium: a stale snapshot is reported and Pyodide starts without it', { t
   const r = await bootInPage(true, `${origin}/stale/`);
   assert.ok(r.details.some(d => d.startsWith(NOT_USED) && d.includes('0.0.1')), r.details.join(' | '));
   assertResult(r.out, 'stale');
+});
+
+test('Chromium: a snapshot sent with Content-Encoding: gzip is checked by its heap hash and used', { timeout: 240_000 }, async () => {
+  const r = await bootInPage(false, `${origin}/encoded/pyodide/`);
+  assert.ok(!r.details.some(d => d.startsWith(NOT_USED)), r.details.join(' | '));
+  assertResult(r.out, 'encoded');
 });

@@ -5,7 +5,6 @@ exactly what is declared."""
 import dataclasses
 
 import pytest
-
 import ruvector_attention as ra
 from ruvector_attention import catalog, exports
 from ruvector_attention.metadata import GraphMetadata

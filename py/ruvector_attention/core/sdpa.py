@@ -13,13 +13,13 @@ import math
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..numerics import DROPOUT_SEED_SHIFT
 from ..exports import exported
+from ..numerics import DROPOUT_SEED_SHIFT
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import (
+    SHAPES_KEPT,
     batch_inputs,
     graph_inputs,
-    SHAPES_KEPT,
     known_query_inputs,
     mask_row,
     query_inputs,
@@ -38,7 +38,6 @@ from .base import (
     seed_option,
     temperature_option,
 )
-
 
 _NO_DROPOUT = _kernel.bound_args("attend", 8, 0.0, 0)  # (p, seed) outside training
 

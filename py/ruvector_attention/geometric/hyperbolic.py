@@ -26,8 +26,8 @@ import dataclasses
 from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
-from .curved import CurvedAttention, inverse_softplus, softplus
 from ..exports import exported
+from .curved import CurvedAttention, inverse_softplus, softplus
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,8 +20,8 @@ import math
 from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import DimensionMismatchError
-from .curved import CurvedAttention
 from ..exports import exported
+from .curved import CurvedAttention
 from .hyperbolic import _param_value
 from .poincare import poincare_distance, project_to_ball
 

@@ -22,8 +22,8 @@ from array import array
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
-from ..metadata import GraphMetadata
 from ..exports import exported
+from ..metadata import GraphMetadata
 from ..numerics import MAX_HEADS
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, int64s, kept_rows, run_csr, scatter, take_rows

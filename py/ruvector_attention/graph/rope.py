@@ -24,8 +24,8 @@ from array import array
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
-from ..metadata import GraphMetadata
 from ..exports import exported
+from ..metadata import GraphMetadata
 from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows

@@ -21,10 +21,10 @@ from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
 from ..csr import structural_features
 from ..errors import DimensionMismatchError, InvalidConfigError
+from ..exports import exported
 from ..metadata import GraphMetadata
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
-from ..exports import exported
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,8 +21,8 @@ import math
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, option, register, scale_option, temperature_option
 from ..errors import DimensionMismatchError
-from ..metadata import GraphMetadata
 from ..exports import exported
+from ..metadata import GraphMetadata
 from ..numerics import E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, key_value_pair, mask_size, raise_for_graph_status, raise_for_status
