@@ -27,10 +27,9 @@ export interface HyperbolicAttentionOptions {
   learnCurvature?: boolean;
   /** Pull inputs outside the ball inside (default true) instead of throwing OUT_OF_BOUNDS. */
   projectInputs?: boolean;
-  seed?: number;
 }
 export interface HyperbolicAttentionConfig {
-  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean; seed: number;
+  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean;
 }
 /** Scores -d_k(q, k_j)/T, aggregation by the weighted gyromidpoint (output inside the ball). */
 export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttentionConfig> {
@@ -38,17 +37,17 @@ export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttention
 }
 export interface ManifoldAttentionOptions {
   dim: number;
-  /** Signed curvature: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
-  k: number;
-  temperature?: number; projectInputs?: boolean; seed?: number;
+  /** Signed curvature k: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
+  curvature: number;
+  temperature?: number; projectInputs?: boolean;
 }
-export interface ManifoldAttentionConfig { dim: number; k: number; temperature: number; projectInputs: boolean; seed: number }
+export interface ManifoldAttentionConfig { dim: number; curvature: number; temperature: number; projectInputs: boolean }
 export interface ManifoldAttention extends CurvedMechanism<ManifoldAttentionConfig> { readonly name: 'ManifoldAttention' }
 export interface MixedCurvatureAttentionOptions {
-  euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number; seed?: number;
+  euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number;
 }
 export interface MixedCurvatureAttentionConfig {
-  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number; seed: number;
+  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number;
 }
 /** E^a × H^b: vectors split into a Euclidean and a hyperbolic part; learned fusion weights. */
 export interface MixedCurvatureAttention extends CurvedMechanism<MixedCurvatureAttentionConfig> {

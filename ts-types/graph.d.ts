@@ -26,8 +26,8 @@ export interface GraphMechanism<Config> extends Mechanism<Config>,
   attentionWeights(query: Vector, keys: Rows, options?: GraphOptions): Float32Array;
   /** forwardGraph's metadata: per-edge distances (GraphRoPE), per-node layers / features (the others). */
 }
-export interface GraphRoPEOptions { dim: number; base?: number; seed?: number }
-export interface GraphRoPEConfig { dim: number; base: number; seed: number }
+export interface GraphRoPEOptions { dim: number; base?: number }
+export interface GraphRoPEConfig { dim: number; base: number }
 /** Rotary encoding of graph distance: scores <R(t_q) q, R(t_j) k_j> / √dim. */
 export interface GraphRoPE extends GraphMechanism<GraphRoPEConfig> {
   readonly name: 'GraphRoPE';
@@ -51,7 +51,9 @@ export interface StructuralAttention extends GraphMechanism<StructuralAttentionC
 export interface CrossSpaceAttentionOptions { dim: number; fusion?: 'gate' | 'mean' | 'linear'; seed?: number }
 export interface CrossSpaceAttentionConfig { dim: number; fusion: 'gate' | 'mean' | 'linear'; seed: number }
 /** Graph ⊕ latent neighbours: Fusion(Att(h,G,G), Att(h,L,L), Att(Att(h,G,G),L,L)). */
-export interface CrossSpaceAttention extends Mechanism<CrossSpaceAttentionConfig>, GraphWide, Differentiable {
+/** forwardGraph takes the latent CSR (required) beside the graph CSR. */
+export interface CrossSpaceAttention extends Mechanism<CrossSpaceAttentionConfig>,
+  GraphWide<{ values?: Rows; latentIndptr?: IndexArray; latentIndices?: IndexArray }>, Differentiable {
   readonly name: 'CrossSpaceAttention';
   /** Either neighbour set may be empty (not both: EMPTY_INPUT). */
   forwardCross(h: Vector, graphNeighbors: Rows, latentNeighbors: Rows): Float32Array;

@@ -37,6 +37,15 @@ export interface PyodideLike {
 export interface ArrayResult { data: Float32Array; shape: number[] }
 export type KernelExport = (...args: (number | bigint)[]) => number;
 
+/** Options as JSON for Python; a value JSON cannot hold (a BigInt, a cycle) is INVALID_CONFIG. */
+function toJson(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new AttentionError('INVALID_CONFIG', `${what} must hold plain numbers, strings, booleans, arrays and objects: ${(e as Error).message}`);
+  }
+}
+
 export class Bridge {
   private readonly fn: Record<
     'invoke' | 'callFunction' | 'create' | 'dispose' | 'reserve' | 'buffers' | 'lastError' | 'matrix'
@@ -105,6 +114,7 @@ export class Bridge {
     const have = (kind === 'f' ? this.floats : kind === 'i' ? this.ints : this.bytes)[index]!.length;
     if (have >= n) return;
     const arr = this.fn.reserve(kind, index, n);
+    if (arr === -1) this.raise();  // too large: a typed error; the old slot is still in place
     arr?.destroy?.();
     this.acquire();
   }
@@ -157,7 +167,7 @@ export class Bridge {
    *  value, or undefined. */
   invoke(handle: number, method: string, args: readonly Arg[], kwargs?: Record<string, unknown>): unknown {
     this.stage(args);
-    const status = kwargs ? this.fn.invoke(handle, method, JSON.stringify(kwargs)) : this.fn.invoke(handle, method);
+    const status = kwargs ? this.fn.invoke(handle, method, toJson(kwargs, 'options')) : this.fn.invoke(handle, method);
     this.check(status);
     return this.result(status);
   }
@@ -177,7 +187,7 @@ export class Bridge {
   /** Call an exported module function (e.g. 'datasets.hnsw_graph'), arguments as for invoke. */
   callFunction(name: string, args: readonly Arg[], kwargs?: Record<string, unknown>): unknown {
     this.stage(args);
-    const status = this.fn.callFunction(name, JSON.stringify(kwargs ?? {}));
+    const status = this.fn.callFunction(name, toJson(kwargs ?? {}, 'options'));
     this.check(status);
     return this.result(status);  // arrays too (e.g. the geometric functions)
   }
@@ -209,7 +219,7 @@ export class Bridge {
   /** Construct exported class `name`; arguments as for invoke (all by keyword). Returns the handle. */
   create(name: string, args: readonly Arg[], kwargs: Record<string, unknown>): number {
     this.stage(args);
-    return this.check(this.fn.create(name, JSON.stringify(kwargs))) as number;
+    return this.check(this.fn.create(name, toJson(kwargs, 'options'))) as number;
   }
 
   dispose(handle: number): void {

@@ -59,6 +59,22 @@ function unsupported(name: string, expected: string, got: unknown): AttentionErr
   return new AttentionError('UNSUPPORTED', `${name} must be ${expected}, got ${typeName(got)}`);
 }
 
+/** A view whose ArrayBuffer was transferred (postMessage) or detached reads as empty and
+ *  throws a raw TypeError when copied: refuse it by name. Only empty views are probed. */
+function attached<T>(x: T, name: string): T {
+  if (!ArrayBuffer.isView(x) || x.byteLength !== 0) return x;
+  const buffer = x.buffer as ArrayBuffer & { detached?: boolean };
+  let gone = buffer.detached;
+  if (gone === undefined) {
+    try { new Uint8Array(buffer); gone = false; } catch { gone = true; }
+  }
+  if (gone) {
+    throw new AttentionError('UNSUPPORTED',
+      `${name} is a ${typeName(x)} whose buffer was transferred or detached: it holds no data`);
+  }
+  return x;
+}
+
 function isResident(x: unknown): x is ResidentMatrix {
   return typeof x === 'object' && x !== null && MATRIX_HANDLE in x;
 }
@@ -71,7 +87,7 @@ function isFlatRows(x: unknown): x is { data: Float32Array; rows: number; cols?:
 /** One vector (query, gradient): Float32Array (memcpy) or any array of numbers. */
 export function vectorArg(x: unknown, name: string): FloatArg {
   if (!isNumericArray(x)) throw unsupported(name, 'a Float32Array or an array of numbers', x);
-  const src = x;
+  const src = attached(x, name);
   return { kind: 'float', shape: [src.length], length: src.length, write: dst => dst.set(src) };
 }
 
@@ -90,6 +106,7 @@ export function rowsArg(x: unknown, name: string): FloatArg | MatrixArg {
 function flatRowsArg(x: { data: unknown; rows: unknown; cols?: unknown }, name: string): FloatArg {
   const { data, rows, cols } = x;
   if (!(data instanceof Float32Array)) throw unsupported(`${name}.data`, 'a Float32Array', data);
+  attached(data, `${name}.data`);
   if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0) {
     throw new AttentionError('DIMENSION_MISMATCH', `${name}.rows must be a whole number >= 0, got ${String(rows)}`);
   }
@@ -118,10 +135,11 @@ function arrayRowsArg(x: readonly unknown[], name: string): FloatArg {
   if (rows === 0) return { kind: 'float', shape: [0, 0], length: 0, write: () => {} };
   const first = x[0];
   if (!isNumericArray(first)) throw unsupported(`${name}[0]`, 'a Float32Array or an array of numbers', first);
-  const width = first.length;
+  const width = attached(first, `${name}[0]`).length;
   for (let i = 1; i < rows; i++) {
     const row = x[i];
     if (!isNumericArray(row)) throw unsupported(`${name}[${i}]`, 'a Float32Array or an array of numbers', row);
+    attached(row, `${name}[${i}]`);
     if (row.length !== width) {
       throw new AttentionError('DIMENSION_MISMATCH',
         `${name}[${i}] has ${row.length} values, expected ${width} like ${name}[0]`);
@@ -167,6 +185,7 @@ export function indexArg(x: unknown, name: string): IntArg {
   } else {
     throw unsupported(name, 'an Int32Array, Uint32Array, BigInt64Array or number[]', x);
   }
+  attached(x, name);
   const n = src.length;
   const checked = x instanceof Int32Array;
   return {
@@ -205,6 +224,7 @@ export function layersArg(x: unknown, name: string): IntArg | FloatArg {
  * is, booleans as 1 / 0, numbers only when 0 or 1 (an integer 0/1 mask).
  */
 export function maskArg(x: unknown, name = 'mask'): BytesArg | FloatArg {
+  attached(x, name);
   if (x instanceof Float32Array || x instanceof Float64Array) return vectorArg(x, name);
   if (x instanceof Uint8Array) return { kind: 'bytes', shape: [x.length], length: x.length, write: dst => dst.set(x) };
   if (!Array.isArray(x) && !isNumericArray(x)) {

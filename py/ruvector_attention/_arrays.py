@@ -68,6 +68,9 @@ def _flatten(x, shape, name, out, prefix=""):
             out.extend(x)
         except TypeError:
             raise UnsupportedError(f"{name}{prefix} holds something that is not a number") from None
+        except OverflowError:  # an int beyond any float
+            raise NumericalInstabilityError(f"{name}{prefix} holds an integer too large for a "
+                                            "float (inputs must be finite)") from None
         return
     if len(x) != shape[0]:
         raise DimensionMismatchError(f"{name}{prefix} has {len(x)} rows, expected {shape[0]}",
@@ -79,7 +82,8 @@ def _flatten(x, shape, name, out, prefix=""):
 
 
 def f32(x, name):
-    """Any supported input -> contiguous float32 ``Tensor``."""
+    """Any supported input -> contiguous float32 ``Tensor``. ``bytes`` are refused: raw
+    bytes are not numbers (``array('f', ...)`` or numpy say which type they hold)."""
     # Hot path, zero copy: a C-contiguous native float32 ndarray (``is``: numpy keeps one
     # native float32 dtype object; any other spelling of float32 takes the general path).
     if type(x) is _NDARRAY and x.dtype is _FLOAT32 and x.flags.c_contiguous:
@@ -101,6 +105,8 @@ def f32(x, name):
             if x.dtype != np.float32 or not x.flags.c_contiguous:
                 x = np.ascontiguousarray(x, dtype=np.float32)
             return Tensor(buffer_address(x), x.shape, x, True, name)
+    if isinstance(x, (bytes, bytearray, str)):
+        raise UnsupportedError(f"{name}: a {type(x).__name__} is not an array of numbers")
     if isinstance(x, array):
         if x.typecode != "f":
             x = array("f", x)
@@ -240,17 +246,22 @@ def mask_array(x, n, name="mask"):
 
 
 def output(shape, numpy):
-    """A new zeroed float32 buffer of ``shape`` -> (owner, address)."""
-    if numpy:
-        out = np.zeros(shape, _FLOAT32)
-        try:
-            return out, addressof(char_view(out))
-        except ValueError:  # empty
-            return out, 0
-    size = 1
-    for s in shape:
-        size *= s
-    out = _ZERO * size  # repeating a one-item array is ~3x faster than array("f", bytes(...))
+    """A new zeroed float32 buffer of ``shape`` -> (owner, address); too large for the
+    memory: UnsupportedError naming the shape (not a bare MemoryError)."""
+    try:
+        if numpy:
+            out = np.zeros(shape, _FLOAT32)
+            try:
+                return out, addressof(char_view(out))
+            except ValueError:  # empty
+                return out, 0
+        size = 1
+        for s in shape:
+            size *= s
+        out = _ZERO * size  # repeating a one-item array is ~3x faster than array("f", bytes(...))
+    except MemoryError:
+        raise UnsupportedError(f"a float32 result of shape {tuple(shape)} does not fit in "
+                               "memory") from None
     return out, (out.buffer_info()[0] if size else 0)
 
 

@@ -5,7 +5,8 @@ functions are reachable, and results are shaped by their declared kind.
 
 The wire protocol (ctrl layout, buffers, argument and result encoding) is
 described in ``_bridge_wire``; JS imports only this module, so the wire
-functions it uses (``reserve``, ``buffers``) are re-exported here.
+functions it uses (``buffers``, and ``reserve`` with its failures recorded) are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 
 from . import _bridge_wire as wire
 from . import errors, exports
-from ._bridge_wire import GENERATION, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve
+from ._bridge_wire import GENERATION, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit
 from ._kernel import kernel_info
 from ._version import __version__
 from .catalog import manifest
@@ -36,13 +37,22 @@ def _error_code(exc):
     if isinstance(exc, TypeError):
         # e.g. an unknown or missing constructor keyword
         return "INVALID_CONFIG"
+    if isinstance(exc, MemoryError):  # inputs or sizes too large for the wasm heap
+        return "UNSUPPORTED"
     return "INTERNAL"
+
+
+def _message(exc):
+    text = str(exc)
+    if isinstance(exc, MemoryError):
+        return f"out of memory{': ' + text if text else ''} (the inputs or sizes are too large)"
+    return text or type(exc).__name__
 
 
 def _fail(exc):
     """Record (code, type, message) of exc for last_error(); return -1, the error status."""
     global _last_error
-    _last_error = (_error_code(exc), type(exc).__name__, str(exc))
+    _last_error = (_error_code(exc), type(exc).__name__, _message(exc))
     return -1
 
 
@@ -56,6 +66,12 @@ def _guard(fn):
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__
     return wrapped
+
+
+@_guard
+def reserve(kind, index, n):
+    """``_bridge_wire.reserve``; a failure (too large for the heap) is recorded, status -1."""
+    return wire.reserve(kind, index, n)
 
 
 def last_error():

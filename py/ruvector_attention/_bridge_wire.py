@@ -45,10 +45,12 @@ import dataclasses
 import enum
 import json
 import re
+import sys
 from array import array
 
 from . import errors
 from ._kernel import buffer_address
+from .numerics import JS_HEAP_LIMIT, MAX_BRIDGE_BYTES
 
 # ctrl layout (int32); slot 0 is unused. JS mirrors these numbers in js/src/bridge.ts.
 CTRL_SIZE = 64
@@ -83,8 +85,29 @@ class Matrix:
 
 # ------------------------------------------------------------------ buffers
 
+_IN_WASM = sys.platform == "emscripten"
+
 def _zeros(typecode, n):
-    return array(typecode, bytes(array(typecode).itemsize * n))
+    """n zeros of ``typecode`` (one allocation), in heap memory JS can view: Pyodide's
+    getBuffer takes wasm addresses as signed 32-bit numbers (a buffer ending past 2 GiB
+    gives a negative length, one starting there a negative offset), so a slot past
+    JS_HEAP_LIMIT would break every later call that re-acquires the views."""
+    itemsize = array(typecode).itemsize
+    if _IN_WASM and n * itemsize > MAX_BRIDGE_BYTES:
+        raise errors.UnsupportedError(f"a bridge buffer of {n} values ({n * itemsize} bytes) exceeds "
+                                      f"{MAX_BRIDGE_BYTES} bytes (JS reaches 2 GiB of the wasm heap); "
+                                      "pass smaller inputs")
+    try:
+        buf = array(typecode, [0]) * n
+    except MemoryError:
+        raise errors.UnsupportedError(f"a bridge buffer of {n} values ({n * itemsize} bytes) does "
+                                      "not fit in memory; pass smaller inputs") from None
+    if _IN_WASM and n and buf.buffer_info()[0] + n * itemsize > JS_HEAP_LIMIT:
+        del buf
+        raise errors.UnsupportedError(f"a bridge buffer of {n} values ({n * itemsize} bytes) would "
+                                      "end past 2 GiB of the wasm heap, which JS cannot address; "
+                                      "pass smaller inputs")
+    return buf
 
 
 def reserve(kind, index, n):
@@ -96,14 +119,15 @@ def reserve(kind, index, n):
         raise errors.InternalError(f"unknown slot kind {kind!r}")
     _views[index] = None  # drop the cached view so the old array can be freed
     if len(slots[index]) < n:
-        slots[index] = _zeros(kind, _grow(len(slots[index]), n))
+        slots[index] = _zeros(kind, _grow(len(slots[index]), n, array(kind).itemsize))
         ctrl[GENERATION] += 1
     return slots[index]
 
 
-def _grow(current, needed):
-    # Grow geometrically so a loop of slightly larger inputs does not reallocate each time.
-    return max(needed, current + current // 2, 64)
+def _grow(current, needed, itemsize):
+    # Grow geometrically so a loop of slightly larger inputs does not reallocate each time
+    # (never past the bridge limit on account of the growth factor alone).
+    return max(needed, min(current + current // 2, MAX_BRIDGE_BYTES // itemsize), 64)
 
 
 def shaped(mv, shape):
@@ -123,7 +147,7 @@ def _ensure_out(n):
     """Grow out to n items, keeping what _pack already wrote into it."""
     global out
     if len(out) < n:
-        bigger = _zeros("f", _grow(len(out), n))
+        bigger = _zeros("f", _grow(len(out), n, 4))
         bigger[:len(out)] = out
         out = bigger
         ctrl[GENERATION] += 1

@@ -76,15 +76,19 @@ def load_file(path):
         raise UnsupportedError(f"{bad}: header length {size} exceeds the file")
     try:
         header = json.loads(blob[8:8 + size])
-    except ValueError:
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise UnsupportedError(f"{bad}: the header is not JSON") from None
+    if not isinstance(header, dict):
+        raise UnsupportedError(f"{bad}: the header is a JSON {type(header).__name__}, not an object")
     metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in metadata.items()):
+        raise UnsupportedError(f"{bad}: __metadata__ must map strings to strings")
     body = memoryview(blob)[8 + size:]
     tensors = {}
     for name, spec in header.items():
-        dtype, shape = spec.get("dtype"), spec.get("shape")
-        begin, end = spec.get("data_offsets", (0, -1))
-        if dtype not in _DTYPE_BYTES:
+        dtype, shape, begin, end = _tensor_spec(name, spec, bad)
+        if not isinstance(dtype, str) or dtype not in _DTYPE_BYTES:
             raise UnsupportedError(f"{path}: tensor {name} has dtype {dtype}; "
                                    f"supported: {sorted(_DTYPE_BYTES)}")
         count = 1
@@ -99,3 +103,22 @@ def load_file(path):
             copy_bytes(ptr, values.buffer_info()[0], count * FLOAT32_BYTES)
         tensors[name] = _arrays.result(owner, tuple(shape))
     return tensors, metadata
+
+
+def _whole(x):
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _tensor_spec(name, spec, bad):
+    """(dtype, shape, begin, end) of one header entry, every part checked for its type."""
+    if not isinstance(spec, dict):
+        raise UnsupportedError(f"{bad}: tensor {name!r} is described by a {type(spec).__name__}, "
+                               "not an object")
+    shape, offsets = spec.get("shape"), spec.get("data_offsets")
+    if not isinstance(shape, list) or not all(_whole(s) for s in shape):
+        raise UnsupportedError(f"{bad}: tensor {name!r} has shape {shape!r}, not a list of "
+                               "integers >= 0")
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_whole(o) for o in offsets):
+        raise UnsupportedError(f"{bad}: tensor {name!r} has data_offsets {offsets!r}, not "
+                               "[begin, end] integers >= 0")
+    return spec.get("dtype"), shape, offsets[0], offsets[1]

@@ -5,6 +5,7 @@ Shapes: N keys, S structural features per key.
 """
 
 import dataclasses
+from array import array
 
 from . import _arrays
 from .csr import bfs_distances, structural_features
@@ -91,14 +92,18 @@ class GraphMetadata:
             _arrays.check_finite_tensor(t)
         if self.hnsw_layers is None:
             return self
-        layers = list(self.hnsw_layers.tolist() if hasattr(self.hnsw_layers, "tolist")
-                      else self.hnsw_layers)
+        layers = self.hnsw_layers.tolist() if hasattr(self.hnsw_layers, "tolist") else self.hnsw_layers
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple, array)):
+            raise UnsupportedError(f"metadata.hnsw_layers must be a sequence of {n} integers, got "
+                                   f"{type(layers).__name__}")
+        layers = list(layers)
         if len(layers) != n:
             raise DimensionMismatchError(
                 f"metadata.hnsw_layers has {len(layers)} entries, expected {n}: one per key",
                 expected=n, actual=len(layers))
         for i, layer in enumerate(layers):
-            if isinstance(layer, bool) or not isinstance(layer, int) and not float(layer).is_integer():
+            if isinstance(layer, bool) or not isinstance(layer, (int, float)) or (
+                    isinstance(layer, float) and not layer.is_integer()):
                 raise UnsupportedError(f"metadata.hnsw_layers[{i}] = {layer!r} is not an integer")
             if layer < 0:
                 raise DimensionMismatchError(f"metadata.hnsw_layers[{i}] = {layer} is negative")

@@ -42,6 +42,19 @@ ROPE_MAX_DISTANCE = 1e9  # |distance| above: the float angle reduction loses acc
 
 # --- Python side ----------------------------------------------------------------
 FLOAT32_BYTES = 4
+JS_HEAP_LIMIT = 1 << 31  # bytes of the wasm heap Pyodide's getBuffer can view (signed 32-bit)
+# One bridge buffer at most a quarter of that, refused before allocating: the heap never
+# grows past the limit because of one input.
+MAX_BRIDGE_BYTES = JS_HEAP_LIMIT // 4
+FLOAT32_MAX = 3.4028234663852886e38  # largest finite float32: config numbers must fit
+FLOAT32_MIN_NORMAL = 1.1754943508222875e-38  # smaller non-zero |x| lose precision or round to 0
+# Upper bound of every integer size option (widths, layers, features, windows, blocks):
+# far above any real layer, so a mistyped size fails at once instead of allocating for minutes.
+MAX_SIZE = 1 << 24
+MAX_SEED = (1 << 32) - 1  # seeds share a 64-bit kernel seed with a 32-bit call counter
+# float32 values a mechanism's parameters may hold (256 MiB; multi-head up to D = 4096):
+# they are drawn in Python, about 1 µs each.
+MAX_PARAMETERS = 1 << 26
 FLOAT64_BYTES = 8  # double: the kernel's float64 work buffers
 # Rows per thread below which forward_batch / forward_graph stay on one thread:
 # a thread hand-off costs ~50 µs, about 20 single-query calls at n = 100.

@@ -112,8 +112,8 @@ def curved_space(name, options, dim):
     """(k, first hyperbolic coordinate) as web-demo/app/data/ball.js curvedSpace, or None."""
     if name == "HyperbolicAttention":
         return options["curvature"], 0
-    if name == "ManifoldAttention" and options["k"] < 0:
-        return options["k"], 0
+    if name == "ManifoldAttention" and options["curvature"] < 0:
+        return options["curvature"], 0
     if name == "MixedCurvatureAttention":
         return options["curvature"], dim - options["hyperbolic_dim"]
     return None

@@ -186,7 +186,7 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
   const cases = [
     ['FlashAttention', { dim: 12, blockSize: 5 }, 12, null],
     ['HyperbolicAttention', { dim: 12, curvature: -0.7, temperature: 0.8 }, 12, null],
-    ['ManifoldAttention', { dim: 12, k: 0.6 }, 12, null],
+    ['ManifoldAttention', { dim: 12, curvature: 0.6 }, 12, null],
     ['MixedCurvatureAttention', { euclideanDim: 5, hyperbolicDim: 7, curvature: -1.3 }, 12, 12],
   ];
   for (const [name, options, d, valueDim] of cases) {

@@ -15,7 +15,7 @@ const rows = (n, d, seed) => { const r = lcg(seed); return Array.from({ length: 
 
 const CASES = [
   { name: 'HyperbolicAttention', options: { dim: 8, curvature: -0.7, temperature: 0.8 }, d: 8, dv: 5 },
-  { name: 'ManifoldAttention', options: { dim: 8, k: 0.6 }, d: 8, dv: 8 },
+  { name: 'ManifoldAttention', options: { dim: 8, curvature: 0.6 }, d: 8, dv: 8 },
   { name: 'MixedCurvatureAttention', options: { euclideanDim: 3, hyperbolicDim: 5 }, d: 8, dv: 8 },
   { name: 'EdgeFeaturedAttention', options: { nodeDim: 8, edgeDim: 3, numHeads: 2, seed: 4 }, d: 8, dv: 8, fe: 3 },
 ];
@@ -118,7 +118,7 @@ describe('worker handles', () => {
   test('curvature is a synchronous property, as on the main thread, refreshed by loadStateDict', async () => {
     const wrt = await lib.init({ worker: true });
     try {
-      const m = await wrt.create('ManifoldAttention', { dim: 4, k: 0.5 });
+      const m = await wrt.create('ManifoldAttention', { dim: 4, curvature: 0.5 });
       assert.equal(m.curvature, 0.5);
       const mixed = await wrt.create('MixedCurvatureAttention', { euclideanDim: 2, hyperbolicDim: 2, curvature: -2 });
       assert.equal(mixed.curvature, -2);

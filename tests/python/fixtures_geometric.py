@@ -51,15 +51,15 @@ def call(mech, case):
 
 def _hyp(dim, k=-1.0, t=1.0):
     return {"dim": dim, "curvature": k, "temperature": t, "learn_curvature": False,
-            "project_inputs": True, "seed": 0}
+            "project_inputs": True}
 
 
 def _man(dim, k):
-    return {"dim": dim, "k": k, "temperature": 1.0, "project_inputs": True, "seed": 0}
+    return {"dim": dim, "curvature": k, "temperature": 1.0, "project_inputs": True}
 
 
 def _mixed(a, b, k=-1.0, t=1.0):
-    return {"euclidean_dim": a, "hyperbolic_dim": b, "curvature": k, "temperature": t, "seed": 0}
+    return {"euclidean_dim": a, "hyperbolic_dim": b, "curvature": k, "temperature": t}
 
 
 def _gat(node, edge, heads, concat=True, out=None, slope=0.2, seed=0):

@@ -301,11 +301,12 @@ def finish_error(case):
     raise AssertionError(f"{case['name']}: no error raised")
 
 
-def build_all():
+def build_all(names=None):
+    """{file name: content}; ``names`` limits which files are computed."""
     def wrap(cases, description):
-        return {"format": FORMAT_VERSION, "generated_by": "tests/python/make_fixtures.py",
-                "description": description, "cases": list(cases)}
-    return {
+        return lambda: {"format": FORMAT_VERSION, "generated_by": "tests/python/make_fixtures.py",
+                        "description": description, "cases": list(cases)}
+    files = {
         "sdpa.json": wrap((finish(c, "sdpa") for c in sdpa_cases()),
                           "ScaledDotProductAttention: inputs and natively computed expected outputs"),
         "multihead.json": wrap((finish(c, "mha") for c in mha_cases()),
@@ -323,7 +324,14 @@ def build_all():
         "geometric.json": wrap(__import__("fixtures_geometric").geometric_cases(arr),
                                "Hyperbolic / manifold / mixed-curvature / edge-featured attention: inputs "
                                "and native expected outputs (checked vs geoopt twin, torch, PyG)"),
+        "contract.json": wrap(__import__("fixtures_contract").contract_cases(arr),
+                              "the registry-wide contract (test_contract.py) for every registered "
+                              "mechanism: inputs and native expected outputs or errors"),
     }
+    unknown = sorted(set(names or ()) - set(files))
+    if unknown:
+        raise SystemExit(f"unknown fixture file(s) {unknown}; known: {sorted(files)}")
+    return {name: make() for name, make in files.items() if not names or name in names}
 
 
 def to_json(content):
@@ -336,9 +344,10 @@ def to_json(content):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed files differ")
+    parser.add_argument("files", nargs="*", help="only these files (e.g. contract.json)")
     args = parser.parse_args(argv)
     stale = []
-    for name, content in build_all().items():
+    for name, content in build_all(args.files).items():
         text = to_json(content)
         path = OUT_DIR / name
         if args.check:

@@ -20,7 +20,7 @@ def make(name):
     fields = cls.Config.__dataclass_fields__
     if "euclidean_dim" in fields:
         return cls(euclidean_dim=D // 2, hyperbolic_dim=D // 2)
-    required = {"MultiHeadAttention": {"num_heads": 2}, "ManifoldAttention": {"k": -1.0}}
+    required = {"MultiHeadAttention": {"num_heads": 2}, "ManifoldAttention": {"curvature": -1.0}}
     return cls(**{("node_dim" if "node_dim" in fields else "dim"): D, **required.get(name, {})})
 
 

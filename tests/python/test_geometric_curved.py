@@ -38,7 +38,7 @@ def test_hyperbolic_matches_twin(k, d, n):
 def test_manifold_matches_twin_for_every_sign(k):
     rng = np.random.default_rng(5)
     q, K, V = ball(rng, (9,), k or 1.0), ball(rng, (20, 9), k or 1.0), ball(rng, (20, 4), k or 1.0)
-    attn = ra.ManifoldAttention(9, k=k, temperature=1.3)
+    attn = ra.ManifoldAttention(9, curvature=k, temperature=1.3)
     out, w = curved_attention(q, K, V, k=k, wh=1 / 1.3)
     assert_close(attn.forward(q, K, V), out, H_FWD)
     assert_close(attn.attention_weights(q, K), w, H_W)
@@ -52,7 +52,7 @@ def test_manifold_is_continuous_at_k_zero():
     a = np.exp(s - s.max())
     a /= a.sum()
     for k in (-1e-6, 0.0, 1e-6):
-        assert_close(ra.ManifoldAttention(16, k=k).forward(q, K, V), a @ V64, H_FWD)
+        assert_close(ra.ManifoldAttention(16, curvature=k).forward(q, K, V), a @ V64, H_FWD)
 
 
 def test_spec_boundary_cases():
@@ -169,7 +169,7 @@ def test_learned_curvature_stays_negative():
 def test_manifold_backward_matches_torch(k):
     rng = np.random.default_rng(12)
     q, K, V, g = ball(rng, (5,)), ball(rng, (6, 5)), ball(rng, (6, 3)), rng.normal(size=3)
-    got = ra.ManifoldAttention(5, k=k).backward(q, K, V, g)
+    got = ra.ManifoldAttention(5, curvature=k).backward(q, K, V, g)
     tq, tK, tV = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (q, K, V))
     (curved_attention_torch(tq, tK, tV, k=k) @ torch.tensor(g)).backward()
     for a, b in ((got.query, tq.grad), (got.keys, tK.grad), (got.values, tV.grad)):

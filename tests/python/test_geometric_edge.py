@@ -137,6 +137,16 @@ def test_mask_and_separate_values():
                  gat.forward_with_edges(q, K[keep], V[keep], E[keep]), ("hyperbolic", "consistency"))
     w = gat.attention_weights(q, K, mask=mask, edge_features=E)
     assert np.all(w[~mask] == 0) and abs(w.sum() - 1) < 1e-6
+    none = np.zeros(6, bool)  # fully masked: the bias alone (PyG: a node without messages)
+    for concat in (True, False):
+        g = ra.EdgeFeaturedAttention(4, 2, num_heads=2, concat=concat, seed=3)
+        state = {k: np.asarray(v) for k, v in g.state_dict().items()}
+        state["bias"] = rng.normal(size=state["bias"].shape).astype(np.float32)
+        g.load_state_dict(state)
+        assert np.array_equal(g.forward(q, K, V, mask=none, edge_features=E), state["bias"])
+        assert np.array_equal(g.attention_weights(q, K, mask=none, edge_features=E), np.zeros(6, np.float32))
+        assert np.array_equal(ra.EdgeFeaturedAttention(8, 0).forward(np.ones(8), np.ones((3, 8)), np.ones((3, 8)),
+                                                                     mask=[False] * 3), np.zeros(8))
     # the spec's case: 128-d nodes, 32-d edges, 10 neighbours
     spec = ra.EdgeFeaturedAttention(128, 32)
     keys = rng.normal(size=(10, 128))

@@ -39,8 +39,8 @@ def test_hnsw_layers_csr_union_intersection():
     assert h.shape == (1, 5) and h.row(0) == [1, 2, 4]
     csr = patterns.from_csr([0, 2, 2, 5], [4, 1, 0, 3, 3], 6)
     assert csr.rows() == [[1, 4], [], [0, 3]] and csr.count_nonzero() == 4
-    assert len(csr) == 3 and list(csr) == csr.rows()  # iterates rows like a 2-D array
-    assert [sum(r) for r in dense(csr)] == [len(r) for r in csr]
+    assert len(csr) == 3 and list(csr) == dense(csr)  # iterates like the dense 2-D mask
+    assert [sum(r) for r in dense(csr)] == [len(r) for r in csr.rows()]
     indptr, indices = csr.to_csr()
     assert list(indptr) == [0, 2, 2, 4] and list(indices) == [1, 4, 0, 3]
     a, b = patterns.band(6, 1), patterns.strided(6, 2)
@@ -102,3 +102,21 @@ def test_mechanisms_without_numpy_on_lists():
     assert len(out) == 2 and all(abs(x) < 10 for x in out[0])
     lg = ra.LocalGlobalAttention(d, n, 0).forward(q, k, v).tolist()
     assert max(abs(a - b) for a, b in zip(lg, sdpa, strict=False)) < 1e-5
+
+
+def test_numpy_asarray_is_the_dense_boolean_mask():
+    np = pytest.importorskip("numpy")
+    mask = ra.LocalGlobalAttention(16, local_window=10, global_nodes=5).attention_mask(1000)
+    a = np.asarray(mask)
+    assert a.dtype == np.bool_ and a.shape == (1, 1000) and a.sum() == mask.count_nonzero()
+    assert np.array_equal(a, mask.to_dense())
+    assert np.array_equal(np.asarray(mask, dtype=bool), a)
+    assert np.asarray(mask, dtype=np.float32).dtype == np.float32
+    assert [list(r) for r in a] == list(mask)  # iteration agrees with the dense rows
+    csr = patterns.from_csr([0, 2, 2, 5], [4, 1, 0, 3, 3], 6)
+    assert np.asarray(csr).tolist() == list(csr) == dense(csr)
+    # the dense array and the SparseMask select the same keys
+    q, K = np.ones(4, np.float32), np.arange(24, dtype=np.float32).reshape(6, 4) / 24
+    band = patterns.band(6, 1, rows=1)
+    attn = ra.ScaledDotProductAttention(4)
+    assert np.array_equal(attn.attention_weights(q, K, mask=band), attn.attention_weights(q, K, mask=np.asarray(band)))

@@ -147,7 +147,7 @@ export async function geometricUsage(rt: Runtime): Promise<number> {
   const h = await rt.create('HyperbolicAttention', { dim: 2, curvature: -1, learnCurvature: true });
   const d: number = h.poincareDistance([0.1, 0.2], [0.3, 0.1]);
   const p: Float32Array = h.logMap([0.1, 0.2], h.expMap([0.1, 0.2], h.projectToBall([3, 4], 1e-3)));
-  const m = await rt.create('ManifoldAttention', { dim: 2, k: 0.5 });
+  const m = await rt.create('ManifoldAttention', { dim: 2, curvature: 0.5 });
   const mixed = await rt.create('MixedCurvatureAttention', { euclideanDim: 2, hyperbolicDim: 2 });
   const scores: Rows2D = mixed.spaceScores([1, 0, 0.1, 0], [[1, 0, 0.1, 0]]);
   const g = await rt.create('EdgeFeaturedAttention', { nodeDim: 4, edgeDim: 2, numHeads: 2 });

@@ -12,7 +12,7 @@ from .._version import __version__
 from ..errors import DimensionMismatchError, InternalError, InvalidConfigError, UnsupportedError
 from ..exports import MECHANISMS, exported, register  # noqa: F401  (re-exported for the families)
 from ..io import load_file, save_file
-from ..numerics import FLOAT32_BYTES
+from ..numerics import FLOAT32_BYTES, FLOAT32_MAX, FLOAT32_MIN_NORMAL, MAX_PARAMETERS, MAX_SEED, MAX_SIZE
 
 # safetensors metadata keys of a saved mechanism
 _META_CLASS = "ruvector_attention.mechanism"
@@ -40,10 +40,18 @@ class Gradients:
 def option(default, kind, *, low=None, high=None, low_open=False, high_open=False,
            optional=False, doc=""):
     """A config field with its type and bounds; ``validate`` enforces them and the
-    catalogue (``mechanism_catalog``) publishes them."""
+    catalogue (``mechanism_catalog``) publishes them. An int field without ``high`` is a
+    size, bounded by ``numerics.MAX_SIZE``."""
+    if kind is int and high is None:
+        high = MAX_SIZE
     meta = {"kind": kind, "low": low, "high": high, "low_open": low_open,
             "high_open": high_open, "optional": optional, "doc": doc}
     return dataclasses.field(default=default, metadata=meta)
+
+
+def seed_option(doc):
+    """The ``seed`` of a mechanism's random initialisation or draws (0 .. MAX_SEED)."""
+    return option(0, int, low=0, high=MAX_SEED, doc=doc)
 
 
 def temperature_option():
@@ -57,6 +65,12 @@ def scale_option():
                   doc="score scale; default 1/sqrt(dim)")
 
 
+def choice(value):
+    """A discrete option as its config value: an enum member becomes its string value
+    (configs store the plain string, so they are JSON as saved and as JS sends them)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def validate(config):
     """Check every field against its ``option`` metadata; the error names the field."""
     cls = type(config).__name__
@@ -65,6 +79,12 @@ def validate(config):
         if v is None and m.get("optional"):
             continue
         kind = m.get("kind")
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            choices = [e.value for e in kind]
+            if not isinstance(v, str) or v not in choices:
+                raise InvalidConfigError(f"{cls}.{f.name} must be one of {choices}, got {v!r}",
+                                         field=f.name)
+            continue
         if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
             raise InvalidConfigError(f"{cls}.{f.name} must be an int, got {v!r}", field=f.name)
         if kind is float:
@@ -73,6 +93,10 @@ def validate(config):
                                          field=f.name)
             if v != v or v in (float("inf"), float("-inf")):
                 raise InvalidConfigError(f"{cls}.{f.name} must be finite, got {v!r}", field=f.name)
+            if abs(v) > FLOAT32_MAX or 0 < abs(v) < FLOAT32_MIN_NORMAL:
+                raise InvalidConfigError(f"{cls}.{f.name} = {v!r} does not fit a float32 (|x| in "
+                                         f"[{FLOAT32_MIN_NORMAL:.4g}, {FLOAT32_MAX:.4g}] or 0)",
+                                         field=f.name)
         if kind is bool and not isinstance(v, bool):
             raise InvalidConfigError(f"{cls}.{f.name} must be True or False, got {v!r}",
                                      field=f.name)
@@ -148,6 +172,13 @@ class Attention:
         return f"{type(self).__name__}({fields})"
 
     # -- parameters -------------------------------------------------------------------
+    def _reserve_parameters(self, count):
+        """Refuse, before drawing any value, parameters above ``numerics.MAX_PARAMETERS``."""
+        if count > MAX_PARAMETERS:
+            raise InvalidConfigError(
+                f"{type(self).__name__}: {count} parameters ({count * FLOAT32_BYTES / 2**30:.3g} GiB) "
+                f"exceed the limit of {MAX_PARAMETERS}; use smaller sizes")
+
     def _add_param(self, name, shape, values):
         buf = array("f", values)
         size = 1
@@ -178,6 +209,9 @@ class Attention:
     def load_state_dict(self, state_dict):
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise InvalidConfigError(f"{type(self).__name__}.load_state_dict takes a dict of "
+                                     f"arrays, got {type(state_dict).__name__}", field="state_dict")
         missing = sorted(set(self._params) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(self._params))
         if missing or unexpected:
@@ -216,7 +250,7 @@ class Attention:
             raise UnsupportedError(f"{path} does not name a known mechanism in its metadata "
                                    f"(found {name!r}); load the weights with load_file and "
                                    "load_state_dict instead")
-        mech = MECHANISMS[name](**json.loads(metadata[_META_CONFIG]))
+        mech = _rebuild(MECHANISMS[name], metadata.get(_META_CONFIG, ""), path)
         mech.load_state_dict(tensors)
         if cls is not Attention and not isinstance(mech, cls):
             raise UnsupportedError(f"{path} holds a {type(mech).__name__}, not a {cls.__name__}")
@@ -226,3 +260,21 @@ class Attention:
         if edge_features is not None:
             raise UnsupportedError(f"{type(self).__name__} does not use edge features")
 
+
+def _rebuild(cls, config_json, path):
+    """The mechanism a saved config describes; a corrupt config is a typed error."""
+    try:
+        config = json.loads(config_json)
+    except (ValueError, RecursionError):
+        raise UnsupportedError(f"{path}: the {_META_CONFIG} metadata is not JSON") from None
+    if not isinstance(config, dict):
+        raise UnsupportedError(f"{path}: the {_META_CONFIG} metadata is not a JSON object")
+    known = {f.name for f in dataclasses.fields(cls.Config)}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise InvalidConfigError(f"{path}: the config has keys {unknown} that {cls.__name__} does "
+                                 f"not take (its fields: {sorted(known)})", field=unknown[0])
+    try:
+        return cls(**config)
+    except TypeError as e:  # a required field missing
+        raise InvalidConfigError(f"{path}: the config does not build a {cls.__name__}: {e}") from None

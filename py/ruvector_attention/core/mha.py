@@ -25,7 +25,7 @@ from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
-from .base import Attention, Complexity, direct_plan, option, register
+from .base import Attention, Complexity, direct_plan, option, register, seed_option
 from .mha_backward import mha_backward
 
 
@@ -35,7 +35,7 @@ class MultiHeadConfig:
     num_heads: int = option(4, int, low=1, high=MAX_HEADS, doc="heads H; must divide dim")
     value_dim: int = option(None, int, low=1, optional=True, doc="value width DV; default dim")
     bias: bool = option(True, bool, doc="learn in_proj_bias and out_proj.bias")
-    seed: int = option(0, int, low=0, doc="seed of the weight initialisation")
+    seed: int = seed_option("seed of the weight initialisation")
 
     def __post_init__(self):
         if isinstance(self.dim, int) and isinstance(self.num_heads, int) and self.num_heads > 0 \
@@ -73,10 +73,11 @@ class MultiHeadAttention(Attention):
     def __init__(self, dim, num_heads, *, value_dim=None, bias=True, seed=0):
         super().__init__(MultiHeadConfig(dim, num_heads, value_dim, bias, seed))
         d, dv = dim, self.value_dim
+        self._reserve_parameters((3 * d * d if dv == d else 2 * d * d + d * dv) + d * d + 4 * d)
         rng = random.Random(seed)
 
-        def uniform(bound, count):
-            return [rng.uniform(-bound, bound) for _ in range(count)]
+        def uniform(bound, count):  # a generator: no Python list of count floats
+            return (rng.uniform(-bound, bound) for _ in range(count))
 
         if dv == d:
             self._add_param("in_proj_weight", (3 * d, d), uniform(math.sqrt(6 / (4 * d)), 3 * d * d))

@@ -27,7 +27,17 @@ from ..validation import (
     raise_for_status,
     softmax_weights,
 )
-from .base import Attention, Complexity, Gradients, direct_plan, option, register, scale_option, temperature_option
+from .base import (
+    Attention,
+    Complexity,
+    Gradients,
+    direct_plan,
+    option,
+    register,
+    scale_option,
+    seed_option,
+    temperature_option,
+)
 
 _NO_DROPOUT = _kernel.bound_args("attend", 8, 0.0, 0)  # (p, seed) outside training
 
@@ -39,7 +49,7 @@ class ScaledDotProductConfig:
     scale: float = scale_option()
     dropout: float = option(0.0, float, low=0.0, high=1.0, high_open=True,
                             doc="dropout on the weights, training mode only")
-    seed: int = option(0, int, low=0, doc="seed of the dropout draws")
+    seed: int = seed_option("seed of the dropout draws")
 
 
 

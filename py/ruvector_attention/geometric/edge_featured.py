@@ -25,7 +25,7 @@ from array import array
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, Gradients, option, register
+from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
 from ..errors import DimensionMismatchError, InvalidConfigError
 from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
@@ -44,7 +44,7 @@ class EdgeFeaturedConfig:
     concat: bool = option(True, bool, doc="concatenate heads (else average them)")
     negative_slope: float = option(0.2, float, low=0.0, doc="LeakyReLU slope")
     bias: bool = option(True, bool, doc="learn an output bias")
-    seed: int = option(0, int, low=0, doc="seed of the glorot initialisation")
+    seed: int = seed_option("seed of the glorot initialisation")
 
     def __post_init__(self):
         out = self.out_dim if self.out_dim is not None else self.node_dim
@@ -91,11 +91,12 @@ class EdgeFeaturedAttention(Attention):
         super().__init__(EdgeFeaturedConfig(node_dim, edge_dim, out_dim, num_heads, concat,
                                             negative_slope, bias, seed))
         h, c, hc = num_heads, self.head_channels, num_heads * self.head_channels
+        self._reserve_parameters(hc * (node_dim + edge_dim + 3) + self.out_width)
         rng = random.Random(seed)
 
         def glorot(fan_a, fan_b, count):
             bound = math.sqrt(6.0 / (fan_a + fan_b))
-            return [rng.uniform(-bound, bound) for _ in range(count)]
+            return (rng.uniform(-bound, bound) for _ in range(count))  # no list of floats
 
         self._add_param("lin.weight", (hc, node_dim), glorot(node_dim, hc, hc * node_dim))
         self._add_param("att_src", (1, h, c), glorot(h, c, hc))
@@ -245,14 +246,15 @@ class EdgeFeaturedAttention(Attention):
             live = [j for j in range(n) if m.owner[j]]
         if E is not None and len(live) < n:  # edge rows follow the kept keys (CSR order)
             E = _gather_rows(E, live)
-        indptr, indices = array("q", [0, len(live)]), array("q", live)
+        # indices never empty: an all-masked row is the CSR row [0, 0) over a real buffer
+        indptr, indices = array("q", [0, len(live)]), array("q", live or [0])
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((self.out_width,), numpy)
         h = self._config.num_heads
         # weights head-major (H, len(live)): row hh of the kernel's per-head calls
         w, wptr = _arrays.output((h * max(len(live), 1),), False) if weights else (None, None)
         rc = self._neighbourhood(q, K, V, E, indptr.buffer_info()[0],
-                                 indices.buffer_info()[0] if live else None, len(live), optr, wptr)
+                                 indices.buffer_info()[0], len(live), optr, wptr)
         if rc:
             raise_for_status(rc, tuple(t for t in (q, K, V, E) if t is not None), what)
         return out, w, live, numpy

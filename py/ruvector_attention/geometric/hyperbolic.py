@@ -39,7 +39,6 @@ class HyperbolicConfig:
     learn_curvature: bool = option(False, bool, doc="learn k = -softplus(raw_curvature)")
     project_inputs: bool = option(True, bool, doc="pull inputs outside the ball inside "
                                                   "(else raise OutOfBoundsError)")
-    seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
 
 
 @register
@@ -53,7 +52,6 @@ class HyperbolicAttention(CurvedAttention):
         learn_curvature: learn k through ``raw_curvature`` with k = -softplus(raw), so it
             stays negative (default False; ``backward`` then gives its gradient).
         project_inputs: pull inputs outside the ball inside (default True), else raise.
-        seed: accepted for a uniform constructor; there are no random parameters.
 
     Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,), inside the ball.
 
@@ -68,9 +66,9 @@ class HyperbolicAttention(CurvedAttention):
     Config = HyperbolicConfig
 
     def __init__(self, dim, curvature=-1.0, *, temperature=1.0, learn_curvature=False,
-                 project_inputs=True, seed=0):
+                 project_inputs=True):
         super().__init__(HyperbolicConfig(dim, curvature, temperature, learn_curvature,
-                                          project_inputs, seed))
+                                          project_inputs))
         self._project = project_inputs
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
@@ -103,10 +101,10 @@ class HyperbolicAttention(CurvedAttention):
 @dataclasses.dataclass(frozen=True)
 class ManifoldConfig:
     dim: int = option(128, int, low=1, doc="point width D")
-    k: float = option(-1.0, float, doc="signed curvature: < 0 ball, 0 Euclidean, > 0 sphere")
+    curvature: float = option(-1.0, float,
+                              doc="signed curvature k: < 0 ball, 0 Euclidean, > 0 sphere")
     temperature: float = temperature_option()
     project_inputs: bool = option(True, bool, doc="k < 0: pull inputs outside the ball inside")
-    seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
 
 
 @register
@@ -115,33 +113,33 @@ class ManifoldAttention(CurvedAttention):
 
     Args:
         dim: point width D.
-        k: signed curvature (required): k < 0 Poincaré ball, k = 0 Euclidean
+        curvature: signed curvature k (required): k < 0 Poincaré ball, k = 0 Euclidean
             (scores -2|q - k_j|/T, weighted-mean aggregation), k > 0 sphere.
         temperature: T > 0 (default 1.0).
         project_inputs: for k < 0, pull inputs outside the ball inside (default True).
-        seed: accepted for a uniform constructor; there are no random parameters.
 
     Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
 
     Example:
         >>> import ruvector_attention as ra
-        >>> sphere = ra.ManifoldAttention(2, k=1.0)
+        >>> sphere = ra.ManifoldAttention(2, curvature=1.0)
         >>> [round(w, 4) for w in sphere.attention_weights([0.1, 0.0], [[0.1, 0.0], [0.9, 0.0]]).tolist()]
         [0.7801, 0.2199]
     """
 
     Config = ManifoldConfig
 
-    def __init__(self, dim, *, k, temperature=1.0, project_inputs=True, seed=0):
-        if isinstance(k, bool) or not isinstance(k, (int, float)):
-            raise InvalidConfigError(f"ManifoldConfig.k must be a number, got {k!r}", field="k")
-        super().__init__(ManifoldConfig(dim, float(k), temperature, project_inputs, seed))
+    def __init__(self, dim, *, curvature, temperature=1.0, project_inputs=True):
+        if isinstance(curvature, bool) or not isinstance(curvature, (int, float)):
+            raise InvalidConfigError(f"ManifoldConfig.curvature must be a number, got "
+                                     f"{curvature!r}", field="curvature")
+        super().__init__(ManifoldConfig(dim, float(curvature), temperature, project_inputs))
         self._project = project_inputs
 
     @exported(returns="number")
     @property
     def curvature(self):
-        return float(self._config.k)
+        return float(self._config.curvature)
 
     def _key_split(self):
         return 0, self._config.dim

@@ -33,7 +33,6 @@ class MixedCurvatureConfig:
     curvature: float = option(-1.0, float, high=0.0, high_open=True,
                               doc="curvature k < 0 of the hyperbolic factor")
     temperature: float = temperature_option()
-    seed: int = option(0, int, low=0, doc="unused: the fusion weights start at 1.0")
 
 
 @register
@@ -45,7 +44,6 @@ class MixedCurvatureAttention(CurvedAttention):
         hyperbolic_dim: b, the hyperbolic width.
         curvature: k < 0 of the hyperbolic factor (default -1.0).
         temperature: T > 0 (default 1.0).
-        seed: accepted for a uniform constructor (the weights start at 1.0).
 
     Shapes: query (a+b,), keys (N, a+b), values (N, a+b) -> (a+b,).
 
@@ -60,9 +58,9 @@ class MixedCurvatureAttention(CurvedAttention):
 
     Config = MixedCurvatureConfig
 
-    def __init__(self, euclidean_dim, hyperbolic_dim, *, curvature=-1.0, temperature=1.0, seed=0):
+    def __init__(self, euclidean_dim, hyperbolic_dim, *, curvature=-1.0, temperature=1.0):
         super().__init__(MixedCurvatureConfig(euclidean_dim, hyperbolic_dim, curvature,
-                                              temperature, seed))
+                                              temperature))
         self._add_param("euclidean_weight", (1,), [1.0])
         self._add_param("hyperbolic_weight", (1,), [1.0])
 

@@ -25,8 +25,8 @@ import random
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, option, register
-from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError, UnsupportedError
+from ..core.base import Attention, Complexity, choice, option, register, seed_option
+from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
 from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
@@ -42,8 +42,8 @@ class Fusion(enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class CrossSpaceConfig:
     dim: int = option(128, int, low=1, doc="width D of the node and its neighbours")
-    fusion: Fusion = option(Fusion.GATE, Fusion, doc="how the three views combine")
-    seed: int = option(0, int, low=0, doc="seed of the fusion parameters")
+    fusion: str = option(Fusion.GATE.value, Fusion, doc="how the three views combine")
+    seed: int = seed_option("seed of the fusion parameters")
 
 
 @register
@@ -70,18 +70,14 @@ class CrossSpaceAttention(Attention):
     complexity = Complexity.LINEAR  # one node: O((Ng + Nl) D + D^2)
 
     def __init__(self, dim, *, fusion="gate", seed=0):
-        try:
-            fusion = Fusion(fusion.value if isinstance(fusion, Fusion) else fusion)
-        except ValueError:
-            raise InvalidConfigError(f"CrossSpaceConfig.fusion must be one of "
-                                     f"{[f.value for f in Fusion]}, got {fusion!r}",
-                                     field="fusion") from None
-        super().__init__(CrossSpaceConfig(dim, fusion, seed))
+        super().__init__(CrossSpaceConfig(dim, choice(fusion), seed))
+        fusion = self.fusion
+        self._reserve_parameters(3 * dim * dim + dim if fusion is Fusion.LINEAR else 9 * dim + 3)
         rng = random.Random(seed)
         bound = 1.0 / math.sqrt(3 * dim)
 
-        def uniform(count):
-            return [rng.uniform(-bound, bound) for _ in range(count)]
+        def uniform(count):  # a generator: no Python list of count floats
+            return (rng.uniform(-bound, bound) for _ in range(count))
 
         if fusion is Fusion.GATE:
             self._add_param("gate.weight", (3, 3 * dim), uniform(9 * dim))
@@ -93,7 +89,8 @@ class CrossSpaceAttention(Attention):
 
     @property
     def fusion(self):
-        return self._config.fusion
+        """The ``Fusion`` in use (the config stores its string value)."""
+        return Fusion(self._config.fusion)
 
     def weight_blocks(self, name, rows):
         """The three (rows, D) column blocks of a (rows, 3D) weight, as contiguous buffers."""
@@ -188,7 +185,8 @@ class CrossSpaceAttention(Attention):
     @exported(returns="vector")
     def forward(self, query, keys, values, *, mask=None):
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
-        the latent neighbours (both (N, D))."""
+        the latent neighbours (both (N, D)). A ``mask`` is refused (UnsupportedError):
+        the two neighbour sets already say which vectors take part."""
         if mask is not None:
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.forward_cross(query, keys, values)

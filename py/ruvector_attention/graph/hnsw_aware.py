@@ -20,7 +20,7 @@ import random
 from array import array
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, Gradients, option, register
+from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
 from ..exports import exported
 from ..metadata import GraphMetadata
@@ -38,7 +38,7 @@ class HNSWAwareConfig:
     dim: int = option(128, int, low=1, doc="width D of queries and keys")
     max_layers: int = option(16, int, low=1, doc="HNSW layers L; layers must be < L")
     num_heads: int = option(1, int, low=1, high=MAX_HEADS, doc="heads H; must divide dim")
-    seed: int = option(0, int, low=0, doc="seed of the layer embedding / bias initialisation")
+    seed: int = seed_option("seed of the layer embedding / bias initialisation")
 
     def __post_init__(self):
         if isinstance(self.dim, int) and isinstance(self.num_heads, int) and self.num_heads > 0 \
@@ -76,6 +76,7 @@ class HNSWAwareAttention(Attention):
 
     def __init__(self, dim, max_layers=16, *, num_heads=1, seed=0):
         super().__init__(HNSWAwareConfig(dim, max_layers, num_heads, seed))
+        self._reserve_parameters(max_layers * (dim + num_heads))
         rng = random.Random(seed)
         L, H = self._config.max_layers, self._config.num_heads
         self._add_param("layer_embedding.weight", (L, dim),
@@ -109,7 +110,12 @@ class HNSWAwareAttention(Attention):
         if dv % h:
             raise DimensionMismatchError(f"values have {dv} features, not divisible by "
                                          f"num_heads = {h}", expected=h, actual=dv)
-        return self._layers(None if metadata is None else _layer_field(metadata), n)
+        if metadata is None:
+            return self._layers(None, n)
+        metadata = GraphMetadata.coerce(metadata)
+        # the fields this mechanism does not read are still checked: wrong ones are a bug
+        dataclasses.replace(metadata, hnsw_layers=None).validate(n)
+        return self._layers(metadata.hnsw_layers, n)
 
     def _inputs(self, query, keys, values, metadata, mask):
         d = self._config.dim
@@ -186,6 +192,7 @@ class HNSWAwareAttention(Attention):
         q, K, V, n, rows, (_lbuf, lptr) = self._inputs(query, keys, values, metadata, mask)
         m, dv = K.shape[0], V.shape[1]
         g = _arrays.vector(grad_output, "grad_output", dv)
+        _arrays.check_finite(_kernel.K, (q, K, V, g))  # a NaN would spread into every gradient
         numpy = q.numpy or K.numpy or V.numpy or g.numpy
         gq, gqp = _arrays.output((d,), numpy)
         gk, gkp = _arrays.output((max(m, 1), d), False)
@@ -266,10 +273,6 @@ def _layers_int_view(layers, n, num_layers):
                                f"{num_layers}", index=layers[i], length=num_layers)
     buf = array("q", layers)
     return buf, (buf.buffer_info()[0] if n else 0)
-
-
-def _layer_field(metadata):
-    return GraphMetadata.coerce(metadata).hnsw_layers
 
 
 def _expand(buf, kept, n, width, numpy):

@@ -18,6 +18,7 @@ Shapes: query (D,), keys (N, D), values (N, DV), distances (N,) -> (DV,); E edge
 
 import dataclasses
 import math
+import numbers
 from array import array
 
 from .. import _arrays, _kernel
@@ -35,8 +36,6 @@ class GraphRoPEConfig:
     dim: int = option(128, int, low=2, doc="width D of queries and keys; must be even")
     base: float = option(10000.0, float, low=0.0, low_open=True,
                          doc="frequency base: θ_i = distance / base^(2i/D)")
-    seed: int = option(0, int, low=0,
-                       doc="kept for a uniform constructor; GraphRoPE has no random parameters")
 
     def __post_init__(self):
         if isinstance(self.dim, int) and not isinstance(self.dim, bool) and self.dim % 2:
@@ -50,7 +49,6 @@ class GraphRoPE(Attention):
     Args:
         dim: even width D of queries and keys.
         base: frequency base (default 10000.0); θ_i = distance / base^(2i/D).
-        seed: accepted for a uniform constructor (default 0); there are no weights.
 
     Shapes: query (D,), keys (N, D), values (N, DV), metadata.distances (N,) -> (DV,).
     ``forward`` without metadata puts key j at distance j (sequence RoPE).
@@ -70,8 +68,8 @@ class GraphRoPE(Attention):
     Config = GraphRoPEConfig
     complexity = Complexity.LINEAR  # one query: O(N D)
 
-    def __init__(self, dim, base=10000.0, *, seed=0):
-        super().__init__(GraphRoPEConfig(dim, base, seed))
+    def __init__(self, dim, base=10000.0):
+        super().__init__(GraphRoPEConfig(dim, base))
         d = self._config.dim
         self._inv_freq = array("d", [1.0 / self._config.base ** (2 * i / d) for i in range(d // 2)])
         self._scale = 1.0 / math.sqrt(d)
@@ -115,6 +113,9 @@ class GraphRoPE(Attention):
             K, V, pos = take_rows(K, rows), take_rows(V, rows), take_rows(pos, rows)
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
+        if isinstance(query_distance, bool) or not isinstance(query_distance, numbers.Real):
+            raise InvalidConfigError(f"query_distance must be a number, got {query_distance!r}",
+                                     field="query_distance")
         qpos = float(query_distance)
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
@@ -170,6 +171,9 @@ class GraphRoPE(Attention):
             pos = _arrays.f32(array("f", range(n)), "distances")
         else:
             pos = per_item(_distances(metadata), n, "metadata.distances")
+        if isinstance(query_distance, bool) or not isinstance(query_distance, numbers.Real):
+            raise InvalidConfigError(f"query_distance must be a number, got {query_distance!r}",
+                                     field="query_distance")
         qpos = float(query_distance)
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",

@@ -18,7 +18,7 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, Gradients, option, register
+from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
 from ..csr import structural_features
 from ..errors import DimensionMismatchError, InvalidConfigError
 from ..exports import exported
@@ -31,7 +31,7 @@ from ._common import csr, kept_rows, run_csr, scatter, take_rows
 class StructuralConfig:
     dim: int = option(128, int, low=1, doc="width D of queries and keys")
     structural_dim: int = option(3, int, low=1, doc="structural features S per node")
-    seed: int = option(0, int, low=0, doc="seed of the projection initialisation")
+    seed: int = seed_option("seed of the projection initialisation")
 
 
 @register
@@ -63,6 +63,7 @@ class StructuralAttention(Attention):
 
     def __init__(self, dim, structural_dim=3, *, seed=0):
         super().__init__(StructuralConfig(dim, structural_dim, seed))
+        self._reserve_parameters(dim * structural_dim)
         rng = random.Random(seed)
         bound = 1.0 / math.sqrt(structural_dim)
         self._add_param("struct_proj.weight", (dim, structural_dim),
@@ -143,6 +144,8 @@ class StructuralAttention(Attention):
         g = _arrays.vector(grad_output, "grad_output", dv)
         F = self._features(metadata, n)
         m = _arrays.mask_array(mask, n) if mask is not None else None
+        # checked here, whatever the mask keeps: a NaN would spread into every gradient
+        _arrays.check_finite(_kernel.K, (q, K, V, g, F))
         numpy = q.numpy or K.numpy or V.numpy or g.numpy
         k, wptr = _kernel.K, self._ptr("struct_proj.weight")
         _u, u = _arrays.output((s,), False)

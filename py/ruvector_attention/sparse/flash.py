@@ -82,9 +82,10 @@ class FlashAttention(Attention):
     def _run(self, Q, b, K, V, m, stride, out_ptr, causal, qpos0=0, lse_ptr=None):
         """One flash kernel call over rows [0, b) of Q; the scratch is one key block."""
         c = self._config
-        _scratch, sptr = _arrays.output((c.block_size,), False)
+        block = max(1, min(c.block_size, K.shape[0]))  # one block holds every key: same result
+        _scratch, sptr = _arrays.output((block,), False)
         return _kernel.K.flash_forward(Q, b, K.ptr, V.ptr, m.ptr if m else None, stride,
-                                       K.shape[0], c.dim, V.shape[1], self._scale, c.block_size,
+                                       K.shape[0], c.dim, V.shape[1], self._scale, block,
                                        int(causal), qpos0, sptr, out_ptr, lse_ptr)
 
     @exported(returns="vector")
@@ -167,9 +168,10 @@ class FlashAttention(Attention):
         gq, gqp = _arrays.output(qshape, numpy)
         gk, gkp = _arrays.output((n, c.dim), numpy)
         gv, gvp = _arrays.output((n, dv), numpy)
-        _scratch, sptr = _arrays.output((c.block_size + dv,), False)
+        block = max(1, min(c.block_size, n))
+        _scratch, sptr = _arrays.output((block + dv,), False)
         rc = _kernel.K.flash_backward(Q.ptr, b, K.ptr, V.ptr, m.ptr if m else None, stride, n,
-                                      c.dim, dv, self._scale, c.block_size, int(causal), 0,
+                                      c.dim, dv, self._scale, block, int(causal), 0,
                                       g.ptr, gqp, gkp, gvp, sptr)
         raise_for_status(rc, (Q, K, V, g), what)
         return gq, gk, gv

@@ -24,7 +24,7 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, register, temperature_option
+from ..core.base import Attention, Complexity, choice, option, register, seed_option, temperature_option
 from ..errors import InvalidConfigError, UnsupportedError
 from ..exports import exported
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
@@ -45,16 +45,12 @@ _KIND = {"favor+": FEATURE_FAVOR, "relu": FEATURE_RELU, "elu+1": FEATURE_ELU}
 class LinearConfig:
     dim: int = option(128, int, low=1, doc="key / query width D")
     num_features: int = option(256, int, low=1, doc="random features M (favor+ / relu)")
-    kernel: str = option("favor+", FeatureKernel, doc="feature map: favor+, relu or elu+1")
+    kernel: str = option(FeatureKernel.FAVOR.value, FeatureKernel,
+                         doc="feature map: favor+, relu or elu+1")
     orthogonal: bool = option(True, bool, doc="orthogonal random features (lower variance)")
-    seed: int = option(0, int, low=0, doc="seed of the random features")
+    seed: int = seed_option("seed of the random features")
     normalize: bool = option(False, bool, doc="scale queries and keys to unit length first")
     temperature: float = temperature_option()
-
-    def __post_init__(self):
-        if self.kernel not in _KIND:
-            raise InvalidConfigError(f"LinearConfig.kernel must be one of {sorted(_KIND)}, got "
-                                     f"{self.kernel!r}", field="kernel")
 
 
 def random_features(m, d, seed, *, orthogonal=True):
@@ -125,11 +121,12 @@ class LinearAttention(Attention):
 
     def __init__(self, dim, num_features=256, *, kernel="favor+", orthogonal=True, seed=0,
                  normalize=False, temperature=1.0):
-        super().__init__(LinearConfig(dim, num_features, kernel, orthogonal, seed, normalize,
-                                      temperature))
+        super().__init__(LinearConfig(dim, num_features, choice(kernel), orthogonal, seed,
+                                      normalize, temperature))
         c = self._config
         self._kind = _KIND[c.kernel]
         self._m = c.dim if self._kind == FEATURE_ELU else c.num_features
+        self._reserve_parameters(0 if self._kind == FEATURE_ELU else self._m * c.dim)
         self._xscale = math.sqrt(1.0 / math.sqrt(c.dim) / c.temperature)
         self._draw = 0
         self._make_features()

@@ -31,6 +31,11 @@ def _count(value, name, low=0):
 class SparseMask:
     """A boolean (rows, cols) attention mask stored as CSR (sorted, unique columns).
 
+    It behaves as the dense (R, C) boolean mask it stands for: ``len`` is R,
+    iterating yields each row as C booleans, and ``numpy.asarray(mask)`` is the
+    dense boolean array (``to_dense()``). ``row(i)`` / ``rows()`` give the sorted live
+    columns instead.
+
     Args:
         indptr: (R + 1,) row offsets, starting at 0, never decreasing.
         indices: (E,) column of each live entry, in [0, cols).
@@ -41,8 +46,10 @@ class SparseMask:
         >>> m = patterns.band(5, 1) | patterns.global_tokens(5, [0])
         >>> m.count_nonzero(), m.row(3), len(m)
         (19, [0, 2, 3, 4], 5)
-        >>> [len(r) for r in m]
+        >>> [len(r) for r in m.rows()]
         [5, 3, 4, 4, 3]
+        >>> next(iter(m))
+        [True, True, True, True, True]
     """
 
     __slots__ = ("_indptr", "_indices", "shape")
@@ -85,15 +92,28 @@ class SparseMask:
         return list(self._indices[self._indptr[i]:self._indptr[i + 1]])
 
     def rows(self):
-        """Every row's sorted live columns (``list(mask)`` gives the same)."""
+        """Every row's sorted live columns."""
         return [self.row(i) for i in range(self.shape[0])]
 
     def __len__(self):
         return self.shape[0]
 
     def __iter__(self):
-        """Rows in order, each as its sorted live columns (``row(i)``)."""
-        return (self.row(i) for i in range(self.shape[0]))
+        """Rows in order, each as C booleans: what iterating the dense mask gives."""
+        cols = self.shape[1]
+        for i in range(self.shape[0]):
+            flags = [False] * cols
+            for j in self._indices[self._indptr[i]:self._indptr[i + 1]]:
+                flags[j] = True
+            yield flags
+
+    def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(mask)``: the dense (R, C) boolean array (a new array)."""
+        if copy is False:
+            raise ValueError("a SparseMask has no dense buffer to share: numpy.asarray copies")
+        dense = _arrays.np.frombuffer(self.dense_mask_bytes(), dtype=_arrays.np.uint8)
+        dense = dense.reshape(self.shape).astype(bool)
+        return dense if dtype is None else dense.astype(dtype)
 
     def count_nonzero(self):
         """Number of live (query, key) pairs."""

@@ -24,7 +24,7 @@ const BALL_TANGENT_RADIUS = 2;  // √|k| · ‖s x‖ of the longest vector: it
 /** The curvature k < 0 and the first coordinate of the hyperbolic slice, or null if flat. */
 export function curvedSpace(mechanism, options, dim) {
   if (mechanism === 'HyperbolicAttention') return { k: options.curvature ?? -1, from: 0 };
-  if (mechanism === 'ManifoldAttention' && options.k < 0) return { k: options.k, from: 0 };
+  if (mechanism === 'ManifoldAttention' && options.curvature < 0) return { k: options.curvature, from: 0 };
   if (mechanism === 'MixedCurvatureAttention') {
     return { k: options.curvature ?? -1, from: dim - options.hyperbolicDim };
   }
