@@ -9,7 +9,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../web-demo/serve.mjs';
-import { assertWithin, lib, loadFixture } from './helpers.mjs';
+import { SCALAR_ATOL, assertWithin, lib, loadFixture } from './helpers.mjs';
 
 const cases = loadFixture('contract');
 const catalogue = cases.map(c => c.mechanism);
@@ -62,7 +62,7 @@ function check(got, c, where) {
   assert.deepEqual(got.shape, c.expected.shape, `${what}: shape`);
   assertWithin(Float32Array.from(got.data), Float32Array.from(c.expected.data), c.tolerance, what);
   if (c.method === 'attention_weights' && !c.args.mask) {
-    assert.ok(Math.abs(got.data.reduce((s, v) => s + v, 0) - 1) < 1e-5, `${what}: weights sum to 1`);
+    assert.ok(Math.abs(got.data.reduce((s, v) => s + v, 0) - 1) < SCALAR_ATOL, `${what}: weights sum to 1`);
   }
 }
 
