@@ -228,15 +228,25 @@ def index_at(t, i):
 def mask_array(x, n, name="mask"):
     """Boolean mask of ``n`` keys (True = the key takes part) -> uint8 ``Tensor``.
     A ``sparse.patterns.SparseMask`` counts as its row-major dense form."""
+    if isinstance(x, (str, bytes)):
+        raise UnsupportedError(f"{name} is a {type(x).__name__}, expected booleans or 0/1 numbers")
     if hasattr(x, "dense_mask_bytes"):  # SparseMask
         owner = x.dense_mask_bytes()
         size, ptr = len(owner), (owner.buffer_info()[0] if len(owner) else 0)
     elif np is not None and not isinstance(x, (list, tuple, array)):
-        m = np.ascontiguousarray(np.asarray(x) != 0, dtype=np.uint8).reshape(-1)
+        a = np.asarray(x)
+        if a.dtype.kind not in "biuf":  # strings or objects have no truth value to read
+            raise UnsupportedError(f"{name} has dtype {a.dtype}, expected booleans or 0/1 numbers")
+        m = np.ascontiguousarray(a != 0, dtype=np.uint8).reshape(-1)
         owner, size = m, m.size
         ptr = buffer_address(m)
     else:
         flat = list(_flatten_list(list(x))) if isinstance(x, (list, tuple)) else list(x)
+        bad = [v for v in flat if not isinstance(v, (bool, int, float))
+               and not (np is not None and isinstance(v, np.generic) and v.dtype.kind in "biuf")]
+        if bad:
+            raise UnsupportedError(f"{name} holds {bad[0]!r} ({type(bad[0]).__name__}), expected "
+                                   "booleans or 0/1 numbers")
         owner = array("B", [1 if v else 0 for v in flat])
         size, ptr = len(owner), owner.buffer_info()[0]
     if size != n:

@@ -283,3 +283,23 @@ def test_any_python_value_as_an_input_computes_or_raises_a_typed_error():
             pass
 
     check()
+
+
+@pytest.mark.parametrize("mask", [["no"] * 4, "1111", b"\x01\x01\x01\x01", [None] * 4, [1, "0", 1, 1]])
+def test_masks_of_strings_or_objects_are_refused(mask):
+    """A mask is read as numbers, never by truthiness: "no" and "0" are not True."""
+    attn = ra.ScaledDotProductAttention(4)
+    with pytest.raises(ra.UnsupportedError, match="mask"):
+        attn.forward([1.0, 0, 0, 0], [[1.0, 0, 0, 0]] * 4, [[1.0]] * 4, mask=mask)
+
+
+def test_numpy_string_masks_are_refused():
+    np = pytest.importorskip("numpy")
+    attn = ra.ScaledDotProductAttention(4)
+    for mask in (np.array(["0"] * 4), np.array([None] * 4, dtype=object)):
+        with pytest.raises(ra.UnsupportedError, match="dtype"):
+            attn.forward(np.ones(4, "f4"), np.ones((4, 4), "f4"), np.ones((4, 1), "f4"), mask=mask)
+    # numeric masks still work (0/1 integers keep, bools keep)
+    out = attn.forward(np.ones(4, "f4"), np.eye(4, dtype="f4"), np.arange(4, dtype="f4")[:, None],
+                       mask=np.array([0, 1, 0, 0]))
+    assert float(out[0]) == 1.0
