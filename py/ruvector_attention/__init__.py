@@ -4,6 +4,7 @@ Every mechanism runs its hot loops in one C SIMD kernel (native, or WebAssembly
 inside Pyodide); numpy is optional. See docs/mechanisms.md for the guide.
 """
 
+from ._floats import FloatArray
 from ._kernel import kernel_info
 from ._parallel import get_num_threads, set_num_threads
 from ._version import __version__
@@ -30,7 +31,7 @@ from .io import load, save
 from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 
 __all__ = [
-    "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
+    "__version__", "FloatArray", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
     "MECHANISMS", "Attention", "Complexity", "Gradients",
     "ScaledDotProductAttention", "MultiHeadAttention", "GraphMetadata",
     "AttentionError", "DimensionMismatchError", "EmptyInputError", "InternalError",

@@ -6,12 +6,13 @@ buffers, nested lists / tuples. Each becomes a contiguous float32 buffer the
 kernel reads through a raw address (zero copy when it already is one).
 
 Outputs follow the input's kind: numpy in -> numpy out; anything else -> a
-float32 ``memoryview`` with the right shape (``.tolist()`` and
-``numpy.asarray()`` both work on it).
+read-only shaped float32 ``FloatArray`` (``_floats.py``: repr, rows, ``.tolist()``,
+zero-copy ``numpy.asarray()``).
 """
 
 from array import array
 
+from ._floats import FloatArray, _shaped
 from ._kernel import buffer_address, read_bytes
 from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError, UnsupportedError
 from .numerics import FLOAT32_BYTES
@@ -74,6 +75,8 @@ def _flatten(x, shape, name, out, prefix=""):
 
 def f32(x, name):
     """Any supported input -> contiguous float32 ``Tensor``."""
+    if type(x) is FloatArray:  # a result fed back in: its writable memory, no copy
+        x = x._mv
     if type(x) is _NDARRAY and x.dtype == _FLOAT32 and x.flags.c_contiguous:  # hot path
         return Tensor(buffer_address(x), x.shape, x, True, name)
     if type(x) is memoryview and x.format == "f" and x.c_contiguous and not x.readonly:
@@ -241,10 +244,7 @@ def result(owner, shape):
     """The user-facing object for an ``output`` buffer."""
     if np is not None and isinstance(owner, np.ndarray):
         return owner
-    mv = memoryview(owner)
-    if 0 in shape:
-        return mv.cast("B").cast("f")
-    return mv.cast("B").cast("f", shape)
+    return _shaped(memoryview(owner), tuple(shape))
 
 
 def as_floats(t):

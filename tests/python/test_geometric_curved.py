@@ -254,7 +254,7 @@ def test_masks_overflow_bait_and_nan():
 def test_lists_in_memoryviews_out_and_save_load(tmp_path):
     attn = ra.HyperbolicAttention(2, curvature=-0.5, learn_curvature=True)
     out = attn.forward([0.1, 0.2], [[0.3, 0.1], [0.0, -0.2]], [[0.2, 0.2], [0.1, 0.0]])
-    assert isinstance(out, memoryview) and out.shape == (2,)
+    assert isinstance(out, ra.FloatArray) and out.shape == (2,)
     attn.save(tmp_path / "h.safetensors")
     back = ra.HyperbolicAttention.load(tmp_path / "h.safetensors")
     assert back.curvature == pytest.approx(attn.curvature)
