@@ -405,10 +405,12 @@ export interface EdgeFeaturedAttentionOptions {
   /** Edge feature width (default 0: plain GAT). With edgeDim > 0 every call needs edgeFeatures. */
   edgeDim?: number;
   outDim?: number | null; numHeads?: number; concat?: boolean; negativeSlope?: number; bias?: boolean; seed?: number;
+  /** forwardGraph gives every node one self-loop (edge features: the mean of its incoming edges'), as PyG GATConv's default (default false). */
+  addSelfLoops?: boolean;
 }
 export interface EdgeFeaturedAttentionConfig {
   nodeDim: number; edgeDim: number; outDim: number | null; numHeads: number; concat: boolean;
-  negativeSlope: number; bias: boolean; seed: number;
+  negativeSlope: number; bias: boolean; seed: number; addSelfLoops: boolean;
 }
 /** GAT with edge attributes, PyG GATConv semantics and parameter names. */
 export interface EdgeFeaturedAttention extends Mechanism<EdgeFeaturedAttentionConfig> {

@@ -187,6 +187,8 @@ class Attention:
         must match ``state_dict()`` exactly."""
         missing = sorted(set(self._params) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(self._params))
+        for name in missing + unexpected:
+            self._disagreeing_option(name, None)
         if missing or unexpected:
             raise InvalidConfigError(f"{type(self).__name__}.load_state_dict: missing keys "
                                      f"{missing}, unexpected keys {unexpected}", field="state_dict")
@@ -194,12 +196,25 @@ class Attention:
         for name, (_, shape) in self._params.items():
             t = _arrays.f32(state_dict[name], name)
             if tuple(t.shape) != shape:
+                self._disagreeing_option(name, tuple(t.shape))
                 raise DimensionMismatchError(f"{name} has shape {tuple(t.shape)}, expected {shape}",
                                              expected=shape, actual=tuple(t.shape))
             _arrays.check_finite(_kernel.K, [t])
             staged[name] = _arrays.as_floats(t)
         for name, values in staged.items():
             self._params[name] = (values, self._params[name][1])
+
+    def _disagreeing_option(self, name, shape):
+        """Raise InvalidConfigError naming the config option a state dict disagrees with:
+        parameter ``name`` is missing / unexpected (shape None) or has ``shape``. The base
+        knows no option; mechanisms whose options shape their parameters override it."""
+
+    def _option_error(self, name, shape, option):
+        value = getattr(self._config, option)
+        found = "is missing or unexpected" if shape is None else f"has shape {shape}"
+        raise InvalidConfigError(f"{type(self).__name__}.load_state_dict: {name} {found}, so "
+                                 f"the weights were made with another {option} than this "
+                                 f"mechanism's {option}={value!r}", field=option)
 
     def parameter_names(self):
         return list(self._params)

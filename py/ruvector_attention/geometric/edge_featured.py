@@ -9,7 +9,8 @@ Parameters carry PyG's names (``lin.weight``, ``att_src``, ``att_dst``,
 ``lin_edge.weight``, ``att_edge``, ``bias``), so with the defaults a
 ``GATConv(node_dim, node_dim // H, heads=H, edge_dim=edge_dim, add_self_loops=False)``
 state_dict loads directly and gives the same outputs (an isolated node gives
-``bias``, as in PyG). The attention logits are x·(Wᵀa) — the keys are never
+``bias``, as in PyG); with ``add_self_loops=True`` ``forward_graph`` adds the loops
+as GATConv does by default (self_loops.py), so a default ``GATConv`` matches too. The attention logits are x·(Wᵀa) — the keys are never
 projected for scoring. One neighbourhood reassociates the messages as multi-head
 attention does: out_h = W_h (Σ_j α_hj v_j), O(H·N·Din + H·C·Din) instead of
 projecting every value (O(N·Din·H·C)); a whole graph projects each node's value once.
@@ -32,6 +33,7 @@ from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from .curved import _filled
 from .edge_backward import gat_backward
+from .self_loops import csr_status, with_self_loops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,8 @@ class EdgeFeaturedConfig:
     negative_slope: float = option(0.2, float, low=0.0, doc="LeakyReLU slope")
     bias: bool = option(True, bool, doc="learn an output bias")
     seed: int = option(0, int, low=0, doc="seed of the glorot initialisation")
+    add_self_loops: bool = option(False, bool, doc="forward_graph gives every node a loop "
+                                  "(edge features: the mean of its incoming ones), as PyG")
 
     def __post_init__(self):
         out = self.out_dim if self.out_dim is not None else self.node_dim
@@ -69,6 +73,10 @@ class EdgeFeaturedAttention(Attention):
         negative_slope: LeakyReLU slope (default 0.2).
         bias: learn ``bias`` (default True, initialised to zero as PyG).
         seed: seed of the glorot initialisation (default 0).
+        add_self_loops: ``forward_graph`` first removes every loop (i, i), then gives
+            each node one, whose edge features are the mean of the node's incoming
+            edges' (zeros without any) — PyG ``GATConv``'s default (default False:
+            the graph is taken as given).
 
     Shapes: query (Din,), keys (N, Din), values (N, Din), edge_features (N, Fe) -> (out,).
 
@@ -86,9 +94,9 @@ class EdgeFeaturedAttention(Attention):
     complexity = Complexity.LINEAR  # one query: O(N Din H C)
 
     def __init__(self, node_dim, edge_dim=0, *, out_dim=None, num_heads=1, concat=True,
-                 negative_slope=0.2, bias=True, seed=0):
+                 negative_slope=0.2, bias=True, seed=0, add_self_loops=False):
         super().__init__(EdgeFeaturedConfig(node_dim, edge_dim, out_dim, num_heads, concat,
-                                            negative_slope, bias, seed))
+                                            negative_slope, bias, seed, add_self_loops))
         h, c, hc = num_heads, self.head_channels, num_heads * self.head_channels
         rng = random.Random(seed)
 
@@ -122,6 +130,26 @@ class EdgeFeaturedAttention(Attention):
     @property
     def out_width(self):
         return self.head_channels * (self._config.num_heads if self._config.concat else 1)
+
+    def _disagreeing_option(self, name, shape):
+        """The GATConv option a state dict's ``name`` (missing / unexpected, or of ``shape``)
+        disagrees with: edge_dim, bias, node_dim, num_heads, concat or out_dim."""
+        c, h, ch = self._config, self._config.num_heads, self.head_channels
+        option = None
+        if name in ("lin_edge.weight", "att_edge"):
+            option = "edge_dim" if shape is None or (name == "lin_edge.weight" and
+                                                     shape[1:] != (c.edge_dim,)) else None
+        elif name == "bias" and shape is None:
+            option = "bias"
+        elif name == "bias":
+            flip = ch * h if not c.concat else ch // h
+            option = "concat" if shape == (flip,) else "out_dim"
+        elif name == "lin.weight" and shape is not None:
+            option = "node_dim" if shape[1:] != (c.node_dim,) else "out_dim"
+        if name.startswith("att_") and shape is not None:
+            option = "num_heads" if len(shape) != 3 or shape[1] != h else "out_dim"
+        if option:
+            self._option_error(name, shape, option)
 
     # -- kernel helpers -----------------------------------------------------------------
     def _score_matrix(self, att, weight, width):
@@ -305,8 +333,9 @@ class EdgeFeaturedAttention(Attention):
     # -- the whole graph ------------------------------------------------------------------
     def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
         """PyG GATConv over a CSR graph: row i lists the sources j of the edges j -> i,
-        ``edge_features`` (E, Fe) in the same order as ``indices``. -> (N, out); an
-        isolated node gives ``bias``."""
+        ``edge_features`` (E, Fe) in the same order as ``indices``
+        (``graph.csr_from_edge_index`` builds both from PyG's ``edge_index``). -> (N, out);
+        an isolated node gives ``bias`` (with ``add_self_loops``: its own message)."""
         X, V, ip, ix = graph_inputs(features, indptr, indices, values, self._config.node_dim)
         if V.shape[1] != self._config.node_dim:
             raise DimensionMismatchError(f"values rows have {V.shape[1]} features, expected "
@@ -315,6 +344,9 @@ class EdgeFeaturedAttention(Attention):
         E = self._edges(edge_features, ix.shape[0], "EdgeFeaturedAttention.forward_graph")
         out, optr = _arrays.output((num_nodes, self.out_width), X.numpy or V.numpy)
         what = "EdgeFeaturedAttention.forward_graph"
+        if self._config.add_self_loops:
+            raise_for_graph_status(csr_status(ip, ix, num_nodes), X, V, ip, ix, what)
+            ip, ix, E = with_self_loops(ip, ix, E, num_nodes)
         rc = self._aggregate(X, X, V, E, ip.ptr, ix.ptr or None, num_nodes, num_nodes, num_nodes,
                              optr, None, (X, V), what)
         raise_for_graph_status(rc, X, V, ip, ix, what)

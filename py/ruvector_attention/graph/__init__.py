@@ -2,6 +2,7 @@
 
 from . import convert
 from .convert import bfs_distances, clustering, degree, pagerank, structural_features
+from .edge_index import csr_from_edge_index
 from .cross_space import CrossSpaceAttention, Fusion
 from .hnsw_aware import HNSWAwareAttention
 from .metadata import GraphMetadata
@@ -10,4 +11,4 @@ from .structural import StructuralAttention
 
 __all__ = ["GraphMetadata", "GraphRoPE", "HNSWAwareAttention", "CrossSpaceAttention", "Fusion",
            "StructuralAttention", "convert", "bfs_distances", "clustering", "degree", "pagerank",
-           "structural_features"]
+           "structural_features", "csr_from_edge_index"]
