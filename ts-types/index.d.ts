@@ -367,12 +367,14 @@ export interface HyperbolicAttentionOptions {
   temperature?: number;
   /** Learn k = -softplus(rawCurvature) (stays negative). */
   learnCurvature?: boolean;
-  /** Pull inputs outside the ball inside (default true) instead of throwing OUT_OF_BOUNDS. */
-  projectInputs?: boolean;
+  /** 'ball' (default): inputs are points of the ball, one outside it is OUT_OF_BOUNDS; 'euclidean': Euclidean features mapped in by exp_0 (HGCN). */
+  inputMode?: InputMode;
   seed?: number;
 }
+/** How a curved mechanism reads its inputs: ball points (never clipped silently) or Euclidean features (exp_0, HGCN). */
+export type InputMode = 'ball' | 'euclidean';
 export interface HyperbolicAttentionConfig {
-  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean; seed: number;
+  dim: number; curvature: number; temperature: number; learnCurvature: boolean; inputMode: InputMode; seed: number;
 }
 /** Scores -d_k(q, k_j)/T, aggregation by the weighted gyromidpoint (output inside the ball). */
 export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttentionConfig> {
@@ -382,15 +384,17 @@ export interface ManifoldAttentionOptions {
   dim: number;
   /** Signed curvature: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
   k: number;
-  temperature?: number; projectInputs?: boolean; seed?: number;
+  temperature?: number; inputMode?: InputMode; seed?: number;
 }
-export interface ManifoldAttentionConfig { dim: number; k: number; temperature: number; projectInputs: boolean; seed: number }
+export interface ManifoldAttentionConfig { dim: number; k: number; temperature: number; inputMode: InputMode; seed: number }
 export interface ManifoldAttention extends CurvedMechanism<ManifoldAttentionConfig> { readonly name: 'ManifoldAttention' }
 export interface MixedCurvatureAttentionOptions {
   euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number; seed?: number;
+  /** The hyperbolic part: 'ball' (default) points, or 'euclidean' features mapped in by exp_0. */
+  inputMode?: InputMode;
 }
 export interface MixedCurvatureAttentionConfig {
-  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number; seed: number;
+  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number; seed: number; inputMode: InputMode;
 }
 /** E^a × H^b: vectors split into a Euclidean and a hyperbolic part; learned fusion weights. */
 export interface MixedCurvatureAttention extends CurvedMechanism<MixedCurvatureAttentionConfig> {

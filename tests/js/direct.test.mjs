@@ -179,7 +179,7 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < w; j++) s += x[i * w + j] ** 2;
-      const scale = (i % 7 === 3 ? 1.5 : 0.9 * ((i % 5) + 1) / 5) * r / Math.sqrt(s);
+      const scale = (i % 7 === 3 ? 0.999 : 0.9 * ((i % 5) + 1) / 5) * r / Math.sqrt(s); // 0.999: within the margin, pulled in
       for (let j = 0; j < w; j++) x[i * w + j] *= scale;
     }
     return x;
@@ -212,7 +212,7 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
 
   test('a learned curvature: after loadStateDict the plan carries the new curvature', async () => {
     const h = await rt.create('HyperbolicAttention', { dim: 6, learnCurvature: true });
-    const n = 9, q = ballRows(1, 6, -1, 1), K = { data: ballRows(n, 6, -1, 2), rows: n }, V = { data: ballRows(n, 6, -1, 3), rows: n };
+    const n = 9, q = ballRows(1, 6, -3, 1), K = { data: ballRows(n, 6, -3, 2), rows: n }, V = { data: ballRows(n, 6, -3, 3), rows: n }; // inside both balls
     const before = h.forward(q, K, V);
     h.loadStateDict({ raw_curvature: new Float32Array([2.5]) });
     const { direct, viaPython } = bothPaths(h, q, K, V);
@@ -221,12 +221,23 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
     h.dispose();
   });
 
-  test('project_inputs = false: Python checks the ball, so forward goes through it', async () => {
-    const h = await rt.create('HyperbolicAttention', { dim: 4, projectInputs: false });
+  test('a point outside the ball: the kernel refuses it, Python names it (OUT_OF_BOUNDS)', async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 4 });
     const before = pythonCalls();
-    expectAttentionError(() => h.forward([0.1, 0, 0, 0], [[2, 0, 0, 0]], [[0.1, 0, 0, 0]]), 'OUT_OF_BOUNDS');
-    h.forward([0.1, 0, 0, 0], [[0.2, 0, 0, 0]], [[0.1, 0, 0, 0]]);
-    assert.equal(pythonCalls(), before + 2);
+    expectAttentionError(() => h.forward([0.1, 0, 0, 0], [[2, 0, 0, 0]], [[0.1, 0, 0, 0]]), 'OUT_OF_BOUNDS',
+      ['keys[0] has norm 2 >= the ball radius 1', "input_mode='euclidean'"]);
+    assert.equal(pythonCalls(), before + 1);
+    h.forward([0.1, 0, 0, 0], [[0.2, 0, 0, 0]], [[0.1, 0, 0, 0]]); // inside: the direct path
+    assert.equal(pythonCalls(), before + 1);
+    h.dispose();
+  });
+
+  test('euclidean input mode: exp_0 runs in Python, so forward goes through it', async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 4, inputMode: 'euclidean' });
+    const before = pythonCalls();
+    const out = h.forward([3, 0, 0, 0], [[2, 0, 0, 0]], [[5, 0, 0, 0]]);
+    assert.ok(Math.hypot(...out) < 1, 'a point of the ball');
+    assert.equal(pythonCalls(), before + 1);
     h.dispose();
   });
 });

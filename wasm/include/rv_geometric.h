@@ -19,6 +19,8 @@
 #define RV_GEO_BALL_EPS 4e-3f       /* float32 ball margin: max norm (1 - eps)/sqrt(-k) (geoopt) */
 #define RV_GEO_SERIES_LIMIT 1e-3f   /* |k| x^2 below this: Taylor series in k (continuous at k = 0) */
 #define RV_GEO_MIN_DENOM 1e-10f     /* |sum w (lambda - 1)| of the gyromidpoint, sign kept */
+#define RV_GEO_PULL 1               /* project: pull points within the margin into the ball */
+#define RV_GEO_PULL_OR_REFUSE 2     /* ... and RV_E_ARG for a point outside (JS's direct path) */
 
 /* Row operations of rv_geo_rows (op argument). */
 #define RV_GEO_OP_DIST 0      /* out(N)   = d_k(X_i, Y_i) */
@@ -43,8 +45,8 @@
                             float k, float *out);                                       \
   /* Attention over a product space E^de x M_k^dh for one query q (de + dh):            \
      score_j = we <q_e, K_je> - wh d_k(q_h, K_jh); online softmax; out (dve + dvh) =  \
-     [sum a_j V_je, gyromidpoint_k(V_jh; a)]. project: pull q, K, V into the ball     \
-     (k < 0). idx: optional rows of K / V (N); mask optional (N); weights optional (N). \
+     [sum a_j V_je, gyromidpoint_k(V_jh; a)]. project: RV_GEO_PULL pulls q, K, V into  \
+     the ball (k < 0); RV_GEO_PULL_OR_REFUSE also refuses one outside it (RV_E_ARG). idx: optional rows of K / V (N); mask optional (N); weights optional (N). \
      scratch: de + dh floats. */                                                        \
   int rv_geo_attend_##isa(const float *q, const float *K, const float *V,               \
                           const int64_t *idx, const uint8_t *mask, int64_t n, int64_t de, \

@@ -29,6 +29,9 @@ export function defaultOptions(info, dataDim, overrides = {}) {
     while (h > 1 && dataDim % h !== 0) h--;
     options.numHeads = h;
   }
+  // The datasets are Euclidean features: the curved mechanisms map them into the ball
+  // with exp_0 (HGCN) instead of refusing the points that lie outside it.
+  if (info.fields.some((f) => f.name === 'inputMode')) options.inputMode = 'euclidean';
   return { ...options, ...overrides };
 }
 

@@ -15,12 +15,11 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, Gradients, direct_plan, raise_for_status
 from ..core.sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
-from ..errors import OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import FLOAT64_BYTES as F64
-from ..numerics import GEO_BALL_EPS
+from ..numerics import GEO_BALL_EPS, GEO_PULL, GEO_PULL_OR_REFUSE
 from . import poincare
-from .poincare import row_norms
+from .inputs import InputMode, check_in_ball, exp0_backward, to_manifold
 
 
 def softplus(x):
@@ -39,7 +38,10 @@ class CurvedAttention(Attention):
     ``_score_weights()`` -> (we, wh) and the property ``curvature``."""
 
     complexity = Complexity.LINEAR  # one query: O(N D)
-    _project = True
+
+    @property
+    def _mode(self):
+        return self._config.input_mode
 
     # -- geometry -------------------------------------------------------------------
     def _geo(self, dv):
@@ -58,42 +60,34 @@ class CurvedAttention(Attention):
     def _direct_plan(self):
         """How js/src/direct.ts may run ``forward`` by calling ``rv_geo_attend`` itself (the
         curvature and score weights are parameters: JS asks again after load_state_dict);
-        None with project_inputs=False, where Python checks the points lie in the ball."""
-        if not self._project:
+        the kernel refuses a point outside the ball, and Python then names it; None in
+        the Euclidean input mode, whose exponential map runs here)."""
+        if self._mode is InputMode.EUCLIDEAN:
             return None
         de, dh = self._key_split()
         we, wh = self._score_weights()
         value_dim, dve, dvh = self._plan_values()
         return direct_plan(self.hidden_dim, value_dim, None, "geo_attend",
                            ["query", "keys", "values", None, "mask", "n", de, dh, dve, dvh,
-                            self.curvature, we, wh, 1, {"scratch": max(dh, 1)}, "out", None])
+                            self.curvature, we, wh, GEO_PULL_OR_REFUSE, {"scratch": max(dh, 1)},
+                            "out", None])
 
-    def _check_inside(self, tensors, geo):
-        """project_inputs=False: every curved part must lie strictly inside the ball."""
-        k = self.curvature
-        if self._project or k >= 0:
-            return
-        radius = 1.0 / math.sqrt(-k)
-        de, dh, dve, dvh = geo[:4]
+    def _points(self, tensors, geo, what):
+        """The kernel's points for (query, keys, values): checked against the ball (BALL
+        mode) or mapped onto the manifold by exp_0 (EUCLIDEAN mode), see inputs.py."""
+        k, de, dh, dve, dvh = self.curvature, *geo[:4]
+        _arrays.check_finite(_kernel.K, tensors)  # a NaN is named as such, not as outside
+        out, done = [], {}
         for t, start, width in zip(tensors, (de, de, dve), (dh, dh, dvh)):
-            if not width:
-                continue
-            rows = 1 if len(t.shape) == 1 else t.shape[0]
-            total = t.shape[-1]
-            if start == 0 and width == total:
-                norms = row_norms(_as_rows(t, rows, total))
-                norms = [float(x) for x in norms.tolist()]
-            else:
-                flat = _arrays.as_floats(t)
-                norms = [math.sqrt(sum(v * v for v in flat[i * total + start:(i + 1) * total]))
-                         for i in range(rows)]
-            for i, norm in enumerate(norms):
-                if not norm < radius:
-                    where = t.name if len(t.shape) == 1 else f"{t.name}[{i}]"
-                    raise OutOfBoundsError(
-                        f"{type(self).__name__}: {where} has norm {norm:.6g} >= the ball radius "
-                        f"{radius:.6g} (curvature {k}); pass project_inputs=True to pull it in",
-                        index=i, length=rows)
+            key = (id(t), start, width)
+            if key not in done:
+                if self._mode is InputMode.EUCLIDEAN:
+                    done[key] = to_manifold(t, start, width, k, what)
+                else:
+                    check_in_ball(t.name, t, start, width, k, type(self).__name__)
+                    done[key] = t
+            out.append(done[key])
+        return out
 
     # -- the manifold's math at the live curvature (spec §4.5 methods) -----------------
     def current_curvature(self):
@@ -129,7 +123,7 @@ class CurvedAttention(Attention):
         de, dh, dve, dvh, we, wh = geo
         _, scratch = _arrays.output((max(dh, 1),), False)
         rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, m.ptr if m else None, n, de, dh,
-                                  dve, dvh, self.curvature, we, wh, int(self._project), scratch,
+                                  dve, dvh, self.curvature, we, wh, GEO_PULL, scratch,
                                   optr, weights_ptr)
         if rc:
             raise_for_status(rc, (q, K, V), what)
@@ -139,8 +133,9 @@ class CurvedAttention(Attention):
         q, K, V, m = self._inputs(query, keys, values, mask)
         dv = V.shape[1]
         geo = self._geo(dv)
-        self._check_inside((q, K, V), geo)
-        out, optr = _arrays.output((dv,), q.numpy or K.numpy or V.numpy)
+        numpy = q.numpy or K.numpy or V.numpy
+        q, K, V = self._points((q, K, V), geo, f"{type(self).__name__}.forward")
+        out, optr = _arrays.output((dv,), numpy)
         self._attend(q, K, V, m, None, geo, optr, f"{type(self).__name__}.forward")
         return _arrays.result(out, (dv,))
 
@@ -152,8 +147,8 @@ class CurvedAttention(Attention):
         n = K.shape[0]
         m = _arrays.mask_array(mask, n) if mask is not None else None
         geo = self._geo(d)
-        self._check_inside((q, K, K), geo)
         w, wptr = _arrays.output((n,), q.numpy or K.numpy)
+        q, K, _ = self._points((q, K, K), geo, f"{type(self).__name__}.attention_weights")
         _, optr = _arrays.output((d,), False)
         self._attend(q, K, K, m, wptr, geo, optr, f"{type(self).__name__}.attention_weights")
         return _arrays.result(w, (n,))
@@ -183,14 +178,14 @@ class CurvedAttention(Attention):
         num_nodes, dv = V.shape
         geo = self._geo(dv)
         de, dh, dve, dvh, we, wh = geo
-        self._check_inside((X, X, V), geo)
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
-        k, project = self.curvature, int(self._project)
+        X, _, V = self._points((X, X, V), geo, f"{type(self).__name__}.forward_graph")
+        k = self.curvature
 
         def call(begin, end):
             _, scratch = _arrays.output((max(dh, 1),), False)
             return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, de, dh, dve, dvh,
-                                       k, we, wh, project, begin, end, scratch, optr)
+                                       k, we, wh, GEO_PULL, begin, end, scratch, optr)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                f"{type(self).__name__}.forward_graph")
@@ -208,7 +203,8 @@ class CurvedAttention(Attention):
         tensors = (q, K, V, g)
         _arrays.check_finite(_kernel.K, tensors)
         geo = self._geo(dv)
-        self._check_inside((q, K, V), geo)
+        inputs = (q, K, V)
+        q, K, V = self._points(inputs, geo, f"{type(self).__name__}.backward")
         de, dh, dve, dvh, we, wh = geo
         numpy = any(t.numpy for t in tensors)
         gq, gqp = _arrays.output((d,), numpy)
@@ -217,25 +213,24 @@ class CurvedAttention(Attention):
         params = array("d", bytes(3 * F64))
         work = array("d", bytes((10 * n + de + 4 * dh + 5 * dvh) * F64))
         rc = _kernel.K.geo_backward(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, de, dh, dve,
-                                    dvh, self.curvature, we, wh, int(self._project), g.ptr, gqp,
+                                    dvh, self.curvature, we, wh, GEO_PULL, g.ptr, gqp,
                                     gKp, gVp, int(self._learns_curvature()),
                                     params.buffer_info()[0], work.buffer_info()[0])
         raise_for_status(rc, tensors, f"{type(self).__name__}.backward")
-        return Gradients(_arrays.result(gq, (d,)), _arrays.result(gK, (n, d)),
-                         _arrays.result(gV, (n, dv)), self._param_grads(*params))
+        grads = [_arrays.result(gq, (d,)), _arrays.result(gK, (n, d)), _arrays.result(gV, (n, dv))]
+        if self._mode is InputMode.EUCLIDEAN:  # chain through exp_0 (inputs.py)
+            for i, (t, start, width) in enumerate(zip(inputs, (de, de, dve), (dh, dh, dvh))):
+                if width:
+                    chained, dk = exp0_backward(t, grads[i], start, width, self.curvature)
+                    grads[i] = _filled(t.shape, chained, numpy)
+                    params[2] += dk
+        return Gradients(*grads, self._param_grads(*params))
 
     def _learns_curvature(self):
         return False
 
     def _param_grads(self, g_we, g_wh, g_k):
         return {}
-
-
-def _as_rows(t, rows, total):
-    """A 2-D float32 view of a ``Tensor`` (no copy)."""
-    if t.numpy:
-        return t.owner.reshape(rows, total)
-    return memoryview(t.owner).cast("B").cast("f", (rows, total))
 
 
 def _filled(shape, values, numpy):

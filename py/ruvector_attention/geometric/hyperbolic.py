@@ -9,9 +9,11 @@ et al. 2019, https://arxiv.org/abs/1805.09786):
 with d_k the Poincaré distance of curvature k < 0 (k = -1: the unit ball,
 d = arccosh(1 + 2|x-y|² / ((1-|x|²)(1-|y|²)))). The aggregation is the closed-form
 weighted gyromidpoint (one pass, no iterative Fréchet mean), so the output is a
-point of the ball. Inputs outside the ball (|x| >= 1/sqrt(-k)) are pulled inside
-with the float32 margin ``GEO_BALL_EPS`` (``project_inputs=True``, the default) or
-rejected with ``OutOfBoundsError`` (``project_inputs=False``).
+point of the ball. Inputs are never clipped silently (inputs.py):
+``input_mode="ball"`` (default) refuses a point with |x| >= 1/sqrt(-k) and accepts
+the others (those within the float32 margin ``GEO_BALL_EPS`` of the boundary are
+pulled in); ``input_mode="euclidean"`` maps Euclidean features into the ball with
+the exponential map at the origin first (HGCN).
 
 ManifoldAttention: the same on the κ-stereographic model for any sign of k
 (sphere k > 0, Euclidean k = 0 where d = 2|x - y| and the midpoint is the weighted
@@ -26,6 +28,7 @@ import dataclasses
 from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
 from .curved import CurvedAttention, inverse_softplus, softplus
+from .inputs import InputMode, as_input_mode
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,8 +38,8 @@ class HyperbolicConfig:
                               doc="curvature k < 0 (ball radius 1/sqrt(-k))")
     temperature: float = temperature_option()
     learn_curvature: bool = option(False, bool, doc="learn k = -softplus(raw_curvature)")
-    project_inputs: bool = option(True, bool, doc="pull inputs outside the ball inside "
-                                                  "(else raise OutOfBoundsError)")
+    input_mode: InputMode = option(InputMode.BALL, InputMode, doc="'ball': inputs are ball "
+                                   "points (outside: OutOfBoundsError); 'euclidean': exp_0 first")
     seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
 
 
@@ -50,7 +53,9 @@ class HyperbolicAttention(CurvedAttention):
         temperature: T > 0 (default 1.0).
         learn_curvature: learn k through ``raw_curvature`` with k = -softplus(raw), so it
             stays negative (default False; ``backward`` then gives its gradient).
-        project_inputs: pull inputs outside the ball inside (default True), else raise.
+        input_mode: ``"ball"`` (default): inputs are points of the ball, and one outside it
+            is an OutOfBoundsError; ``"euclidean"``: inputs are Euclidean features, mapped
+            into the ball by exp_0 (HGCN), gradients chained through it.
         seed: accepted for a uniform constructor; there are no random parameters.
 
     Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,), inside the ball.
@@ -66,10 +71,9 @@ class HyperbolicAttention(CurvedAttention):
     Config = HyperbolicConfig
 
     def __init__(self, dim, curvature=-1.0, *, temperature=1.0, learn_curvature=False,
-                 project_inputs=True, seed=0):
+                 input_mode="ball", seed=0):
         super().__init__(HyperbolicConfig(dim, curvature, temperature, learn_curvature,
-                                          project_inputs, seed))
-        self._project = project_inputs
+                                          as_input_mode(input_mode, "HyperbolicConfig"), seed))
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
 
@@ -102,7 +106,8 @@ class ManifoldConfig:
     dim: int = option(128, int, low=1, doc="point width D")
     k: float = option(-1.0, float, doc="signed curvature: < 0 ball, 0 Euclidean, > 0 sphere")
     temperature: float = temperature_option()
-    project_inputs: bool = option(True, bool, doc="k < 0: pull inputs outside the ball inside")
+    input_mode: InputMode = option(InputMode.BALL, InputMode, doc="'ball': inputs are points "
+                                   "(k < 0, outside: OutOfBoundsError); 'euclidean': exp_0 first")
     seed: int = option(0, int, low=0, doc="unused: no random parameters (uniform constructor)")
 
 
@@ -115,7 +120,9 @@ class ManifoldAttention(CurvedAttention):
         k: signed curvature (required): k < 0 Poincaré ball, k = 0 Euclidean
             (scores -2|q - k_j|/T, weighted-mean aggregation), k > 0 sphere.
         temperature: T > 0 (default 1.0).
-        project_inputs: for k < 0, pull inputs outside the ball inside (default True).
+        input_mode: ``"ball"`` (default): inputs are points of the manifold (for k < 0 one
+            outside the ball is an OutOfBoundsError); ``"euclidean"``: Euclidean features
+            mapped onto it by exp_0 (HGCN).
         seed: accepted for a uniform constructor; there are no random parameters.
 
     Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
@@ -129,11 +136,11 @@ class ManifoldAttention(CurvedAttention):
 
     Config = ManifoldConfig
 
-    def __init__(self, dim, *, k, temperature=1.0, project_inputs=True, seed=0):
+    def __init__(self, dim, *, k, temperature=1.0, input_mode="ball", seed=0):
         if isinstance(k, bool) or not isinstance(k, (int, float)):
             raise InvalidConfigError(f"ManifoldConfig.k must be a number, got {k!r}", field="k")
-        super().__init__(ManifoldConfig(dim, float(k), temperature, project_inputs, seed))
-        self._project = project_inputs
+        super().__init__(ManifoldConfig(dim, float(k), temperature,
+                                        as_input_mode(input_mode, "ManifoldConfig"), seed))
 
     @property
     def curvature(self):

@@ -22,6 +22,7 @@ from ..core.base import option, register, temperature_option
 from ..errors import DimensionMismatchError
 from .curved import CurvedAttention
 from .hyperbolic import _param_value
+from .inputs import InputMode, as_input_mode
 from .poincare import poincare_distance, project_to_ball
 
 
@@ -33,6 +34,8 @@ class MixedCurvatureConfig:
                               doc="curvature k < 0 of the hyperbolic factor")
     temperature: float = temperature_option()
     seed: int = option(0, int, low=0, doc="unused: the fusion weights start at 1.0")
+    input_mode: InputMode = option(InputMode.BALL, InputMode, doc="'ball': hyperbolic parts are "
+                                   "ball points (outside: OutOfBoundsError); 'euclidean': exp_0")
 
 
 @register
@@ -45,6 +48,10 @@ class MixedCurvatureAttention(CurvedAttention):
         curvature: k < 0 of the hyperbolic factor (default -1.0).
         temperature: T > 0 (default 1.0).
         seed: accepted for a uniform constructor (the weights start at 1.0).
+        input_mode: ``"ball"`` (default): the hyperbolic b columns are points of the ball
+            (one outside it is an OutOfBoundsError); ``"euclidean"``: they are Euclidean
+            features, mapped into the ball by exp_0 (HGCN). The Euclidean a columns are
+            taken as they are.
 
     Shapes: query (a+b,), keys (N, a+b), values (N, a+b) -> (a+b,).
 
@@ -59,9 +66,11 @@ class MixedCurvatureAttention(CurvedAttention):
 
     Config = MixedCurvatureConfig
 
-    def __init__(self, euclidean_dim, hyperbolic_dim, *, curvature=-1.0, temperature=1.0, seed=0):
+    def __init__(self, euclidean_dim, hyperbolic_dim, *, curvature=-1.0, temperature=1.0, seed=0,
+                 input_mode="ball"):
         super().__init__(MixedCurvatureConfig(euclidean_dim, hyperbolic_dim, curvature,
-                                              temperature, seed))
+                                              temperature, seed,
+                                              as_input_mode(input_mode, "MixedCurvatureConfig")))
         self._add_param("euclidean_weight", (1,), [1.0])
         self._add_param("hyperbolic_weight", (1,), [1.0])
 
@@ -107,17 +116,20 @@ class MixedCurvatureAttention(CurvedAttention):
         a = self._config.euclidean_dim
         q = _arrays.vector(query, "query", self.hidden_dim)
         K = _arrays.matrix(keys, "keys", cols=self.hidden_dim)
+        numpy = q.numpy or K.numpy
+        q, K, _ = self._points((q, K, K), self._geo(self.hidden_dim),
+                               "MixedCurvatureAttention.space_scores")
         qf, Kf = list(_arrays.as_floats(q)), list(_arrays.as_floats(K))
         n, d = K.shape
         rows = [Kf[i * d:(i + 1) * d] for i in range(n)]
         euclid = [sum(x * y for x, y in zip(qf[:a], r[:a])) / math.sqrt(a) for r in rows]
         k = self.curvature
-        qh = project_to_ball(qf[a:], k=k)
+        qh = project_to_ball(qf[a:], k=k)  # the kernel's margin pull (points are inside)
         kh = project_to_ball([r[a:] for r in rows], k=k)
         dist = poincare_distance(qh, kh, k=k)
-        out, _ = _arrays.output((2, n), q.numpy or K.numpy)
+        out, _ = _arrays.output((2, n), numpy)
         flat = euclid + [-float(x) for x in dist.tolist()]
-        if q.numpy or K.numpy:
+        if numpy:
             out.reshape(-1)[:] = flat
         else:
             out[:] = type(out)("f", flat)

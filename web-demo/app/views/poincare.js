@@ -71,7 +71,8 @@ export async function poincareDetails(geo, { mechanism, options, query, keys, n,
   const { k, from } = space;
   const h = dim - from;
   const pts = { data: Float32Array.from([...slice(query, 1, dim, from), ...slice(keys, n, dim, from)].flat()), rows: n + 1 };
-  const inside = await geo.projectToBall(pts, { k });                  // (n+1, h) as the mechanism sees them
+  // (n+1, h) as the mechanism sees them: exp_0 of Euclidean features, or ball points pulled in by the margin
+  const inside = options.inputMode === 'euclidean' ? await geo.expMap0(pts, { k }) : await geo.projectToBall(pts, { k });
   const ball = rowsOf(inside);
   const distances = Array.from(await geo.poincareDistance(ball[0], inside, { k })).slice(1);
   const tangent = rowsOf(await geo.logMap0(inside, { k }));
