@@ -68,8 +68,14 @@ def _decode(dtype, data):
 
 
 def load_file(path):
-    """Read safetensors -> (``{name: tensor}``, metadata). Tensors are numpy arrays when
-    numpy is installed, else shaped float32 memoryviews. F32 / F64 / F16 / BF16."""
+    """``{name: tensor}`` of a safetensors file, as ``safetensors.numpy.load_file``:
+    numpy arrays when numpy is installed, else ``FloatArray``s (F32 / F64 / F16 / BF16,
+    all widened or narrowed to float32). The metadata: ``load_file_with_metadata``."""
+    return load_file_with_metadata(path)[0]
+
+
+def load_file_with_metadata(path):
+    """Read safetensors -> (``{name: tensor}``, metadata dict), tensors as ``load_file``."""
     with open(path, "rb") as f:
         blob = f.read()
     bad = f"{path} is not a valid safetensors file"
@@ -108,18 +114,22 @@ def load_file(path):
 def save_mechanism(mechanism, path):
     config = dataclasses.asdict(mechanism.config())
     save_file(mechanism.state_dict(), path, {
-        _META_CLASS: type(mechanism).__name__, _META_CONFIG: json.dumps(config),
+        _META_CLASS: type(mechanism).__name__,
+        _META_CONFIG: json.dumps(config, default=lambda v: v.value),  # enums by their value
         _META_VERSION: __version__})
 
 
 def load_mechanism(path):
     from .core.base import MECHANISMS
-    tensors, metadata = load_file(path)
+    tensors, metadata = load_file_with_metadata(path)
     name = metadata.get(_META_CLASS)
     if name not in MECHANISMS:
-        raise UnsupportedError(f"{path} does not name a known mechanism in its metadata "
-                               f"(found {name!r}); load the weights with load_file and "
-                               "load_state_dict instead")
+        raise UnsupportedError(
+            f"{path} does not name a known mechanism in its metadata (found {name!r}), as a "
+            "file written by torch or safetensors does not: build the mechanism with the "
+            "layer's options and load the weights into it, e.g. "
+            f"mech = ra.MultiHeadAttention(dim, num_heads); "
+            f"mech.load_state_dict(ra.io.load_file({str(path)!r}))")
     mechanism = MECHANISMS[name](**json.loads(metadata[_META_CONFIG]))
     mechanism.load_state_dict(tensors)
     return mechanism
