@@ -209,23 +209,16 @@ def index_at(t, i):
 
 
 def mask_array(x, n, name="mask"):
-    """Boolean mask of ``n`` keys (True = the key takes part) -> uint8 ``Tensor``.
-    A ``sparse.patterns.SparseMask`` counts as its row-major dense form."""
-    if hasattr(x, "dense_mask_bytes"):  # SparseMask
-        owner = x.dense_mask_bytes()
-        size, ptr = len(owner), (owner.buffer_info()[0] if len(owner) else 0)
-    elif np is not None and not isinstance(x, (list, tuple, array)):
-        m = np.ascontiguousarray(np.asarray(x) != 0, dtype=np.uint8).reshape(-1)
-        owner, size = m, m.size
-        ptr = buffer_address(m)
-    else:
-        flat = list(_flatten_list(list(x))) if isinstance(x, (list, tuple)) else list(x)
-        owner = array("B", [1 if v else 0 for v in flat])
-        size, ptr = len(owner), owner.buffer_info()[0]
-    if size != n:
-        raise DimensionMismatchError(f"{name} has {size} entries, expected {n} (one per key)",
-                                     expected=n, actual=size)
-    return Tensor(ptr, (size,), owner, False, name)
+    """The kept keys of a mask of ``n`` entries -> uint8 ``Tensor`` (torch's meaning by
+    dtype, see ``_masks.py``; a float mask's finite shifts are refused here)."""
+    from ._masks import mask_array as keep_part
+    return keep_part(x, n, name)
+
+
+def mask_and_bias(x, n, name="mask", *, true_ignores=False):
+    """(kept keys uint8 ``Tensor``, additive float32 ``Tensor`` or None), see ``_masks.py``."""
+    from ._masks import mask_and_bias as both
+    return both(x, n, name, true_ignores=true_ignores)
 
 
 def output(shape, numpy):

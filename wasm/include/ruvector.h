@@ -46,6 +46,11 @@ int rv_cpu_features(void);
   int rv_attend_##isa(const float *q, const float *K, const float *V,                   \
                       const uint8_t *mask, int64_t n, int64_t d, int64_t dv, float scale, \
                       float drop_p, uint64_t drop_seed, float *out, float *weights);      \
+  /* rv_attend with bias (N) added to the scores: torch SDPA's float attn_mask. */     \
+  int rv_attend_bias_##isa(const float *q, const float *K, const float *V,              \
+                           const uint8_t *mask, const float *bias, int64_t n, int64_t d,  \
+                           int64_t dv, float scale, float drop_p, uint64_t drop_seed,     \
+                           float *out, float *weights);                                   \
   /* H queries Q(H,D) over shared keys, one pass over K and V. out (H,DV); weights    \
      optional (H,N). Any H >= 1 (processed in groups of RV_MAX_HEADS). */              \
   int rv_attend_multi_##isa(const float *Q, int64_t h, const float *K, const float *V,   \
@@ -68,6 +73,13 @@ int rv_cpu_features(void);
                                float scale, float drop_p, uint64_t drop_seed,             \
                                const float *grad_out, float *grad_q, float *grad_K,       \
                                float *grad_V, float *work);                               \
+  /* rv_attend_backward of rv_attend_bias. */                                         \
+  int rv_attend_backward_bias_##isa(const float *q, const float *K, const float *V,     \
+                                    const uint8_t *mask, const float *bias, int64_t n,    \
+                                    int64_t d, int64_t dv, float scale, float drop_p,     \
+                                    uint64_t drop_seed, const float *grad_out,            \
+                                    float *grad_q, float *grad_K, float *grad_V,          \
+                                    float *work);                                         \
   /* Multi-head attention for one query without projecting the keys:                \
      u_h = Wk_h^T (Wq q + bq)_h, a_h = softmax(K u_h / sqrt(D/H)),                   \
      out = Wo concat_h(Wv_h (a_h V) + bv_h) + bo (torch nn.MultiheadAttention). Wq, \
@@ -80,6 +92,13 @@ int rv_cpu_features(void);
                            const float *Wk, const float *Wv, const float *bv,             \
                            const float *Wo, const float *bo, float *scratch, float *out,  \
                            float *weights);                                               \
+  /* rv_mha_forward with bias (N) added to every head's scores (a float attn_mask). */ \
+  int rv_mha_forward_bias_##isa(const float *q, const float *K, const float *V,         \
+                                const uint8_t *mask, const float *bias, int64_t n,        \
+                                int64_t d, int64_t dv, int64_t h, const float *Wq,        \
+                                const float *bq, const float *Wk, const float *Wv,        \
+                                const float *bv, const float *Wo, const float *bo,        \
+                                float *scratch, float *out, float *weights);              \
   /* rv_mha_forward for CSR rows [row_begin, row_end) of X (N,D), values V (N,DV). */  \
   int rv_mha_graph_##isa(const float *X, const float *V, const int64_t *indptr,          \
                          const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv, \

@@ -92,18 +92,21 @@ class ScaledDotProductAttention(Attention):
     def _inputs(self, query, keys, values, mask):
         q = _arrays.vector(query, "query", self._config.dim)
         K, V = key_value_pair(keys, values, self._config.dim)
-        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
-        return q, K, V, m
+        m, bias = _arrays.mask_and_bias(mask, K.shape[0]) if mask is not None else (None, None)
+        return q, K, V, m, bias
 
     def forward(self, query, keys, values, *, mask=None):
-        """Attention output for one query. A fully masked query gives zeros."""
-        q, K, V, m = self._inputs(query, keys, values, mask)
+        """Attention output for one query. ``mask`` (N,) as torch SDPA's ``attn_mask``:
+        boolean / 0-1 keeps the True keys, float is added to the scores (0 keeps, -inf
+        removes). A fully masked query gives zeros."""
+        q, K, V, m, bias = self._inputs(query, keys, values, mask)
         numpy = q.numpy or K.numpy or V.numpy
         n, dv = V.shape
         out, optr = _arrays.output((dv,), numpy)
         p, seed = self._dropout()
-        rc = _kernel.K.attend(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n, self._config.dim, dv,
-                              self._scale, p, seed, optr, None)
+        rc = _kernel.K.attend_bias(q.ptr, K.ptr, V.ptr, m.ptr if m else None,
+                                   bias.ptr if bias else None, n, self._config.dim, dv,
+                                   self._scale, p, seed, optr, None)
         if rc:
             raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
         return _arrays.result(out, (dv,))
@@ -118,28 +121,39 @@ class ScaledDotProductAttention(Attention):
                                                      "dv", self._scale, 0.0, 0, "out", None])
 
     def attention_weights(self, query, keys, *, mask=None):
-        """Softmax weights (N,) before dropout; masked keys get 0."""
+        """Softmax weights (N,) before dropout (``mask`` as ``forward``); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "ScaledDotProductAttention.attention_weights")
 
     # -- many queries -----------------------------------------------------------------
     def forward_batch(self, queries, keys, values, *, mask=None):
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or each query over
-        its own set: keys (B, N, D), values (B, N, DV). mask: (N,) or (B, N). -> (B, DV)."""
+        its own set: keys (B, N, D), values (B, N, DV). mask: (N,) or (B, N), as
+        ``forward``'s. -> (B, DV)."""
         d = self._config.dim
-        Q, K, V, m, own = batch_inputs(queries, keys, values, mask, d)
+        Q, K, V, m, own, bias = batch_inputs(queries, keys, values, mask, d, bias=True)
         b, n, dv = Q.shape[0], K.shape[-2], V.shape[-1]
         out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
         if self.training and self._config.dropout > 0:
             for i in range(b):
                 o = self.forward(_arrays.row(Q, i), _arrays.slab(K, i) if own else K.owner,
                                  _arrays.slab(V, i) if own else V.owner,
-                                 mask=None if m is None else _mask_row(m, i, n, own))
+                                 mask=None if m is None else _mask_row(m, bias, i, n, own))
                 _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
             return _arrays.result(out, (b, dv))
 
         def call(begin, end):
             qp, op = Q.ptr + begin * d * F32, optr + begin * dv * F32
+            if bias is not None:  # an additive mask: one query at a time
+                for i in range(begin, end):
+                    row = i * n if own else 0
+                    rc = _kernel.K.attend_bias(
+                        Q.ptr + i * d * F32, K.ptr + (row * d * F32 if own else 0),
+                        V.ptr + (row * dv * F32 if own else 0), m.ptr + row, bias.ptr + row * F32,
+                        n, d, dv, self._scale, 0.0, 0, optr + i * dv * F32, None)
+                    if rc:
+                        return rc
+                return 0
             if own:
                 return _kernel.K.attend_batch(
                     qp, K.ptr + begin * n * d * F32, V.ptr + begin * n * dv * F32,
@@ -173,7 +187,7 @@ class ScaledDotProductAttention(Attention):
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV). In training mode with dropout it differentiates the most recent
         ``forward`` (same dropout draw). No parameters: ``params`` is empty."""
-        q, K, V, m = self._inputs(query, keys, values, mask)
+        q, K, V, m, bias = self._inputs(query, keys, values, mask)
         n, dv = V.shape
         g = _arrays.vector(grad_output, "grad_output", dv)
         numpy = q.numpy or K.numpy or V.numpy or g.numpy
@@ -182,10 +196,10 @@ class ScaledDotProductAttention(Attention):
         gv, gvp = _arrays.output((n, dv), numpy)
         _, work = _arrays.output((dv,), False)
         p = self._config.dropout if self.training else 0.0
-        rc = _kernel.K.attend_backward(q.ptr, K.ptr, V.ptr, m.ptr if m else None, n,
-                                       self._config.dim, dv, self._scale, p,
-                                       self._last_drop_seed if p else 0, g.ptr, gqp, gkp, gvp,
-                                       work)
+        rc = _kernel.K.attend_backward_bias(q.ptr, K.ptr, V.ptr, m.ptr if m else None,
+                                            bias.ptr if bias else None, n, self._config.dim, dv,
+                                            self._scale, p, self._last_drop_seed if p else 0,
+                                            g.ptr, gqp, gkp, gvp, work)
         raise_for_status(rc, (q, K, V, g), "ScaledDotProductAttention.backward")
         return Gradients(_arrays.result(gq, (self._config.dim,)),
                          _arrays.result(gk, (n, self._config.dim)), _arrays.result(gv, (n, dv)),
@@ -198,28 +212,35 @@ def softmax_weights(query, keys, mask, dim, scale, what):
     q = _arrays.vector(query, "query", dim)
     K = _arrays.matrix(keys, "keys", cols=dim)
     n = K.shape[0]
-    m = _arrays.mask_array(mask, n) if mask is not None else None
+    m, bias = _arrays.mask_and_bias(mask, n) if mask is not None else (None, None)
     w, wptr = _arrays.output((n,), q.numpy or K.numpy)
     # the kernel needs values: a zero column of width 1 (cheaper than a second kernel)
     _zero_values, zptr = _arrays.output((n,), False)
     _unused_out, uptr = _arrays.output((1,), False)
-    rc = _kernel.K.attend(q.ptr, K.ptr, zptr, m.ptr if m else None, n, dim, 1, scale, 0.0, 0,
-                          uptr, wptr)
+    rc = _kernel.K.attend_bias(q.ptr, K.ptr, zptr, m.ptr if m else None,
+                               bias.ptr if bias else None, n, dim, 1, scale, 0.0, 0, uptr, wptr)
     raise_for_status(rc, (q, K), what)
     return _arrays.result(w, (n,))
 
 
-def batch_inputs(queries, keys, values, mask, dim):
+def batch_inputs(queries, keys, values, mask, dim, *, bias=False):
     """Validate forward_batch inputs -> (Q, K, V, mask, own): queries (B, D) with shared
     keys (N, D) / values (N, DV) / mask (N,), or (own=True) per-query keys (B, N, D),
-    values (B, N, DV), mask (B, N)."""
+    values (B, N, DV), mask (B, N). With ``bias=True`` also the additive part of a float
+    mask (or None) as a sixth item; without, a float mask's finite shifts are refused."""
     Q = _arrays.matrix(queries, "queries", cols=dim)
     b = Q.shape[0]
     K = _arrays.f32(keys, "keys")
+
+    def masks(size):
+        if mask is None:
+            return None, None
+        return _arrays.mask_and_bias(mask, size) if bias else (_arrays.mask_array(mask, size), None)
+
     if len(K.shape) != 3:
         K, V = key_value_pair(K.owner, values, dim)
-        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
-        return Q, K, V, m, False
+        m, shift = masks(K.shape[0])
+        return (Q, K, V, m, False, shift) if bias else (Q, K, V, m, False)
     if K.shape[0] != b or K.shape[2] != dim:
         raise DimensionMismatchError(
             f"keys has shape {tuple(K.shape)}, expected ({b}, N, {dim}) for {b} queries",
@@ -232,14 +253,17 @@ def batch_inputs(queries, keys, values, mask, dim):
             expected=(b, n, "DV"), actual=tuple(V.shape))
     if n == 0:
         raise EmptyInputError("keys is empty (0 keys per query)")
-    m = _arrays.mask_array(mask, b * n) if mask is not None else None
-    return Q, K, V, m, True
+    m, shift = masks(b * n)
+    return (Q, K, V, m, True, shift) if bias else (Q, K, V, m, True)
 
 
-def _mask_row(m, i, n, own):
-    """The mask of query i as a list of bools."""
-    flat = m.owner
-    return [bool(flat[j]) for j in (range(i * n, (i + 1) * n) if own else range(n))]
+def _mask_row(m, bias, i, n, own):
+    """The mask of query i: bools, or the additive floats when the mask has shifts."""
+    rows = range(i * n, (i + 1) * n) if own else range(n)
+    if bias is None:
+        return [bool(m.owner[j]) for j in rows]
+    shifts = _arrays.as_floats(bias)
+    return [float(shifts[j]) if m.owner[j] else float("-inf") for j in rows]
 
 
 def raise_for_graph_status(rc, X, V, ip, ix, what):
