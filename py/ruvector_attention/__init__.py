@@ -26,8 +26,8 @@ from .geometric import (  # issue 5
                    ManifoldAttention,
                    MixedCurvatureAttention,  # issue 5
 )
-from .graph import CrossSpaceAttention, GraphMetadata, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
-from .io import load, save
+from .graph import CrossSpaceAttention, GraphRoPE, HNSWAwareAttention, StructuralAttention  # issue 7
+from .metadata import GraphMetadata
 from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask  # issue 6
 
 __all__ = [
@@ -41,3 +41,6 @@ __all__ = [
     "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "EdgeFeaturedAttention",  # issue 5
     "FlashAttention", "LinearAttention", "LocalGlobalAttention", "SparseMask",  # issue 6
 ]
+
+# ra.save(mechanism, path) / ra.load(path): the mechanism's own save and Attention.load
+save, load = Attention.save, Attention.load

@@ -12,6 +12,7 @@ zero-copy ``numpy.asarray()``).
 
 from array import array
 
+from . import _kernel
 from ._floats import FloatArray, _shaped
 from ._kernel import buffer_address, read_bytes
 from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError, UnsupportedError
@@ -208,19 +209,6 @@ def index_at(t, i):
     return int(t.owner[i])
 
 
-def mask_array(x, n, name="mask"):
-    """The kept keys of a mask of ``n`` entries -> uint8 ``Tensor`` (torch's meaning by
-    dtype, see ``_masks.py``; a float mask's finite shifts are refused here)."""
-    from ._masks import mask_array as keep_part
-    return keep_part(x, n, name)
-
-
-def mask_and_bias(x, n, name="mask", *, true_ignores=False):
-    """(kept keys uint8 ``Tensor``, additive float32 ``Tensor`` or None), see ``_masks.py``."""
-    from ._masks import mask_and_bias as both
-    return both(x, n, name, true_ignores=true_ignores)
-
-
 def output(shape, numpy):
     """A new zeroed float32 buffer of ``shape`` -> (owner, address)."""
     if numpy:
@@ -249,8 +237,7 @@ def as_floats(t):
 
 def check_finite_tensor(t):
     """Raise NumericalInstabilityError naming the first NaN / inf of one ``Tensor``."""
-    from . import _kernel  # the live ISA's kernel
-    check_finite(_kernel.K, [t])
+    check_finite(_kernel.K, [t])  # the live ISA's kernel
 
 
 def check_finite(kernel, tensors):
@@ -268,3 +255,8 @@ def check_finite(kernel, tensors):
             index = "".join(f"[{k}]" for k in reversed(where))
             value = array("f", read_bytes(t.ptr + i * FLOAT32_BYTES, FLOAT32_BYTES))[0]
             raise NumericalInstabilityError(f"{t.name}{index} is {value} (inputs must be finite)")
+
+
+# Masks (torch's meaning by dtype) live in _masks.py, which builds on this module's Tensor;
+# every family reaches them as _arrays.mask_array / _arrays.mask_and_bias.
+from ._masks import mask_and_bias, mask_array  # noqa: E402

@@ -14,6 +14,10 @@ import json
 from . import _bridge_wire as wire
 from . import errors
 from ._bridge_wire import GENERATION, MASK_LEN, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve, snake
+from ._kernel import kernel_info
+from ._version import __version__
+from .catalog import mechanism_catalog
+from .core.base import MECHANISMS
 
 __all__ = ["invoke", "call_function", "create", "dispose", "reserve", "buffers", "last_error", "matrix",
            "matrix_data", "direct_plan", "load_state_dict", "info", "live_objects", "catalog", "FUNCTIONS"]
@@ -115,15 +119,10 @@ def _invoke(handle, method, kwargs_json):
     return emit(None if result is obj else result)  # train()/eval() return self, like torch
 
 
-def _mechanisms():
-    import ruvector_attention as ra
-    return ra.MECHANISMS
-
-
 @_guard
 def create(name, options_json):
     """Construct mechanism ``name`` from camelCase options; returns its handle."""
-    classes = _mechanisms()
+    classes = MECHANISMS
     if name not in classes:
         raise errors.UnsupportedError(
             f"unknown mechanism {name!r}; available: {', '.join(sorted(classes))}")
@@ -217,10 +216,9 @@ def live_objects():
 @_guard
 def info():
     """JSON {python, kernel, isa, catalog}: what init() checks and rt.mechanisms() returns."""
-    import ruvector_attention as ra
-    kinfo = ra.kernel_info()
+    kinfo = kernel_info()
     return json.dumps({
-        "python": ra.__version__,
+        "python": __version__,
         "kernel": kinfo["version"],
         "isa": kinfo["isa"],
         "catalog": catalog(),
@@ -230,7 +228,6 @@ def info():
 def catalog():
     """The mechanism catalogue in the shape of ts-types ``MechanismInfo``: the Python
     catalogue with camelCase names (the Python keyword kept as ``pythonName``)."""
-    from .catalog import mechanism_catalog
     return [{**entry,
              "fields": [{**f, "name": camel(f["name"]), "pythonName": f["name"]}
                         for f in entry["fields"]],

@@ -17,6 +17,10 @@ import json
 import os
 import sys
 
+from . import bench
+from ._kernel import kernel_info
+from ._version import __version__
+
 # BLAS / OpenMP thread counts, read once when numpy or torch load their libraries.
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -50,16 +54,14 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     if args.command == "info":
-        from . import __version__, kernel_info
         print(json.dumps({"version": __version__, **kernel_info()}, indent=2))
         return 0
     if args.seconds is not None and not args.seconds > 0:
         print("ruvector-attention benchmark: --seconds must be > 0", file=sys.stderr)
         return 2
     _pin_blas_to_one_thread(argv)
-    from . import benchmark
-    result = benchmark.run(quick=args.quick, seconds=args.seconds)
-    print(json.dumps(result, indent=2) if args.json else benchmark.format_table(result))
+    result = bench.run(quick=args.quick, seconds=args.seconds)
+    print(json.dumps(result, indent=2) if args.json else bench.format_table(result))
     return 0
 
 

@@ -33,7 +33,7 @@ from array import array
 from dataclasses import dataclass
 
 from . import _kernel
-from .errors import InternalError, InvalidConfigError
+from .errors import InternalError, InvalidConfigError, OutOfBoundsError
 
 __all__ = ["LayeredGraph", "hnsw_graph", "knn_graph"]
 
@@ -97,8 +97,6 @@ class LayeredGraph:
         return out
 
     def _check_node(self, i: int) -> None:
-        from .errors import OutOfBoundsError
-
         if not isinstance(i, int) or not 0 <= i < self.num_nodes:
             raise OutOfBoundsError(f"node {i!r} is not in 0..{self.num_nodes - 1}",
                                    index=i, length=self.num_nodes)

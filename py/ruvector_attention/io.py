@@ -1,5 +1,6 @@
-"""Weights as safetensors (https://github.com/huggingface/safetensors), with the
-mechanism's class and config in the metadata.
+"""Weights as safetensors (https://github.com/huggingface/safetensors): ``save_file`` /
+``load_file`` of named float32 tensors with string metadata (``Attention.save`` puts
+the mechanism's class and config there).
 
 Written by hand, in the standard library, because the ``safetensors`` package is a
 compiled extension that is not available inside Pyodide; the format is small
@@ -7,7 +8,6 @@ compiled extension that is not available inside Pyodide; the format is small
 with the real package natively.
 """
 
-import dataclasses
 import json
 import struct
 import sys
@@ -15,13 +15,9 @@ from array import array
 
 from . import _arrays
 from ._kernel import copy_bytes
-from ._version import __version__
 from .errors import UnsupportedError
 from .numerics import FLOAT32_BYTES
 
-_META_CLASS = "ruvector_attention.mechanism"
-_META_CONFIG = "ruvector_attention.config"
-_META_VERSION = "ruvector_attention.version"
 _MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors limit
 _DTYPE_BYTES = {"F32": 4, "F64": 8, "F16": 2, "BF16": 2}
 
@@ -109,37 +105,3 @@ def load_file_with_metadata(path):
             copy_bytes(ptr, values.buffer_info()[0], count * FLOAT32_BYTES)
         tensors[name] = _arrays.result(owner, tuple(shape))
     return tensors, metadata
-
-
-def save_mechanism(mechanism, path):
-    config = dataclasses.asdict(mechanism.config())
-    save_file(mechanism.state_dict(), path, {
-        _META_CLASS: type(mechanism).__name__,
-        _META_CONFIG: json.dumps(config, default=lambda v: v.value),  # enums by their value
-        _META_VERSION: __version__})
-
-
-def load_mechanism(path):
-    from .core.base import MECHANISMS
-    tensors, metadata = load_file_with_metadata(path)
-    name = metadata.get(_META_CLASS)
-    if name not in MECHANISMS:
-        raise UnsupportedError(
-            f"{path} does not name a known mechanism in its metadata (found {name!r}), as a "
-            "file written by torch or safetensors does not: build the mechanism with the "
-            "layer's options and load the weights into it, e.g. "
-            f"mech = ra.MultiHeadAttention(dim, num_heads); "
-            f"mech.load_state_dict(ra.io.load_file({str(path)!r}))")
-    mechanism = MECHANISMS[name](**json.loads(metadata[_META_CONFIG]))
-    mechanism.load_state_dict(tensors)
-    return mechanism
-
-
-def save(mechanism, path):
-    """Save a mechanism (parameters + config) to ``path`` as safetensors."""
-    save_mechanism(mechanism, path)
-
-
-def load(path):
-    """Load a mechanism saved with ``save``; its class comes from the file."""
-    return load_mechanism(path)

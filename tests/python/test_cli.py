@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import ruvector_attention as ra
+from ruvector_attention.bench import format_table
 
 pytest.importorskip("numpy")
 
@@ -47,8 +48,6 @@ def test_benchmark_pins_blas_threads_and_reports_the_kernel(result):
 
 
 def test_table_lists_every_case(result):
-    from ruvector_attention.benchmark import format_table
-
     table = format_table(result)
     for r in result["single_query"] + result["threads"]:
         assert r["case"] in table

@@ -1,14 +1,14 @@
-"""The geometric section of the benchmark (geometric/bench.py): rows per mechanism and
+"""The geometric section of the benchmark (bench/geometric.py): rows per mechanism and
 size next to SDPA, inputs inside the ball with and without numpy, and the report."""
 
 from array import array
 
-import ruvector_attention.benchmark as B
-from ruvector_attention.geometric import bench as G
+from ruvector_attention.bench import geometric as G
+from ruvector_attention.bench.harness import Inputs
 
 
 def test_rows_next_to_sdpa_and_report():
-    r = G.run(B.Inputs(0), B.time_calls, quick=True, seconds=0.005, dim=16, sizes=(10, 30))
+    r = G.run(Inputs(0), quick=True, seconds=0.005, dim=16, sizes=(10, 30))
     assert [(x["mechanism"], x["n"]) for x in r["rows"]] == [
         (m, n) for n in (10, 30) for m in ("sdpa", "hyperbolic", "edge-featured (Fe=16)")]
     for x in r["rows"]:

@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("numpy")
 
-from ruvector_attention import benchmark as B  # noqa: E402
-from ruvector_attention.sparse import bench  # noqa: E402
+from ruvector_attention.bench import sparse as bench  # noqa: E402
+from ruvector_attention.bench.harness import Inputs  # noqa: E402
 
 
 def test_fitted_exponent_recovers_a_power_law():
@@ -18,7 +18,7 @@ def test_fitted_exponent_recovers_a_power_law():
 
 
 def test_section_reports_every_mechanism_and_size():
-    result = bench.run(B.Inputs(0), B.time_calls, B.peak_extra_bytes, seconds=0.01, dim=16,
+    result = bench.run(Inputs(0), seconds=0.01, dim=16,
                        sizes=(100, 200, 400), quick=True)
     names = {"sdpa", "flash", "linear", "local-global"}
     assert {(r["mechanism"], r["n"]) for r in result["rows"]} == {(m, n) for m in names for n in (100, 200, 400)}
@@ -29,5 +29,5 @@ def test_section_reports_every_mechanism_and_size():
     assert {(r["norm"], r["num_features"]) for r in errors} == {(1.0, 64), (1.0, 256), (1.0, 1024),
                                                                  (5.0, 64), (5.0, 256), (5.0, 1024)}
     assert all(0 < r["mean_relative_error"] < 2 for r in errors)
-    text = bench.format_section(result, B._bytes)
+    text = bench.format_section(result)
     assert "local-global" in text and "exponent" in text and "relative error" in text

@@ -1,21 +1,22 @@
 """What every mechanism shares: validated frozen configs, the ``Attention`` base class
-(parameters, state_dict, save/load, train/eval), the registry the JS layer and the
-visualizer read, and the mapping from kernel status codes to typed errors."""
+(parameters, state_dict, save/load, train/eval) and the registry the JS layer and the
+visualizer read."""
 
 import dataclasses
 import enum
+import json
 from array import array
 
 from .. import _arrays, _kernel
-from ..errors import (
-    DimensionMismatchError,
-    InternalError,
-    InvalidConfigError,
-    NumericalInstabilityError,
-    OutOfBoundsError,
-    UnsupportedError,
-)
-from ..numerics import E_ARG, E_INDEX, E_NONFINITE, FLOAT32_BYTES
+from .._version import __version__
+from ..errors import DimensionMismatchError, InternalError, InvalidConfigError, UnsupportedError
+from ..io import load_file_with_metadata, save_file
+from ..numerics import FLOAT32_BYTES
+
+# safetensors metadata keys of a saved mechanism
+_META_CLASS = "ruvector_attention.mechanism"
+_META_CONFIG = "ruvector_attention.config"
+_META_VERSION = "ruvector_attention.version"
 
 #: name -> mechanism class, in registration order.
 MECHANISMS = {}
@@ -92,22 +93,6 @@ def register(cls):
     MECHANISMS[cls.__name__] = cls
     return cls
 
-
-def raise_for_status(rc, inputs=(), what="attention"):
-    """Turn a kernel status into the typed error; ``inputs`` are scanned to name a NaN / inf."""
-    if rc == 0:
-        return
-    if rc == E_NONFINITE:
-        _arrays.check_finite(_kernel.K, inputs)
-        raise NumericalInstabilityError(
-            f"{what}: scores or outputs overflow float32 although the inputs are finite "
-            "(scale the inputs down or raise the temperature)")
-    if rc == E_INDEX:
-        raise OutOfBoundsError(f"{what}: a neighbour index is outside [0, number of nodes)")
-    if rc == E_ARG:
-        raise DimensionMismatchError(f"{what}: the kernel rejected the sizes or CSR offsets "
-                                     "(indptr must start at 0 and never decrease)")
-    raise InternalError(f"{what}: kernel status {rc}")
 
 
 def direct_plan(dim, value_dim, out_length, kernel, args):
@@ -221,15 +206,29 @@ class Attention:
 
     # -- persistence ------------------------------------------------------------------
     def save(self, path):
-        """Write the parameters as safetensors, with the config in the metadata."""
-        from ..io import save_mechanism
-        save_mechanism(self, path)
+        """Write the parameters as safetensors, with the class and config in the metadata
+        (``ra.save(mechanism, path)`` is this method)."""
+        save_file(self.state_dict(), path, {
+            _META_CLASS: type(self).__name__,
+            _META_CONFIG: json.dumps(dataclasses.asdict(self.config()),
+                                     default=lambda v: v.value),  # enums by their value
+            _META_VERSION: __version__})
 
     @classmethod
     def load(cls, path):
-        """Rebuild a mechanism saved with ``save`` (its class is read from the file)."""
-        from ..io import load_mechanism
-        mech = load_mechanism(path)
+        """Rebuild a mechanism saved with ``save`` (its class is read from the file;
+        ``ra.load(path)`` is ``Attention.load``)."""
+        tensors, metadata = load_file_with_metadata(path)
+        name = metadata.get(_META_CLASS)
+        if name not in MECHANISMS:
+            raise UnsupportedError(
+                f"{path} does not name a known mechanism in its metadata (found {name!r}), as "
+                "a file written by torch or safetensors does not: build the mechanism with the "
+                "layer's options and load the weights into it, e.g. "
+                f"mech = ra.MultiHeadAttention(dim, num_heads); "
+                f"mech.load_state_dict(ra.io.load_file({str(path)!r}))")
+        mech = MECHANISMS[name](**json.loads(metadata[_META_CONFIG]))
+        mech.load_state_dict(tensors)
         if cls is not Attention and not isinstance(mech, cls):
             raise UnsupportedError(f"{path} holds a {type(mech).__name__}, not a {cls.__name__}")
         return mech

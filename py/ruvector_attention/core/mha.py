@@ -22,11 +22,11 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
-from ..numerics import MAX_HEADS
-from .base import Attention, Complexity, direct_plan, option, raise_for_status, register
 from .._masks import combine
+from ..numerics import MAX_HEADS
+from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
+from .base import Attention, Complexity, direct_plan, option, register
 from .mha_backward import mha_backward
-from .sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,8 @@ import math
 
 from .. import _arrays, _kernel
 from ..numerics import FLOAT32_BYTES as F32
-from .base import Gradients, raise_for_status
+from ..validation import raise_for_status
+from .base import Gradients
 
 
 def mha_backward(mha, query, keys, values, grad_output, mask, key_padding_mask=None):

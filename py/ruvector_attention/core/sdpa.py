@@ -13,20 +13,18 @@ import math
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..errors import DimensionMismatchError, EmptyInputError, OutOfBoundsError
-from ..numerics import DROPOUT_SEED_SHIFT, E_ARG, E_INDEX
+from ..numerics import DROPOUT_SEED_SHIFT
 from ..numerics import FLOAT32_BYTES as F32
-from .base import (
-    Attention,
-    Complexity,
-    Gradients,
-    direct_plan,
-    option,
+from ..validation import (
+    batch_inputs,
+    graph_inputs,
+    key_value_pair,
+    mask_row,
+    raise_for_graph_status,
     raise_for_status,
-    register,
-    scale_option,
-    temperature_option,
+    softmax_weights,
 )
+from .base import Attention, Complexity, Gradients, direct_plan, option, register, scale_option, temperature_option
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +36,6 @@ class ScaledDotProductConfig:
                             doc="dropout on the weights, training mode only")
     seed: int = option(0, int, low=0, doc="seed of the dropout draws")
 
-
-def key_value_pair(keys, values, dim, *, allow_empty=False):
-    """Validate keys (N, D) and values (N, DV) against each other and ``dim``."""
-    K = _arrays.matrix(keys, "keys", cols=dim, allow_empty=allow_empty)
-    V = _arrays.matrix(values, "values", rows=K.shape[0], allow_empty=allow_empty)
-    return K, V
 
 
 @register
@@ -123,7 +115,7 @@ class ScaledDotProductAttention(Attention):
     def attention_weights(self, query, keys, *, mask=None):
         """Softmax weights (N,) before dropout (``mask`` as ``forward``); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
-                               "ScaledDotProductAttention.attention_weights")
+                               "ScaledDotProductAttention.attention_weights", additive=True)
 
     # -- many queries -----------------------------------------------------------------
     def forward_batch(self, queries, keys, values, *, mask=None):
@@ -138,7 +130,7 @@ class ScaledDotProductAttention(Attention):
             for i in range(b):
                 o = self.forward(_arrays.row(Q, i), _arrays.slab(K, i) if own else K.owner,
                                  _arrays.slab(V, i) if own else V.owner,
-                                 mask=None if m is None else _mask_row(m, bias, i, n, own))
+                                 mask=None if m is None else mask_row(m, bias, i, n, own))
                 _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
             return _arrays.result(out, (b, dv))
 
@@ -204,105 +196,3 @@ class ScaledDotProductAttention(Attention):
         return Gradients(_arrays.result(gq, (self._config.dim,)),
                          _arrays.result(gk, (n, self._config.dim)), _arrays.result(gv, (n, dv)),
                          {})
-
-
-def softmax_weights(query, keys, mask, dim, scale, what):
-    """softmax(scale * K q) over the keys, (N,); masked keys get 0. Shared by every
-    mechanism whose weights are scaled dot-product weights."""
-    q = _arrays.vector(query, "query", dim)
-    K = _arrays.matrix(keys, "keys", cols=dim)
-    n = K.shape[0]
-    m, bias = _arrays.mask_and_bias(mask, n) if mask is not None else (None, None)
-    w, wptr = _arrays.output((n,), q.numpy or K.numpy)
-    # the kernel needs values: a zero column of width 1 (cheaper than a second kernel)
-    _zero_values, zptr = _arrays.output((n,), False)
-    _unused_out, uptr = _arrays.output((1,), False)
-    rc = _kernel.K.attend_bias(q.ptr, K.ptr, zptr, m.ptr if m else None,
-                               bias.ptr if bias else None, n, dim, 1, scale, 0.0, 0, uptr, wptr)
-    raise_for_status(rc, (q, K), what)
-    return _arrays.result(w, (n,))
-
-
-def batch_inputs(queries, keys, values, mask, dim, *, bias=False):
-    """Validate forward_batch inputs -> (Q, K, V, mask, own): queries (B, D) with shared
-    keys (N, D) / values (N, DV) / mask (N,), or (own=True) per-query keys (B, N, D),
-    values (B, N, DV), mask (B, N). With ``bias=True`` also the additive part of a float
-    mask (or None) as a sixth item; without, a float mask's finite shifts are refused."""
-    Q = _arrays.matrix(queries, "queries", cols=dim)
-    b = Q.shape[0]
-    K = _arrays.f32(keys, "keys")
-
-    def masks(size):
-        if mask is None:
-            return None, None
-        return _arrays.mask_and_bias(mask, size) if bias else (_arrays.mask_array(mask, size), None)
-
-    if len(K.shape) != 3:
-        K, V = key_value_pair(K.owner, values, dim)
-        m, shift = masks(K.shape[0])
-        return (Q, K, V, m, False, shift) if bias else (Q, K, V, m, False)
-    if K.shape[0] != b or K.shape[2] != dim:
-        raise DimensionMismatchError(
-            f"keys has shape {tuple(K.shape)}, expected ({b}, N, {dim}) for {b} queries",
-            expected=(b, "N", dim), actual=tuple(K.shape))
-    n = K.shape[1]
-    V = _arrays.f32(values, "values")
-    if len(V.shape) != 3 or tuple(V.shape[:2]) != (b, n):
-        raise DimensionMismatchError(
-            f"values has shape {tuple(V.shape)}, expected ({b}, {n}, DV) to match keys",
-            expected=(b, n, "DV"), actual=tuple(V.shape))
-    if n == 0:
-        raise EmptyInputError("keys is empty (0 keys per query)")
-    m, shift = masks(b * n)
-    return (Q, K, V, m, True, shift) if bias else (Q, K, V, m, True)
-
-
-def _mask_row(m, bias, i, n, own):
-    """The mask of query i: bools, or the additive floats when the mask has shifts."""
-    rows = range(i * n, (i + 1) * n) if own else range(n)
-    if bias is None:
-        return [bool(m.owner[j]) for j in rows]
-    shifts = _arrays.as_floats(bias)
-    return [float(shifts[j]) if m.owner[j] else float("-inf") for j in rows]
-
-
-def raise_for_graph_status(rc, X, V, ip, ix, what):
-    """raise_for_status for CSR kernels, naming the offending indptr / indices entry."""
-    num_nodes = X.shape[0]
-    if rc == E_INDEX:
-        for e in range(ix.shape[0]):
-            j = _arrays.index_at(ix, e)
-            if not 0 <= j < num_nodes:
-                raise OutOfBoundsError(f"{what}: indices[{e}] = {j} is outside [0, {num_nodes}) "
-                                       "(the number of nodes)", index=j, length=num_nodes)
-    if rc == E_ARG:
-        prev = _arrays.index_at(ip, 0)
-        if prev != 0:
-            raise DimensionMismatchError(f"{what}: indptr[0] = {prev}, expected 0")
-        for i in range(1, ip.shape[0]):
-            cur = _arrays.index_at(ip, i)
-            if cur < prev:
-                raise DimensionMismatchError(f"{what}: indptr must never decrease, but "
-                                             f"indptr[{i}] = {cur} < indptr[{i - 1}] = {prev}")
-            prev = cur
-    raise_for_status(rc, (X, V), what)
-
-
-def graph_inputs(features, indptr, indices, values, dim):
-    """Validate a CSR graph: features (N, D), indptr (N+1,), indices (E,), values (N, DV)."""
-    X = _arrays.matrix(features, "features", cols=dim)
-    V = X if values is None else _arrays.matrix(values, "values", rows=X.shape[0])
-    ip = _arrays.index_array(indptr, "indptr")
-    ix = _arrays.index_array(indices, "indices")
-    if ip.shape[0] != X.shape[0] + 1:
-        raise DimensionMismatchError(
-            f"indptr has {ip.shape[0]} entries, expected {X.shape[0] + 1} (nodes + 1)",
-            expected=X.shape[0] + 1, actual=ip.shape[0])
-    nnz = _arrays.index_at(ip, X.shape[0])
-    if nnz != ix.shape[0]:
-        raise DimensionMismatchError(
-            f"indptr[-1] = {nnz} but indices has {ix.shape[0]} entries", expected=ix.shape[0],
-            actual=nnz)
-    return X, V, ip, ix
-
-

@@ -13,11 +13,11 @@ from array import array
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, Gradients, direct_plan, raise_for_status
-from ..core.sdpa import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status
+from ..core.base import Attention, Complexity, Gradients, direct_plan
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import FLOAT64_BYTES as F64
 from ..numerics import GEO_BALL_EPS, GEO_PULL, GEO_PULL_OR_REFUSE
+from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
 from . import poincare
 from .inputs import InputMode, check_in_ball, exp0_backward, to_manifold
 

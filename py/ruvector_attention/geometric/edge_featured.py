@@ -26,11 +26,11 @@ from array import array
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
-from ..core.sdpa import graph_inputs, key_value_pair, raise_for_graph_status
+from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
+from ..validation import graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
 from .curved import _filled
 from .edge_backward import gat_backward
 from .self_loops import csr_status, with_self_loops

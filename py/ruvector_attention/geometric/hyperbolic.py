@@ -25,6 +25,7 @@ Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
 
 import dataclasses
 
+from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
 from .curved import CurvedAttention, inverse_softplus, softplus
@@ -154,7 +155,6 @@ class ManifoldAttention(CurvedAttention):
 
 
 def _param_value(x):
-    from .. import _arrays
     owner, _ = _arrays.output((1,), _arrays.np is not None)
     owner[0] = x
     return _arrays.result(owner, (1,))

@@ -26,7 +26,7 @@ import math
 from array import array
 
 from .. import _arrays, _kernel
-from ..core.base import raise_for_status
+from ..validation import raise_for_status
 from ..errors import OutOfBoundsError
 from ..numerics import GEO_BALL_EPS, GEO_OP_EXP0, GEO_SERIES_LIMIT, GEO_TANH_CLAMP
 from .poincare import row_norms

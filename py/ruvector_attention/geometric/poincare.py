@@ -31,7 +31,6 @@ Example:
 import math
 
 from .. import _arrays, _kernel
-from ..core.base import raise_for_status
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError
 from ..numerics import (
     GEO_BALL_EPS,
@@ -45,6 +44,7 @@ from ..numerics import (
     GEO_OP_PROJECT,
     GEO_OP_SCALAR_MUL,
 )
+from ..validation import raise_for_status
 
 _SCALAR_OUT = (GEO_OP_DIST, GEO_OP_NORM)
 

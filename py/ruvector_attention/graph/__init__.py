@@ -1,11 +1,11 @@
 """Graph-aware mechanisms (spec FR-004) and the per-key ``GraphMetadata``."""
 
-from . import convert
-from .convert import bfs_distances, clustering, degree, pagerank, structural_features
+from .. import csr as convert
+from ..csr import bfs_distances, clustering, degree, pagerank, structural_features
+from ..metadata import GraphMetadata
 from .edge_index import csr_from_edge_index
 from .cross_space import CrossSpaceAttention, Fusion
 from .hnsw_aware import HNSWAwareAttention
-from .metadata import GraphMetadata
 from .rope import GraphRoPE
 from .structural import StructuralAttention
 

@@ -8,9 +8,9 @@ from array import array
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.sdpa import graph_inputs, raise_for_graph_status
 from ..errors import DimensionMismatchError
 from ..numerics import FLOAT32_BYTES as F32
+from ..validation import graph_inputs, raise_for_graph_status
 
 
 def kept_rows(mask, n):

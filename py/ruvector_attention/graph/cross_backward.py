@@ -17,7 +17,8 @@ Shapes: h (D,), G (Ng, D), L (Nl, D); W_gate (3, 3D), W_fuse (D, 3D).
 import math
 
 from .. import _arrays, _kernel
-from ..core.base import Gradients, raise_for_status
+from ..core.base import Gradients
+from ..validation import raise_for_status
 
 
 def cross_backward(mech, q, G, L, g, views, present):

@@ -25,10 +25,10 @@ import random
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
-from ..core.base import Attention, Complexity, option, raise_for_status, register
-from ..core.sdpa import graph_inputs, raise_for_graph_status, softmax_weights
-from ..errors import DimensionMismatchError, EmptyInputError, UnsupportedError
+from ..core.base import Attention, Complexity, option, register
+from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError, UnsupportedError
 from ..numerics import FLOAT32_BYTES as F32
+from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
 from .cross_backward import cross_backward
 
 
@@ -72,7 +72,6 @@ class CrossSpaceAttention(Attention):
         try:
             fusion = Fusion(fusion.value if isinstance(fusion, Fusion) else fusion)
         except ValueError:
-            from ..errors import InvalidConfigError
             raise InvalidConfigError(f"CrossSpaceConfig.fusion must be one of "
                                      f"{[f.value for f in Fusion]}, got {fusion!r}",
                                      field="fusion") from None

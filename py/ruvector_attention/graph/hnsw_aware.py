@@ -20,12 +20,12 @@ import random
 from array import array
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
-from ..core.sdpa import key_value_pair
+from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
+from ..metadata import GraphMetadata
 from ..numerics import MAX_HEADS
+from ..validation import key_value_pair, raise_for_status
 from ._common import csr, int64s, kept_rows, run_csr, scatter, take_rows
-from .metadata import GraphMetadata
 
 # Initial spread of both parameters: small, so an untrained layer encoding barely
 # moves the scores (BERT's embedding init).

@@ -21,12 +21,12 @@ import math
 from array import array
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
-from ..core.sdpa import key_value_pair
+from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..metadata import GraphMetadata
 from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
+from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows
-from .metadata import GraphMetadata
 
 
 @dataclasses.dataclass(frozen=True)

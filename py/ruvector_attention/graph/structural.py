@@ -18,12 +18,12 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, Gradients, option, raise_for_status, register
-from ..core.sdpa import key_value_pair
+from ..core.base import Attention, Complexity, Gradients, option, register
+from ..csr import structural_features
 from ..errors import DimensionMismatchError, InvalidConfigError
+from ..metadata import GraphMetadata
+from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
-from .convert import structural_features
-from .metadata import GraphMetadata
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,13 +25,12 @@ from ..core.base import (
     Gradients,
     direct_plan,
     option,
-    raise_for_status,
     register,
     scale_option,
     temperature_option,
 )
-from ..core.sdpa import key_value_pair, softmax_weights
 from ..numerics import FLOAT32_BYTES as F32
+from ..validation import batch_inputs, key_value_pair, mask_size, raise_for_status, softmax_weights
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +114,7 @@ class FlashAttention(Attention):
         b, n = Q.shape[0], K.shape[0]
         m, stride = None, 0
         if mask is not None:  # (N,) shared, or (B, N): one row per query
-            stride = n if _mask_size(mask) == b * n and b != 1 else 0
+            stride = n if mask_size(mask) == b * n and b != 1 else 0
             m = _arrays.mask_array(mask, b * n if stride else n)
         g = None
         if grad_output is not None:
@@ -144,7 +143,6 @@ class FlashAttention(Attention):
         return _arrays.result(out, (b, dv))
 
     def _per_query_sets(self, queries, keys, values, mask):
-        from ..core.sdpa import batch_inputs
         Q, K, V, m, _ = batch_inputs(queries, keys, values, mask, self._config.dim)
         b, n, d, dv = Q.shape[0], K.shape[1], self._config.dim, V.shape[2]
         out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)
@@ -196,12 +194,3 @@ class FlashAttention(Attention):
         b, n, d = Q.shape[0], K.shape[0], self._config.dim
         return Gradients(_arrays.result(gq, (b, d)), _arrays.result(gk, (n, d)),
                          _arrays.result(gv, (n, V.shape[1])), {})
-
-
-def _mask_size(mask):
-    """Number of entries of a mask (SparseMask, nested lists, buffers, numpy)."""
-    if hasattr(mask, "dense_mask_bytes"):
-        return mask.shape[0] * mask.shape[1]
-    if _arrays.np is not None and not isinstance(mask, (list, tuple)):
-        return int(_arrays.np.asarray(mask).size)
-    return sum(1 for _ in _arrays._flatten_list(list(mask)))

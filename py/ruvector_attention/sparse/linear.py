@@ -24,11 +24,11 @@ import math
 import random
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, raise_for_status, register, temperature_option
-from ..core.sdpa import key_value_pair
+from ..core.base import Attention, Complexity, option, register, temperature_option
 from ..errors import InvalidConfigError, UnsupportedError
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
 from ..numerics import FLOAT32_BYTES as F32
+from ..validation import batch_inputs, key_value_pair, raise_for_status
 
 
 class FeatureKernel(enum.Enum):
@@ -220,7 +220,6 @@ class LinearAttention(Attention):
         """Queries (B, D) over shared keys (N, D) / values (N, DV): summarised once.
         Keys (B, N, D) / values (B, N, DV): each query over its own set (mask (B, N))."""
         if len(_arrays.f32(keys, "keys").shape) == 3:
-            from ..core.sdpa import batch_inputs
             Q, K, V, m, _ = batch_inputs(queries, keys, values, mask, self._config.dim)
             b, n, dv = Q.shape[0], K.shape[1], V.shape[2]
             out, optr = _arrays.output((b, dv), Q.numpy or K.numpy or V.numpy)

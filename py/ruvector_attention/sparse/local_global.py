@@ -19,12 +19,12 @@ import heapq
 import math
 
 from .. import _arrays, _kernel
-from ..core.base import Attention, Complexity, option, raise_for_status, register, scale_option, temperature_option
-from ..core.sdpa import key_value_pair
+from ..core.base import Attention, Complexity, option, register, scale_option, temperature_option
 from ..errors import DimensionMismatchError
-from ..graph import GraphMetadata
+from ..metadata import GraphMetadata
 from ..numerics import E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
+from ..validation import graph_inputs, key_value_pair, mask_size, raise_for_graph_status, raise_for_status
 from .patterns import SparseMask, band, global_tokens
 
 
@@ -177,8 +177,7 @@ class LocalGlobalAttention(Attention):
         b, n = Q.shape[0], K.shape[0]
         rows = self.sequence_mask(b, n, metadata).rows()
         if mask is not None:
-            from .flash import _mask_size
-            per_row = _mask_size(mask) == b * n and b != 1
+            per_row = mask_size(mask) == b * n and b != 1
             m = _arrays.mask_array(mask, b * n if per_row else n).owner
             rows = [[j for j in r if m[(i * n if per_row else 0) + j]] for i, r in enumerate(rows)]
         out, _ = self._gather(Q, b, K, V, rows, "LocalGlobalAttention.forward_batch")
@@ -192,7 +191,6 @@ class LocalGlobalAttention(Attention):
         row i equals ``forward(x_i, X[nb], V[nb], metadata=GraphMetadata(hnsw_layers=
         layers[nb]))`` over its neighbours nb. An isolated node gives a zero row.
         Features (N, D) -> (N, DV)."""
-        from ..core.sdpa import graph_inputs, raise_for_graph_status
         self._no_edge_features(edge_features)
         X, V, ip, ix = graph_inputs(features, indptr, indices, values, self._config.dim)
         n = X.shape[0]

@@ -19,6 +19,7 @@ from array import array
 
 from .. import _arrays
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..metadata import GraphMetadata
 
 
 def _count(value, name, low=0):
@@ -210,7 +211,6 @@ def block_sparse(n, block, layout=None):
 def from_hnsw_layers(layers, min_layer=1, *, rows=1):
     """Keys whose highest HNSW layer is >= ``min_layer`` (the graph's hubs), for each of
     ``rows`` query rows. ``layers``: (N,) ints >= 0, as ``GraphMetadata.hnsw_layers``."""
-    from ..graph import GraphMetadata
     layers = list(layers.tolist() if hasattr(layers, "tolist") else layers)
     layers = GraphMetadata(hnsw_layers=layers).validate(len(layers)).hnsw_layers
     keep = [j for j, layer in enumerate(layers) if layer >= _count(min_layer, "min_layer")]

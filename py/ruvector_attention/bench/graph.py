@@ -1,22 +1,25 @@
-"""Benchmark of the graph-aware mechanisms (issue 7): one query, d = 128, n = 1 000
+"""Graph-aware section of the benchmark: one query, d = 128, n = 1 000
 keys, one core, next to scaled dot-product attention on the same keys in the same
 run. GraphRoPE is timed with hop distances (integers 1..6: a handful of distinct
 rotations, the common graph case) and with all-distinct fractional distances (one
 rotation per key); HNSW-aware with layers 0..3; structural with S = 3 features;
 cross-space with 1 000 graph and 1 000 latent neighbours (three attentions);
 GraphRoPE and structural backward too. Run by ``python -m ruvector_attention
-benchmark`` (a section of benchmark.py).
+benchmark``.
 """
 
 import random
 from array import array
 
+import ruvector_attention as ra
+
+from .harness import np, time_calls
+
 KEYS = 1000
 
 
-def run(inputs, time_calls, *, quick=False, seconds=0.5, dim=128, n=KEYS):
-    """Rows {mechanism, n, p50_us, x_sdpa}. ``inputs`` / ``time_calls``: benchmark.py's."""
-    import ruvector_attention as ra
+def run(inputs, *, quick=False, seconds=0.5, dim=128, n=KEYS):
+    """Rows {mechanism, n, p50_us, x_sdpa}."""
     q, K, V = inputs.vector(dim, 51), inputs.matrix(n, dim, 52), inputs.matrix(n, dim, 53)
     L = inputs.matrix(n, dim, 54)
     rnd = random.Random(55)
@@ -25,9 +28,8 @@ def run(inputs, time_calls, *, quick=False, seconds=0.5, dim=128, n=KEYS):
     layers = [rnd.randint(0, 3) for _ in range(n)]
     feats = [[float(rnd.randint(1, 40)), rnd.random() / n, rnd.random()] for _ in range(n)]
     g = inputs.vector(dim, 56)
-    from .. import _arrays
-    if _arrays.np is not None:  # metadata as arrays, as users with numpy pass it
-        layers, feats = _arrays.np.array(layers), _arrays.np.array(feats, _arrays.np.float32)
+    if np is not None:  # metadata as arrays, as users with numpy pass it
+        layers, feats = np.array(layers), np.array(feats, np.float32)
     sdpa, rope = ra.ScaledDotProductAttention(dim), ra.GraphRoPE(dim)
     hnsw, struct = ra.HNSWAwareAttention(dim, 16), ra.StructuralAttention(dim, 3)
     cross = ra.CrossSpaceAttention(dim)

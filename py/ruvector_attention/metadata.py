@@ -6,8 +6,9 @@ Shapes: N keys, S structural features per key.
 
 import dataclasses
 
-from .. import _arrays
-from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
+from . import _arrays
+from .csr import bfs_distances, structural_features
+from .errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +62,6 @@ class GraphMetadata:
             >>> m.distances
             [1.0, 2.0]
         """
-        from .convert import bfs_distances, structural_features
         hops = bfs_distances(indptr, indices, source, unreachable=-1.0)
         rows = range(len(hops)) if keys is None else [_node(k, len(hops)) for k in keys]
         distances = [hops[k] for k in rows]

@@ -8,8 +8,8 @@ Shapes: N nodes, E edges; indptr (N+1,), indices (E,).
 
 from collections import deque
 
-from .. import _arrays
-from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from . import _arrays
+from .errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 
 # PageRank: damping and stopping rule as networkx.pagerank (alpha, tol scaled by N, max_iter).
 PAGERANK_DAMPING = 0.85

@@ -1,14 +1,19 @@
-"""Scalability benchmark of the sparse / efficient mechanisms (spec NFR-001.4, issue 6):
+"""Scalability section of the benchmark, sparse / efficient mechanisms (spec NFR-001.4):
 one query, d = 128, n = 1 000, 10 000, 100 000 keys, one core.
 
 For each of SDPA, flash, linear (keys prepared once, so a query costs O(M D)) and
 local-global (window 16 + 4 global, gathered): time per op (p50), the fitted exponent
 of time vs n (least squares of log t on log n; 1 = linear, 0 = flat), and the peak
 extra memory per call (tracemalloc; flash and linear are constant in n). Run by
-``python -m ruvector_attention benchmark`` (a section of benchmark.py).
+``python -m ruvector_attention benchmark``.
 """
 
 import math
+import random
+
+import ruvector_attention as ra
+
+from .harness import fmt_bytes, np, peak_extra_bytes, time_calls
 
 SIZES = (1000, 10000, 100000)
 QUICK_SIZES = (1000, 10000, 30000)
@@ -16,11 +21,6 @@ LINEAR_FEATURES = 256
 LOCAL_WINDOW, GLOBAL_NODES = 16, 4
 ERROR_FEATURES, ERROR_NORMS = (64, 256, 1024), (1.0, 5.0)
 ROTATION_BYTES = 128 << 20  # key copies cycled per size: more than any L3, so timings stream
-
-
-def _np():
-    from .. import _arrays
-    return _arrays.np is not None
 
 
 def fitted_exponent(ns, times):
@@ -31,17 +31,16 @@ def fitted_exponent(ns, times):
         sum((x - mx) ** 2 for x in xs)
 
 
-def run(inputs, time_calls, peak_extra_bytes, *, quick=False, seconds=0.5, dim=128, sizes=None):
+def run(inputs, *, quick=False, seconds=0.5, dim=128, sizes=None):
     """Rows {mechanism, n, p50_us, peak_extra_bytes} and a summary per mechanism with
-    the exponent. ``inputs``, ``time_calls``, ``peak_extra_bytes``: benchmark.py's."""
-    import ruvector_attention as ra
+    the exponent."""
     sizes = sizes or (QUICK_SIZES if quick else SIZES)
     mechs = {"sdpa": ra.ScaledDotProductAttention(dim), "flash": ra.FlashAttention(dim, 64),
              "linear": ra.LinearAttention(dim, LINEAR_FEATURES),
              "local-global": ra.LocalGlobalAttention(dim, LOCAL_WINDOW, GLOBAL_NODES)}
     rows = []
     for n in sizes:
-        rows += _time_size(mechs, inputs, n, dim, time_calls, peak_extra_bytes, seconds)
+        rows += _time_size(mechs, inputs, n, dim, seconds)
     summary = []
     for name in mechs:
         mine = [r for r in rows if r["mechanism"] == name]
@@ -55,9 +54,6 @@ def run(inputs, time_calls, peak_extra_bytes, *, quick=False, seconds=0.5, dim=1
 def linear_error_study(*, quick=False, dim=128, n=200, features=ERROR_FEATURES):
     """Mean relative L2 error of LinearAttention (favor+, orthogonal) against exact
     attention, inputs scaled to norm 1 and 5, over a few feature seeds."""
-    import random
-
-    import ruvector_attention as ra
     rng = random.Random(7)
 
     def rows(count, norm):
@@ -87,12 +83,12 @@ def _l2(v):
     return math.sqrt(sum(x * x for x in v))
 
 
-def _time_size(mechs, inputs, n, dim, time_calls, peak_extra_bytes, seconds):
+def _time_size(mechs, inputs, n, dim, seconds):
     q = inputs.vector(dim, 41)
     # cycle through copies of the keys that together exceed the caches, so every n
     # is timed streaming from memory (else small n run from cache and the fitted
     # exponent measures the cache hierarchy, not the algorithm)
-    copies = max(1, ROTATION_BYTES // (2 * n * dim * 4)) if _np() else 1
+    copies = max(1, ROTATION_BYTES // (2 * n * dim * 4)) if np is not None else 1
     K_all, V_all = inputs.matrix(copies * n, dim, 42), inputs.matrix(copies * n, dim, 43)
     sets = [(K_all[i * n:(i + 1) * n], V_all[i * n:(i + 1) * n]) for i in range(copies)]
     prepared = mechs["linear"].prepare_keys(*sets[0])
@@ -116,7 +112,7 @@ def _time_size(mechs, inputs, n, dim, time_calls, peak_extra_bytes, seconds):
     return rows
 
 
-def format_section(result, fmt_bytes):
+def format_section(result):
     """Plain-text table of ``run()``'s result."""
     sizes = result["sizes"]
     head = "".join(f"{'n=' + str(n) + ' us':>16}" for n in sizes)

@@ -1,14 +1,17 @@
-"""Benchmark of the geometric mechanisms (issue 5): one query, d = 128, n = 100 and
+"""Geometric section of the benchmark: one query, d = 128, n = 100 and
 1 000 keys, one core, next to scaled dot-product attention on the same keys in the
 same run (target: hyperbolic <= 5x SDPA). Hyperbolic keys / values are points of
 the unit ball (|x| < 1); edge-featured (GAT, one head, PyG GATConv semantics) gets
-16 edge features per key. Run by ``python -m ruvector_attention benchmark`` (a
-section of benchmark.py).
+16 edge features per key. Run by ``python -m ruvector_attention benchmark``.
 """
+
+import ruvector_attention as ra
+
+from .harness import time_calls
 
 SIZES = (100, 1000)
 EDGE_DIM = 16
-TARGET_X_SDPA = 5.0  # hyperbolic forward vs SDPA forward (issue 5)
+TARGET_X_SDPA = 5.0  # hyperbolic forward vs SDPA forward
 
 
 def _in_ball(x, dim):
@@ -24,9 +27,8 @@ def _in_ball(x, dim):
     return x
 
 
-def run(inputs, time_calls, *, quick=False, seconds=0.5, dim=128, sizes=SIZES):
-    """Rows {mechanism, n, p50_us, x_sdpa}. ``inputs`` / ``time_calls``: benchmark.py's."""
-    import ruvector_attention as ra
+def run(inputs, *, quick=False, seconds=0.5, dim=128, sizes=SIZES):
+    """Rows {mechanism, n, p50_us, x_sdpa}."""
     sdpa, hyp = ra.ScaledDotProductAttention(dim), ra.HyperbolicAttention(dim)
     gat = ra.EdgeFeaturedAttention(dim, EDGE_DIM)
     rows = []
