@@ -72,8 +72,12 @@ export interface MatrixHandle {
   readonly disposed: boolean;
 }
 
-/** Boolean key mask: true / nonzero = the key takes part (torch SDPA's boolean attn_mask). */
-export type Mask = Uint8Array | readonly boolean[] | readonly number[];
+/** Key mask, torch's meaning by type. Boolean — a Uint8Array of 0 / 1, booleans, or 0 / 1
+ *  numbers: true keeps the key (torch SDPA's boolean attn_mask). Additive — a Float32Array /
+ *  Float64Array: added to the scores, 0 keeps, -Infinity removes, a finite value shifts (its
+ *  float attn_mask; finite shifts in ScaledDotProductAttention and MultiHeadAttention, the
+ *  other mechanisms take 0 / -Infinity and refuse shifts with UNSUPPORTED). */
+export type Mask = Uint8Array | readonly boolean[] | readonly number[] | Float32Array | Float64Array;
 
 /** CSR index arrays (int64 in Python; values must fit in 2^53). */
 export type IndexArray = Int32Array | Uint32Array | BigInt64Array | readonly number[];

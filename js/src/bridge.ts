@@ -7,7 +7,7 @@
 // replaces a buffer when it grows one (ctrl[GENERATION] changes), so views are
 // re-acquired whenever either happened (checked before and after each call).
 import { AttentionError } from './errors.ts';
-import { maskBytes, type Arg } from './inputs.ts';
+import { isFloatMask, maskBytes, vectorArg, type Arg } from './inputs.ts';
 import type { ErrorCode } from '../../ts-types/index.d.ts';
 
 // Mirrors the constants at the top of _bridge_wire.py.
@@ -156,6 +156,10 @@ export class Bridge {
 
   /** Call `method` of Python object `handle`; returns an array, a JSON value, or undefined. */
   invoke(handle: number, method: string, args: readonly Arg[], options?: CallOptions): unknown {
+    if (isFloatMask(options?.mask)) {  // additive: the floats cross as an array argument named mask=
+      args = [...args, vectorArg(options.mask, 'mask')];
+      options = { kwargs: { ...options.kwargs, mask: { $arg: args.length - 1 } } };
+    }
     this.stage(args, options?.mask);
     const status = options?.kwargs
       ? this.fn.invoke(handle, method, JSON.stringify(options.kwargs))

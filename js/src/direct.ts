@@ -10,7 +10,7 @@
 // NaN, an overflow), goes through Python, which raises the typed error. Results are
 // bit-identical to the Python path: the same kernel on the same bytes.
 import type { Bridge, KernelExport } from './bridge.ts';
-import { maskBytes, type FloatArg, type MatrixArg } from './inputs.ts';
+import { isFloatMask, maskBytes, type FloatArg, type MatrixArg } from './inputs.ts';
 
 type ArgType = 'ptr' | 'i64' | 'i32' | 'f32' | 'f64' | 'u64';
 type Placeholder = 'query' | 'keys' | 'values' | 'mask' | 'n' | 'dv' | 'out';
@@ -66,6 +66,8 @@ export function forwardDirect(bridge: Bridge, direct: NonNullable<Direct>, q: Fl
   if (q.length !== plan.dim || kd !== plan.dim || n < 1 || vn !== n || !(dv >= 1)) return null;
   if (plan.valueDim !== null && dv !== plan.valueDim) return null;
   if ((k.kind === 'matrix' && !k.view) || (v.kind === 'matrix' && !v.view)) return null;
+  // an additive float mask, or mask bytes other than 0 / 1: Python adds or refuses them
+  if (isFloatMask(mask) || (mask instanceof Uint8Array && mask.some(b => b > 1))) return null;
   const maskSrc = mask === undefined ? undefined : maskBytes(mask);
   if (maskSrc && maskSrc.length !== n) return null;
   const outLength = plan.outLength ?? dv;

@@ -198,11 +198,26 @@ export function layersArg(x: unknown, name: string): IntArg | FloatArg {
   return { kind: 'int', shape: [n], length: n, write: dst => dst.set(src) };
 }
 
-/** Boolean mask as bytes (1 = the key takes part). */
+/** An additive float mask (torch SDPA's float attn_mask: 0 keeps, -Infinity removes, a
+ *  finite value shifts the score): a Float32Array / Float64Array. It crosses to Python as
+ *  floats (an array argument), never as the boolean mask bytes. */
+export function isFloatMask(x: unknown): x is Float32Array | Float64Array {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
+/** Boolean mask as bytes (1 = the key takes part): a Uint8Array (Python checks it holds 0 / 1),
+ *  or booleans / 0 / 1 numbers; anything else is refused, never read by truthiness. */
 export function maskBytes(x: unknown, name = 'mask'): { length: number; write(dst: Uint8Array): void } {
   if (x instanceof Uint8Array) return { length: x.length, write: dst => dst.set(x) };
-  if (!Array.isArray(x) && !isNumericArray(x)) throw unsupported(name, 'a Uint8Array or an array of booleans', x);
+  if (!Array.isArray(x) && !isNumericArray(x)) throw unsupported(name, 'a Uint8Array, booleans, or a Float32Array (additive)', x);
   const src = x as ArrayLike<unknown>;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (v !== true && v !== false && v !== 0 && v !== 1) {
+      throw new AttentionError('UNSUPPORTED', `${name}[${i}] is ${String(v)}: a boolean mask holds true / false or 1 / 0 ` +
+        '(true keeps the key); pass a Float32Array for an additive mask (0 keeps, -Infinity removes)');
+    }
+  }
   return {
     length: src.length,
     write: dst => { for (let i = 0; i < src.length; i++) dst[i] = src[i] ? 1 : 0; },

@@ -51,6 +51,8 @@ def _flat_values(x: Any, name: str) -> tuple[list, str]:
             list(_arrays._flatten_list(x))
     except TypeError:
         raise UnsupportedError(f"{name}: cannot read a {type(x).__name__} as a mask") from None
+    # numpy / torch scalars (a list of a mask's rows) as the Python numbers they hold
+    flat = [v.item() if hasattr(v, "item") and not isinstance(v, (int, float)) else v for v in flat]
     if all(isinstance(v, bool) for v in flat):
         return flat, "bool"
     if any(not isinstance(v, (int, float)) for v in flat):
