@@ -259,4 +259,4 @@ def check_finite(kernel, tensors):
 
 # Masks (torch's meaning by dtype) live in _masks.py, which builds on this module's Tensor;
 # every family reaches them as _arrays.mask_array / _arrays.mask_and_bias.
-from ._masks import mask_and_bias, mask_array  # noqa: E402
+from ._masks import mask_and_bias, mask_array  # noqa: E402, F401

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sys
 from array import array
-from typing import Any, Iterator, Union
+from collections.abc import Iterator
+from typing import Any
 
 from ._kernel import buffer_address
 
@@ -59,7 +60,7 @@ class FloatArray:
         addr = buffer_address(self._mv) if self._mv.nbytes else _EMPTY.buffer_info()[0]
         return {"version": 3, "shape": self.shape, "typestr": _TYPESTR, "data": (addr, True)}
 
-    def tolist(self) -> Union[list, float]:
+    def tolist(self) -> list | float:
         return self._mv.tolist()
 
     def tobytes(self) -> bytes:
@@ -76,7 +77,7 @@ class FloatArray:
         flat = self._mv.cast("B").cast("f") if self.ndim > 1 else self._mv
         return flat[begin * width:end * width]
 
-    def __getitem__(self, i: Any) -> Union[float, FloatArray]:
+    def __getitem__(self, i: Any) -> float | FloatArray:
         n = len(self)
         if isinstance(i, slice):
             begin, end, step = i.indices(n)
@@ -105,7 +106,7 @@ class FloatArray:
             return self._mv[k]
         return _shaped(self._row_view(k, k + 1), self.shape[1:])
 
-    def __iter__(self) -> Iterator[Union[float, FloatArray]]:
+    def __iter__(self) -> Iterator[float | FloatArray]:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:

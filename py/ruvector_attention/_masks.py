@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any, Optional
+from typing import Any
 
 from . import _arrays
 from ._floats import FloatArray
@@ -81,7 +81,7 @@ def _from_numpy(x: Any, name: str) -> tuple[Any, str]:
 
 
 def mask_and_bias(x: Any, n: int, name: str = "mask", *, true_ignores: bool = False
-                  ) -> tuple[Optional[Any], Optional[Any]]:
+                  ) -> tuple[Any | None, Any | None]:
     """(keep uint8 Tensor, bias float32 Tensor or None) of a mask of ``n`` entries.
     ``true_ignores``: a boolean / 0-1 mask marks the keys to ignore (torch's
     ``key_padding_mask``) instead of those to keep; a float one is added either way."""
@@ -112,7 +112,7 @@ def mask_and_bias(x: Any, n: int, name: str = "mask", *, true_ignores: bool = Fa
 
 
 def _numpy_mask(values: Any, kind: str, n: int, name: str, true_ignores: bool
-                ) -> tuple[Any, Optional[Any]]:
+                ) -> tuple[Any, Any | None]:
     np = _arrays.np
     if kind != "float":
         _check_binary(values, kind, name)

@@ -67,8 +67,8 @@ def head_weights(mechanism, entry, query, keys, metadata=None):
     """(H, n) as lists: one row per head for multi-head mechanisms, else one row."""
     kw = {"metadata": metadata} if metadata is not None else {}
     if "head_attention_weights" in entry["methods"]:
-        return memoryview(mechanism.head_attention_weights(query, keys, **kw)).tolist()
-    return [memoryview(mechanism.attention_weights(query, keys, **kw)).tolist()]
+        return mechanism.head_attention_weights(query, keys, **kw).tolist()
+    return [mechanism.attention_weights(query, keys, **kw).tolist()]
 
 
 def latent_distances(graph, node):
@@ -90,7 +90,7 @@ def metadata_for(name, graph, node):
         return ra.GraphMetadata(hnsw_layers=[graph.layers[j] for j in nbrs])
     if name == "StructuralAttention":
         if id(graph) not in _FEATURES:
-            _FEATURES[id(graph)] = memoryview(structural_features(graph.indptr, graph.indices)).tolist()
+            _FEATURES[id(graph)] = structural_features(graph.indptr, graph.indices).tolist()
         table = _FEATURES[id(graph)]
         return ra.GraphMetadata(structural_features=[table[j] for j in nbrs])
     return None
@@ -104,8 +104,8 @@ def distance_effect(catalog, graph, nodes, dim):
         k = len(graph.neighbours(node))
         keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
         dist = latent_distances(graph, node)
-        at = lambda d: memoryview(rope.attention_weights(graph.vector(node), keys,  # noqa: E731
-                                                         metadata=ra.GraphMetadata(distances=d))).tolist()
+        at = lambda d: rope.attention_weights(graph.vector(node), keys,  # noqa: E731
+                                              metadata=ra.GraphMetadata(distances=d)).tolist()
         out[str(node)] = {"distances": dist, "with": at(dist), "without": at([0.0] * k)}
     return out
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import torch
-
 import fixture_format as F
+import numpy as np
 import ruvector_attention as ra
+import torch
 from inputs import rand
 
 F64 = torch.float64

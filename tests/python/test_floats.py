@@ -5,7 +5,6 @@ import importlib.resources
 import sys
 
 import pytest
-
 import ruvector_attention as ra
 
 pytestmark = pytest.mark.nonumpy

@@ -6,11 +6,10 @@ the option."""
 import numpy as np
 import pytest
 import reference_geometric  # noqa: F401  (registers the geometric tolerance rows)
-import torch
-from tolerances import assert_close
-
 import ruvector_attention as ra
+import torch
 from ruvector_attention.graph import csr_from_edge_index
+from tolerances import assert_close
 
 torch_geometric = pytest.importorskip("torch_geometric")
 from torch_geometric.nn import GATConv  # noqa: E402

@@ -19,10 +19,10 @@ import math
 import random
 
 from .. import _arrays, _kernel
+from .._masks import combine
 from .._parallel import run_rows
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from ..numerics import FLOAT32_BYTES as F32
-from .._masks import combine
 from ..numerics import MAX_HEADS
 from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
 from .base import Attention, Complexity, direct_plan, option, register

@@ -2,8 +2,8 @@
 mixed-curvature, manifold and edge-featured (GAT) attention."""
 
 from .edge_featured import EdgeFeaturedAttention
-from .inputs import InputMode
 from .hyperbolic import HyperbolicAttention, ManifoldAttention
+from .inputs import InputMode
 from .mixed import MixedCurvatureAttention
 from .poincare import (
                        exp_map,

@@ -26,9 +26,9 @@ import math
 from array import array
 
 from .. import _arrays, _kernel
-from ..validation import raise_for_status
 from ..errors import OutOfBoundsError
 from ..numerics import GEO_BALL_EPS, GEO_OP_EXP0, GEO_SERIES_LIMIT, GEO_TANH_CLAMP
+from ..validation import raise_for_status
 from .poincare import row_norms
 
 

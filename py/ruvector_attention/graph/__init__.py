@@ -3,8 +3,8 @@
 from .. import csr as convert
 from ..csr import bfs_distances, clustering, degree, pagerank, structural_features
 from ..metadata import GraphMetadata
-from .edge_index import csr_from_edge_index
 from .cross_space import CrossSpaceAttention, Fusion
+from .edge_index import csr_from_edge_index
 from .hnsw_aware import HNSWAwareAttention
 from .rope import GraphRoPE
 from .structural import StructuralAttention
