@@ -12,8 +12,9 @@ state_dict loads directly and gives the same outputs (an isolated node gives
 ``bias``, as in PyG); with ``add_self_loops=True`` ``forward_graph`` adds the loops
 as GATConv does by default (self_loops.py), so a default ``GATConv`` matches too.
 The attention logits are x·(Wᵀa) — the keys are never projected for scoring. One
-neighbourhood reassociates the messages as multi-head attention does: out_h = W_h (Σ_j α_hj v_j), O(H·N·Din + H·C·Din) instead of
-projecting every value (O(N·Din·H·C)); a whole graph projects each node's value once.
+neighbourhood reassociates the messages as multi-head attention does:
+out_h = W_h (Σ_j α_hj v_j), O(H·N·Din + H·C·Din) instead of projecting every value
+(O(N·Din·H·C)); a whole graph projects each node's value once.
 
 Shapes: query h_i (Din,), keys h_j (N, Din), values v_j (N, Din), edge_features
 f_ij (N, Fe) -> (H·C,) with concat, (C,) without; C = out_dim // H (concat) or out_dim.
