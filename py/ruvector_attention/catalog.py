@@ -2,11 +2,17 @@
 TypeScript API (``rt.mechanisms()``, which camel-cases the names) and the
 visualizer, so a new mechanism appears there without JS changes."""
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import inspect
+from typing import TYPE_CHECKING
 
 from .core.base import MECHANISMS
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _KIND_NAMES = {int: "int", float: "float", bool: "bool", str: "str"}
 # Public methods a mechanism may have; the catalogue lists those it does have.
@@ -45,7 +51,7 @@ def _field(f, required):
     return out
 
 
-def mechanism_catalog():
+def mechanism_catalog() -> Any:
     """One dict per mechanism: ``name``, ``family`` (sub-package), ``summary`` (first
     docstring line), ``complexity``, ``methods`` and ``fields`` in constructor order
     (name, type, required, nullable, default — for a required field a sensible

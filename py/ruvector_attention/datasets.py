@@ -31,9 +31,13 @@ import math
 import random
 from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import _kernel
 from .errors import InternalError, InvalidConfigError, OutOfBoundsError
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, IndexLike
 
 __all__ = ["LayeredGraph", "hnsw_graph", "knn_graph"]
 
@@ -161,7 +165,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
     return _to_csr(vectors, dim, links, array("q", levels), seed)
 
 
-def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
+def knn_graph(vectors: ArrayLike, dim: int, *, k: int = 16, layers: IndexLike | None = None) -> LayeredGraph:
     """An exact k-nearest-neighbour graph over user vectors (for data without edges).
 
     Args:

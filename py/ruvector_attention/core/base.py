@@ -2,16 +2,25 @@
 (parameters, state_dict, save/load, train/eval) and the registry the JS layer and the
 visualizer read."""
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import json
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._version import __version__
 from ..errors import DimensionMismatchError, InternalError, InvalidConfigError, UnsupportedError
 from ..io import load_file_with_metadata, save_file
 from ..numerics import FLOAT32_BYTES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from .._typing import Array, PathLike
 
 # safetensors metadata keys of a saved mechanism
 _META_CLASS = "ruvector_attention.mechanism"
@@ -39,8 +48,8 @@ class Gradients:
     params: dict
 
 
-def option(default, kind, *, low=None, high=None, low_open=False, high_open=False,
-           optional=False, doc=""):
+def option(default: Any, kind: Any, *, low: Any = None, high: Any = None, low_open: Any = False, high_open: Any = False,
+           optional: Any = False, doc: Any = "") -> Any:
     """A config field with its type and bounds; ``validate`` enforces them and the
     catalogue (``mechanism_catalog``) publishes them."""
     meta = {"kind": kind, "low": low, "high": high, "low_open": low_open,
@@ -48,18 +57,18 @@ def option(default, kind, *, low=None, high=None, low_open=False, high_open=Fals
     return dataclasses.field(default=default, metadata=meta)
 
 
-def temperature_option():
+def temperature_option() -> Any:
     """The softmax temperature T > 0 every mechanism that divides its scores shares."""
     return option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
 
 
-def scale_option():
+def scale_option() -> Any:
     """The optional score scale s > 0 (default 1/sqrt(dim), as torch SDPA)."""
     return option(None, float, low=0.0, low_open=True, optional=True,
                   doc="score scale; default 1/sqrt(dim)")
 
 
-def validate(config):
+def validate(config: Any) -> Any:
     """Check every field against its ``option`` metadata; the error names the field."""
     cls = type(config).__name__
     for f in dataclasses.fields(config):
@@ -88,14 +97,14 @@ def validate(config):
                                      field=f.name)
 
 
-def register(cls):
+def register(cls: Any) -> Any:
     """Class decorator: list a mechanism in ``MECHANISMS``."""
     MECHANISMS[cls.__name__] = cls
     return cls
 
 
 
-def direct_plan(dim, value_dim, out_length, kernel, args):
+def direct_plan(dim: int, value_dim: int, out_length: Any, kernel: str, args: Any) -> Any:
     """A plan for js/src/direct.ts: JS calls ``kernel`` itself for ``forward`` when the
     query has ``dim`` values, the n >= 1 keys ``dim`` columns, the n values ``value_dim``
     (None: any width dv >= 1) and the mask n entries; the output has ``out_length`` values
@@ -114,27 +123,27 @@ class Attention:
     complexity = Complexity.QUADRATIC
     supports_variable_length = True
 
-    def __init__(self, config):
+    def __init__(self, config: Any) -> None:
         validate(config)
         self._config = config
         self._params = {}  # name -> (array('f'), shape)
         self.training = False
 
     # -- configuration ----------------------------------------------------------------
-    def config(self):
+    def config(self) -> Any:
         """The frozen, validated configuration dataclass."""
         return self._config
 
     @property
-    def hidden_dim(self):
+    def hidden_dim(self) -> int:
         return self._config.dim
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Attention:
         """Training mode (dropout active where configured); returns self, like torch."""
         self.training = bool(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Attention:
         return self.train(False)
 
     def __repr__(self):
@@ -157,7 +166,7 @@ class Attention:
             return 0
         return self._params[name][0].buffer_info()[0] + offset * FLOAT32_BYTES
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Array]:
         """Copies of the parameters: numpy arrays when numpy is installed, else shaped
         float32 memoryviews. Names follow PyTorch / PyG where they define the same layer."""
         out = {}
@@ -167,7 +176,7 @@ class Attention:
             out[name] = _arrays.result(owner, shape)
         return out
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""
         missing = sorted(set(self._params) - set(state_dict))
@@ -201,11 +210,11 @@ class Attention:
                                  f"the weights were made with another {option} than this "
                                  f"mechanism's {option}={value!r}", field=option)
 
-    def parameter_names(self):
+    def parameter_names(self) -> list[str]:
         return list(self._params)
 
     # -- persistence ------------------------------------------------------------------
-    def save(self, path):
+    def save(self, path: PathLike) -> None:
         """Write the parameters as safetensors, with the class and config in the metadata
         (``ra.save(mechanism, path)`` is this method)."""
         save_file(self.state_dict(), path, {
@@ -215,7 +224,7 @@ class Attention:
             _META_VERSION: __version__})
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: PathLike) -> Attention:
         """Rebuild a mechanism saved with ``save`` (its class is read from the file;
         ``ra.load(path)`` is ``Attention.load``)."""
         tensors, metadata = load_file_with_metadata(path)

@@ -14,9 +14,12 @@ Parameters (torch names): in_proj_weight (3D, D) when DV == D, else q_proj_weigh
 out_proj.weight (D, D); out_proj.bias (D,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import random
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._masks import combine
@@ -27,6 +30,10 @@ from ..numerics import MAX_HEADS
 from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
 from .base import Attention, Complexity, direct_plan, option, register
 from .mha_backward import mha_backward
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
+    from .base import Gradients
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +77,8 @@ class MultiHeadAttention(Attention):
     Config = MultiHeadConfig
     complexity = Complexity.LINEAR  # one query: O(H N D + D^2)
 
-    def __init__(self, dim, num_heads, *, value_dim=None, bias=True, seed=0):
+    def __init__(self, dim: int, num_heads: int, *, value_dim: int | None = None, bias: bool = True,
+                 seed: int = 0) -> None:
         super().__init__(MultiHeadConfig(dim, num_heads, value_dim, bias, seed))
         d, dv = dim, self.value_dim
         rng = random.Random(seed)
@@ -91,15 +99,15 @@ class MultiHeadAttention(Attention):
             self._add_param("out_proj.bias", (d,), [0.0] * d)
 
     @property
-    def num_heads(self):
+    def num_heads(self) -> int:
         return self._config.num_heads
 
     @property
-    def head_dim(self):
+    def head_dim(self) -> int:
         return self._config.dim // self._config.num_heads
 
     @property
-    def value_dim(self):
+    def value_dim(self) -> int:
         return self._config.value_dim or self._config.dim
 
     # -- parameter addresses ----------------------------------------------------------
@@ -144,7 +152,8 @@ class MultiHeadAttention(Attention):
                            ["query", "keys", "values", "mask", "n", d, self.value_dim, h,
                             *self._weights(), {"scratch": self._scratch_size()}, "out", None])
 
-    def forward(self, query, keys, values, *, mask=None, key_padding_mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Output (D,) for one query. ``mask`` (N,) is torch's ``attn_mask``: boolean /
         0-1 keeps the True keys, float is added to every head's scores (0 keeps, -inf
         removes); ``key_padding_mask`` (N,) is ``nn.MultiheadAttention``'s: True (or 1)
@@ -152,7 +161,9 @@ class MultiHeadAttention(Attention):
         _, (out, _, _) = self._run(query, keys, values, mask, False, key_padding_mask)
         return _arrays.result(out, (self._config.dim,))
 
-    def head_attention_weights(self, query, keys, *, mask=None, key_padding_mask=None):
+    def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
+                               mask: MaskLike | None = None,
+                               key_padding_mask: MaskLike | None = None) -> Array:
         """Softmax weights of every head, (H, N) (masks as ``forward``)."""
         n = _arrays.matrix(keys, "keys", cols=self._config.dim).shape[0]
         # values only feed the output, which is discarded: reuse the keys when widths agree
@@ -160,7 +171,8 @@ class MultiHeadAttention(Attention):
         _, (_, _, w) = self._run(query, keys, values, mask, True, key_padding_mask)
         return _arrays.result(w, (self._config.num_heads, n))
 
-    def attention_weights(self, query, keys, *, mask=None, key_padding_mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          key_padding_mask: MaskLike | None = None) -> Array:
         """Mean of the heads' weights, (N,) (torch's ``average_attn_weights=True``)."""
         w = _arrays.f32(self.head_attention_weights(query, keys, mask=mask,
                                                     key_padding_mask=key_padding_mask),
@@ -173,7 +185,8 @@ class MultiHeadAttention(Attention):
         _kernel.K.matmul(onesp, w.ptr, optr, 1, h, n, 0)
         return _arrays.result(out, (n,))
 
-    def head_output(self, head_idx, query, keys, values, *, mask=None, key_padding_mask=None):
+    def head_output(self, head_idx: int, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                    mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Output of head ``head_idx`` before the output projection, (D/H,)."""
         h, hd = self._config.num_heads, self.head_dim
         if isinstance(head_idx, bool) or not isinstance(head_idx, int) or not 0 <= head_idx < h:
@@ -186,7 +199,8 @@ class MultiHeadAttention(Attention):
         _kernel.copy_bytes(optr, scratch.buffer_info()[0] + start * F32, hd * F32)
         return _arrays.result(out, (hd,))
 
-    def forward_batch(self, queries, keys, values, *, mask=None, key_padding_mask=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or over their own
         sets (B, N, D) / (B, N, DV); mask and key_padding_mask (N,) or (B, N), as
         ``forward``'s. -> (B, D)."""
@@ -223,12 +237,14 @@ class MultiHeadAttention(Attention):
                 f"values rows have {V.shape[-1]} features, expected value_dim = {self.value_dim}",
                 expected=self.value_dim, actual=V.shape[-1])
 
-    def backward(self, query, keys, values, grad_output, *, mask=None, key_padding_mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and every parameter (``params``, keyed by the state_dict names)."""
         return mha_backward(self, query, keys, values, grad_output, mask, key_padding_mask)
 
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours (one kernel call per thread);
         features (N, D), values (N, DV) (default features) -> (N, D)."""
         self._no_edge_features(edge_features)

@@ -8,8 +8,11 @@ DV value width, B queries. One fused kernel pass (online softmax): no N-sized
 temporary unless the weights themselves are asked for.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -25,6 +28,9 @@ from ..validation import (
     softmax_weights,
 )
 from .base import Attention, Complexity, Gradients, direct_plan, option, register, scale_option, temperature_option
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +69,8 @@ class ScaledDotProductAttention(Attention):
     Config = ScaledDotProductConfig
     complexity = Complexity.LINEAR  # one query: O(N D)
 
-    def __init__(self, dim, *, temperature=1.0, scale=None, dropout=0.0, seed=0):
+    def __init__(self, dim: int, *, temperature: float = 1.0, scale: float | None = None,
+                 dropout: float = 0.0, seed: int = 0) -> None:
         super().__init__(ScaledDotProductConfig(dim, temperature, scale, dropout, seed))
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
@@ -87,7 +94,7 @@ class ScaledDotProductAttention(Attention):
         m, bias = _arrays.mask_and_bias(mask, K.shape[0]) if mask is not None else (None, None)
         return q, K, V, m, bias
 
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Attention output for one query. ``mask`` (N,) as torch SDPA's ``attn_mask``:
         boolean / 0-1 keeps the True keys, float is added to the scores (0 keeps, -inf
         removes). A fully masked query gives zeros."""
@@ -112,13 +119,14 @@ class ScaledDotProductAttention(Attention):
         return direct_plan(d, None, None, "attend", ["query", "keys", "values", "mask", "n", d,
                                                      "dv", self._scale, 0.0, 0, "out", None])
 
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Softmax weights (N,) before dropout (``mask`` as ``forward``); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "ScaledDotProductAttention.attention_weights", additive=True)
 
     # -- many queries -----------------------------------------------------------------
-    def forward_batch(self, queries, keys, values, *, mask=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or each query over
         its own set: keys (B, N, D), values (B, N, DV). mask: (N,) or (B, N), as
         ``forward``'s. -> (B, DV)."""
@@ -156,7 +164,8 @@ class ScaledDotProductAttention(Attention):
         raise_for_status(run_rows(b, call), (Q, K, V), "ScaledDotProductAttention.forward_batch")
         return _arrays.result(out, (b, dv))
 
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours in one kernel call:
         out[i] = forward(X[i], X[nbrs(i)], V[nbrs(i)]), nbrs(i) = indices[indptr[i]:indptr[i+1]].
         Shapes: features (N, D), values (N, DV) (default: features) -> (N, DV);
@@ -175,7 +184,8 @@ class ScaledDotProductAttention(Attention):
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
-    def backward(self, query, keys, values, grad_output, *, mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV). In training mode with dropout it differentiates the most recent
         ``forward`` (same dropout draw). No parameters: ``params`` is empty."""

@@ -8,8 +8,11 @@ Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,); D = de + dh, and DV
 splits the same way (dve Euclidean value columns first, the rest curved).
 """
 
+from __future__ import annotations
+
 import math
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -21,13 +24,18 @@ from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_g
 from . import poincare
 from .inputs import InputMode, check_in_ball, exp0_backward, to_manifold
 
+if TYPE_CHECKING:
+    from typing import Any
 
-def softplus(x):
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
+
+
+def softplus(x: ArrayLike) -> Any:
     """log(1 + e^x) without overflow."""
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def inverse_softplus(y):
+def inverse_softplus(y: ArrayLike) -> Any:
     """x with softplus(x) = y > 0."""
     return y + math.log(-math.expm1(-y))
 
@@ -90,24 +98,24 @@ class CurvedAttention(Attention):
         return out
 
     # -- the manifold's math at the live curvature (spec §4.5 methods) -----------------
-    def current_curvature(self):
+    def current_curvature(self) -> Any:
         """The curvature k in use (the learned value when curvature is learned)."""
         return self.curvature
 
-    def poincare_distance(self, x, y):
+    def poincare_distance(self, x: ArrayLike, y: ArrayLike) -> float | Array:
         """d_k(x, y) at this mechanism's curvature (see ``geometric.poincare_distance``)."""
         return poincare.poincare_distance(x, y, k=self.curvature)
 
-    def mobius_add(self, x, y):
+    def mobius_add(self, x: ArrayLike, y: ArrayLike) -> Array:
         return poincare.mobius_add(x, y, k=self.curvature)
 
-    def exp_map(self, x, v):
+    def exp_map(self, x: ArrayLike, v: ArrayLike) -> Array:
         return poincare.exp_map(x, v, k=self.curvature)
 
-    def log_map(self, x, y):
+    def log_map(self, x: ArrayLike, y: ArrayLike) -> Array:
         return poincare.log_map(x, y, k=self.curvature)
 
-    def project_to_ball(self, x, eps=GEO_BALL_EPS):
+    def project_to_ball(self, x: ArrayLike, eps: float = GEO_BALL_EPS) -> Array:
         return poincare.project_to_ball(x, eps, k=self.curvature)
 
     # -- single query -----------------------------------------------------------------
@@ -128,7 +136,7 @@ class CurvedAttention(Attention):
         if rc:
             raise_for_status(rc, (q, K, V), what)
 
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Attention output for one query (DV,). A fully masked query gives zeros."""
         q, K, V, m = self._inputs(query, keys, values, mask)
         dv = V.shape[1]
@@ -139,7 +147,7 @@ class CurvedAttention(Attention):
         self._attend(q, K, V, m, None, geo, optr, f"{type(self).__name__}.forward")
         return _arrays.result(out, (dv,))
 
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Softmax weights (N,); masked keys get 0."""
         d = self.hidden_dim
         q = _arrays.vector(query, "query", d)
@@ -154,7 +162,8 @@ class CurvedAttention(Attention):
         return _arrays.result(w, (n,))
 
     # -- many queries -----------------------------------------------------------------
-    def forward_batch(self, queries, keys, values, *, mask=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or per-query sets
         (B, N, D) / (B, N, DV). -> (B, DV)."""
         Q, K, V, m, own = batch_inputs(queries, keys, values, mask, self.hidden_dim)
@@ -169,7 +178,8 @@ class CurvedAttention(Attention):
             _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
         return _arrays.result(out, (b, dv))
 
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours: out[i] = forward(X[i], X[nbrs(i)],
         V[nbrs(i)]). features (N, D), values (N, DV) (default: features) -> (N, DV);
         an isolated node gives a zero row."""
@@ -192,7 +202,8 @@ class CurvedAttention(Attention):
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
-    def backward(self, query, keys, values, grad_output, *, mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None) -> Gradients:
         """Gradients of <forward(...), grad_output> w.r.t. query (D,), keys (N, D),
         values (N, DV) and the learned parameters, in float64 in the kernel
         (``rv_geo_backward``: reverse mode; a learned curvature's by forward mode)."""

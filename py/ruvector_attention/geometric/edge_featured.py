@@ -20,10 +20,13 @@ Shapes: query h_i (Din,), keys h_j (N, Din), values v_j (N, Din), edge_features
 f_ij (N, Fe) -> (H·C,) with concat, (C,) without; C = out_dim // H (concat) or out_dim.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import random
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -35,6 +38,9 @@ from ..validation import graph_inputs, key_value_pair, raise_for_graph_status, r
 from .curved import _filled
 from .edge_backward import gat_backward
 from .self_loops import csr_status, with_self_loops
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,8 +100,9 @@ class EdgeFeaturedAttention(Attention):
     Config = EdgeFeaturedConfig
     complexity = Complexity.LINEAR  # one query: O(N Din H C)
 
-    def __init__(self, node_dim, edge_dim=0, *, out_dim=None, num_heads=1, concat=True,
-                 negative_slope=0.2, bias=True, seed=0, add_self_loops=False):
+    def __init__(self, node_dim: int, edge_dim: int = 0, *, out_dim: int | None = None,
+                 num_heads: int = 1, concat: bool = True, negative_slope: float = 0.2,
+                 bias: bool = True, seed: int = 0, add_self_loops: bool = False) -> None:
         super().__init__(EdgeFeaturedConfig(node_dim, edge_dim, out_dim, num_heads, concat,
                                             negative_slope, bias, seed, add_self_loops))
         h, c, hc = num_heads, self.head_channels, num_heads * self.head_channels
@@ -115,21 +122,21 @@ class EdgeFeaturedAttention(Attention):
             self._add_param("bias", (self.out_width,), [0.0] * self.out_width)
 
     @property
-    def hidden_dim(self):
+    def hidden_dim(self) -> int:
         return self._config.node_dim
 
     @property
-    def num_heads(self):
+    def num_heads(self) -> int:
         return self._config.num_heads
 
     @property
-    def head_channels(self):
+    def head_channels(self) -> int:
         c = self._config
         out = c.out_dim if c.out_dim is not None else c.node_dim
         return out // c.num_heads if c.concat else out
 
     @property
-    def out_width(self):
+    def out_width(self) -> int:
         return self.head_channels * (self._config.num_heads if self._config.concat else 1)
 
     def _disagreeing_option(self, name, shape):
@@ -281,14 +288,16 @@ class EdgeFeaturedAttention(Attention):
             raise_for_status(rc, tuple(t for t in (q, K, V, E) if t is not None), what)
         return out, w, live, numpy
 
-    def forward_with_edges(self, query, keys, values, edge_features):
+    def forward_with_edges(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
+                           edge_features: ArrayLike) -> Array:
         """Output (out,) of node i (query) over its neighbours j (keys, values) with the
         edge features (N, Fe) of the edges j -> i."""
         out, _, _, _ = self._single(query, keys, values, None, edge_features, False,
                                     "EdgeFeaturedAttention.forward_with_edges")
         return _arrays.result(out, (self.out_width,))
 
-    def forward(self, query, keys, values, *, mask=None, edge_features=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """As ``forward_with_edges``; masked keys take no part (all masked: bias only)."""
         out, _, _, _ = self._single(query, keys, values, mask, edge_features, False,
                                     "EdgeFeaturedAttention.forward")
@@ -307,13 +316,15 @@ class EdgeFeaturedAttention(Attention):
                 flat[hh * n + j] = w[hh * k + e]
         return flat, n, numpy
 
-    def head_attention_weights(self, query, keys, *, mask=None, edge_features=None):
+    def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
+                               mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Per-head softmax weights (H, N); masked keys get 0."""
         flat, n, numpy = self._head_weights(query, keys, mask, edge_features,
                                             "EdgeFeaturedAttention.head_attention_weights")
         return _filled((self._config.num_heads, n), flat, numpy)
 
-    def attention_weights(self, query, keys, *, mask=None, edge_features=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          edge_features: ArrayLike | None = None) -> Array:
         """Softmax weights (N,), the mean over heads."""
         flat, n, numpy = self._head_weights(query, keys, mask, edge_features,
                                             "EdgeFeaturedAttention.attention_weights")
@@ -321,7 +332,8 @@ class EdgeFeaturedAttention(Attention):
         return _filled((n,), [sum(flat[hh * n + j] for hh in range(h)) / h for j in range(n)],
                        numpy)
 
-    def forward_batch(self, queries, keys, values, *, mask=None, edge_features=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Queries (B, Din) over the same keys / values / edge features -> (B, out)."""
         Q = _arrays.matrix(queries, "queries", cols=self._config.node_dim)
         b, w = Q.shape[0], self.out_width
@@ -332,7 +344,8 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.result(out, (b, w))
 
     # -- the whole graph ------------------------------------------------------------------
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """PyG GATConv over a CSR graph: row i lists the sources j of the edges j -> i,
         ``edge_features`` (E, Fe) in the same order as ``indices``
         (``graph.csr_from_edge_index`` builds both from PyG's ``edge_index``). -> (N, out);
@@ -354,7 +367,8 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.result(out, (num_nodes, self.out_width))
 
     # -- gradients ------------------------------------------------------------------------
-    def backward(self, query, keys, values, grad_output, *, mask=None, edge_features=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Gradients:
         """Gradients of <forward(...), grad_output> w.r.t. query, keys, values and every
         parameter (``params`` keyed by the PyG names); float64 reverse mode in Python,
         O(N (Din + Fe) + C Din) per head (edge_backward.py)."""

@@ -23,6 +23,8 @@ https://arxiv.org/abs/1911.05076).
 Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 
 from .. import _arrays
@@ -71,15 +73,15 @@ class HyperbolicAttention(CurvedAttention):
 
     Config = HyperbolicConfig
 
-    def __init__(self, dim, curvature=-1.0, *, temperature=1.0, learn_curvature=False,
-                 input_mode="ball", seed=0):
+    def __init__(self, dim: int, curvature: float = -1.0, *, temperature: float = 1.0, learn_curvature: bool = False,
+                 input_mode: str = "ball", seed: int = 0) -> None:
         super().__init__(HyperbolicConfig(dim, curvature, temperature, learn_curvature,
                                           as_input_mode(input_mode, "HyperbolicConfig"), seed))
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
 
     @property
-    def curvature(self):
+    def curvature(self) -> float:
         """The live curvature k (< 0)."""
         if self._config.learn_curvature:
             return -softplus(float(self._params["raw_curvature"][0][0]))
@@ -137,14 +139,15 @@ class ManifoldAttention(CurvedAttention):
 
     Config = ManifoldConfig
 
-    def __init__(self, dim, *, k, temperature=1.0, input_mode="ball", seed=0):
+    def __init__(self, dim: int, *, k: float, temperature: float = 1.0, input_mode: str = "ball",
+                 seed: int = 0) -> None:
         if isinstance(k, bool) or not isinstance(k, (int, float)):
             raise InvalidConfigError(f"ManifoldConfig.k must be a number, got {k!r}", field="k")
         super().__init__(ManifoldConfig(dim, float(k), temperature,
                                         as_input_mode(input_mode, "ManifoldConfig"), seed))
 
     @property
-    def curvature(self):
+    def curvature(self) -> float:
         return float(self._config.k)
 
     def _key_split(self):

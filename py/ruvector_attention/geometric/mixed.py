@@ -14,8 +14,11 @@ start). Values split the same way (a + b columns).
 Shapes: query (a+b,), keys (N, a+b), values (N, a+b) -> (a+b,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 from .. import _arrays
 from ..core.base import option, register, temperature_option
@@ -24,6 +27,9 @@ from .curved import CurvedAttention
 from .hyperbolic import _param_value
 from .inputs import InputMode, as_input_mode
 from .poincare import poincare_distance, project_to_ball
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,8 +72,8 @@ class MixedCurvatureAttention(CurvedAttention):
 
     Config = MixedCurvatureConfig
 
-    def __init__(self, euclidean_dim, hyperbolic_dim, *, curvature=-1.0, temperature=1.0, seed=0,
-                 input_mode="ball"):
+    def __init__(self, euclidean_dim: int, hyperbolic_dim: int, *, curvature: float = -1.0,
+                 temperature: float = 1.0, seed: int = 0, input_mode: str = "ball") -> None:
         super().__init__(MixedCurvatureConfig(euclidean_dim, hyperbolic_dim, curvature,
                                               temperature, seed,
                                               as_input_mode(input_mode, "MixedCurvatureConfig")))
@@ -75,11 +81,11 @@ class MixedCurvatureAttention(CurvedAttention):
         self._add_param("hyperbolic_weight", (1,), [1.0])
 
     @property
-    def hidden_dim(self):
+    def hidden_dim(self) -> int:
         return self._config.euclidean_dim + self._config.hyperbolic_dim
 
     @property
-    def curvature(self):
+    def curvature(self) -> float:
         return float(self._config.curvature)
 
     def _key_split(self):
@@ -110,7 +116,7 @@ class MixedCurvatureAttention(CurvedAttention):
         return {"euclidean_weight": _param_value(g_we / (math.sqrt(self._config.euclidean_dim) * t)),
                 "hyperbolic_weight": _param_value(g_wh / t)}
 
-    def space_scores(self, query, keys):
+    def space_scores(self, query: ArrayLike, keys: ArrayLike) -> Array:
         """The two unweighted score components per key, (2, N): row 0 the scaled
         dot-products <q_E, k_E>/sqrt(a), row 1 the negated distances -d_k(q_H, k_H)."""
         a = self._config.euclidean_dim

@@ -18,10 +18,13 @@ Shapes: h (D,), graph_neighbors (Ng, D), latent_neighbors (Nl, D) -> (D,).
 Parameters: gate.weight (3, 3D), gate.bias (3,) | fuse.weight (D, 3D), fuse.bias (D,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import math
 import random
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -30,6 +33,12 @@ from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
 from .cross_backward import cross_backward
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
+    from ..core.base import Gradients
 
 
 class Fusion(enum.Enum):
@@ -68,7 +77,7 @@ class CrossSpaceAttention(Attention):
     Config = CrossSpaceConfig
     complexity = Complexity.LINEAR  # one node: O((Ng + Nl) D + D^2)
 
-    def __init__(self, dim, *, fusion="gate", seed=0):
+    def __init__(self, dim: int, *, fusion: str = "gate", seed: int = 0) -> None:
         try:
             fusion = Fusion(fusion.value if isinstance(fusion, Fusion) else fusion)
         except ValueError:
@@ -91,10 +100,10 @@ class CrossSpaceAttention(Attention):
         self._scale = 1.0 / math.sqrt(dim)
 
     @property
-    def fusion(self):
+    def fusion(self) -> Any:
         return self._config.fusion
 
-    def weight_blocks(self, name, rows):
+    def weight_blocks(self, name: Any, rows: int) -> Any:
         """The three (rows, D) column blocks of a (rows, 3D) weight, as contiguous buffers."""
         d = self._config.dim
         blocks = []
@@ -175,7 +184,7 @@ class CrossSpaceAttention(Attention):
         raise_for_status(rc, (q, G, L), "CrossSpaceAttention.forward_cross")
         return views, [(int(ng > 0), int(nl > 0), int(ng > 0 and nl > 0))]
 
-    def forward_cross(self, h, graph_neighbors, latent_neighbors):
+    def forward_cross(self, h: ArrayLike, graph_neighbors: ArrayLike, latent_neighbors: ArrayLike) -> Array:
         """Fused output (D,) for node ``h``; either neighbour set may be empty (not both)."""
         q, G, L = self._inputs(h, graph_neighbors, latent_neighbors)
         views, present = self._single_views(q, G, L)
@@ -183,20 +192,21 @@ class CrossSpaceAttention(Attention):
         d = self._config.dim
         return out.reshape(d) if hasattr(out, "reshape") else _arrays.result(out, (d,))
 
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
         the latent neighbours (both (N, D))."""
         if mask is not None:
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.forward_cross(query, keys, values)
 
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Weights (N,) of the graph view x_g = Att(h, keys, keys): softmax(K h / sqrt(D));
         masked keys get 0 (what the visualizer draws on the neighbour edges)."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "CrossSpaceAttention.attention_weights")
 
-    def backward_cross(self, h, graph_neighbors, latent_neighbors, grad_output):
+    def backward_cross(self, h: ArrayLike, graph_neighbors: ArrayLike, latent_neighbors: ArrayLike,
+                       grad_output: ArrayLike) -> Gradients:
         """Gradients of <output, grad_output>: ``query`` (D,) for h, ``keys`` (Ng, D) for
         the graph neighbours, ``values`` (Nl, D) for the latent neighbours, and
         ``params`` for the fusion parameters."""
@@ -205,15 +215,18 @@ class CrossSpaceAttention(Attention):
         views, present = self._single_views(q, G, L)
         return cross_backward(self, q, G, L, g, views, present[0])
 
-    def backward(self, query, keys, values, grad_output, *, mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None) -> Gradients:
         """``backward_cross(query, keys, values, grad_output)``."""
         if mask is not None:
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.backward_cross(query, keys, values, grad_output)
 
     # -- whole graph --------------------------------------------------------------------
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
-                      latent_indptr=None, latent_indices=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
+                      latent_indptr: IndexLike | None = None,
+                      latent_indices: IndexLike | None = None) -> Array:
         """Every node i: ``forward_cross(X[i], X[graph nbrs(i)], X[latent nbrs(i)])``
         with graph CSR (indptr, indices) and latent CSR (latent_indptr,
         latent_indices); a node with neither gives a zero row. -> (N, D)."""
