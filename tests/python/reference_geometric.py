@@ -1,13 +1,7 @@
 """Float64 reference twins of the geometric mechanisms (tests only), and the
 torch / geoopt oracles they are checked against. Readable, slow, numpy.
 
-Also registers the geometric rows of the shared tolerance table (tolerances.py
-keeps one table and one ``assert_close``; these rows live beside the twins).
-
-Why these numbers: points inside the ball with |x| <= 0.9; float32 distances near
-the boundary lose ~|x| / (1 - |x|^2) ulps, so ~1e-6 relative; measured worst
-|diff| on this suite: hyperbolic forward 3e-7, geoopt math 2e-7 (k = 0.7 exp0),
-GAT vs PyG 4e-7. The bounds sit ~10x above.
+Their tolerances are the geometric rows of tests/fixtures/tolerances.json.
 """
 
 import math
@@ -15,21 +9,6 @@ import math
 import numpy as np
 import torch
 from geoopt.manifolds.stereographic import math as gm
-from tolerances import TOLERANCES
-
-TOLERANCES.update({
-    ("geometric", "math"): (2e-5, 2e-6),
-    ("hyperbolic", "forward"): (5e-5, 5e-6),
-    ("hyperbolic", "weights"): (5e-5, 1e-6),
-    ("hyperbolic", "torch"): (1e-4, 1e-5),
-    ("hyperbolic", "backward"): (1e-4, 2e-5),
-    ("hyperbolic", "consistency"): (1e-5, 1e-6),
-    ("hyperbolic", "scalar_vs_simd"): (3e-5, 5e-6),
-    ("hyperbolic", "fixture"): (1e-4, 1e-5),
-    ("gat", "torch"): (1e-5, 1e-5),
-    ("gat", "backward"): (1e-4, 1e-5),
-    ("gat", "fixture"): (1e-4, 1e-5),
-})
 
 BALL_EPS_F32 = 4e-3
 

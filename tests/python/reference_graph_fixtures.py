@@ -17,7 +17,7 @@ import numpy as np
 import reference_graph as ref
 import ruvector_attention as ra
 from inputs import rand
-from tolerances import tolerance
+from tolerances import assert_close, tolerance
 
 TOLERANCE = dict(zip(("rtol", "atol"), tolerance("graph", "fixture")))
 ARGS = F.GRAPH_POSITIONAL
@@ -135,12 +135,12 @@ def graph_cases(arr):
         want = _twin(mech, case)
         if case["method"] == "backward":
             for part in ("query", "keys", "values"):
-                np.testing.assert_allclose(getattr(got, part), want[part], atol=2e-5,
-                                           err_msg=f"{case['name']}: {part}")
+                assert_close(getattr(got, part), want[part], ("graph", "fixture_backward"),
+                             what=f"{case['name']}: {part}")
             expected = {p: arr(np.asarray(getattr(got, p))) for p in ("query", "keys", "values")}
             expected["params"] = {k: arr(np.asarray(v)) for k, v in got.params.items()}
         else:
-            np.testing.assert_allclose(np.asarray(got).reshape(np.shape(want)), want, atol=1e-5,
-                                       err_msg=case["name"])
+            assert_close(np.asarray(got).reshape(np.shape(want)), want, ("graph", "forward"),
+                         what=case["name"])
             expected = arr(np.asarray(got))
         yield {**case, "expected": expected, "tolerance": dict(TOLERANCE)}

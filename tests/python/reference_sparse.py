@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import tolerances_sparse  # noqa: E402,F401  (this family's rows of the tolerance table)
 from reference import f64, masked_softmax
 
 

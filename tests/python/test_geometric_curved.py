@@ -220,9 +220,8 @@ def test_learned_curvature_gradient_near_the_origin_matches_torch():
     kt = torch.tensor(attn.curvature, dtype=torch.float64, requires_grad=True)
     (curved_attention_torch(tq, tK, tV, k=kt) @ torch.tensor(g)).backward()
     raw = float(attn.state_dict()["raw_curvature"][0])
-    # the gradient is ~5e-7 here: relative tolerance only (float32 result of a float64 sum)
-    np.testing.assert_allclose(got.params["raw_curvature"], [-kt.grad.item() / (1 + math.exp(-raw))],
-                               rtol=2e-6, atol=0)
+    assert_close(got.params["raw_curvature"], [-kt.grad.item() / (1 + math.exp(-raw))],
+                 ("hyperbolic", "curvature_grad"))
     assert_close(got.keys, tK.grad, ("hyperbolic", "backward"), what="keys")
 
 

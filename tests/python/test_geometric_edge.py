@@ -4,7 +4,6 @@ through GATConv, and bad input."""
 
 import numpy as np
 import pytest
-import reference_geometric  # noqa: F401  (registers the geometric tolerance rows)
 import ruvector_attention as ra
 import torch
 from tolerances import assert_close

@@ -7,6 +7,7 @@ import pytest
 np = pytest.importorskip("numpy")
 
 import ruvector_attention as ra  # noqa: E402
+from tolerances import assert_close  # noqa: E402
 
 N, D, DEG = 10_000, 16, 6
 
@@ -35,7 +36,7 @@ def assert_rows_are_the_loop(graph, out, row_of):
         if len(nb) == 0:
             assert not out[i].any()
             continue
-        np.testing.assert_allclose(out[i], row_of(i, nb, slice(indptr[i], indptr[i + 1])), atol=1e-6)
+        assert_close(out[i], row_of(i, nb, slice(indptr[i], indptr[i + 1])), ("graph", "consistency"))
 
 
 def test_rope_graph_equals_loop(graph):
@@ -81,7 +82,7 @@ def test_cross_graph_equals_loop(graph, fusion):
         if len(g) == 0 and len(l_) == 0:
             assert not out[i].any()
             continue
-        np.testing.assert_allclose(out[i], attn.forward_cross(X[i], X[g], X[l_]), atol=1e-6)
+        assert_close(out[i], attn.forward_cross(X[i], X[g], X[l_]), ("graph", "consistency"))
 
 
 def test_graph_bad_csr(graph):

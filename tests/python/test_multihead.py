@@ -113,7 +113,7 @@ def test_head_weights_rows_sum_to_one_and_mean_is_attention_weights():
     q, k = rand(dim, 1), rand((n, dim), 2)
     hw = mha.head_attention_weights(q, k)
     assert hw.shape == (heads, n)
-    np.testing.assert_allclose(hw.sum(axis=1), np.ones(heads), atol=1e-5)
+    assert_close(hw.sum(axis=1), np.ones(heads), ("weights", "sum"))
     assert_close(mha.attention_weights(q, k), hw.astype(np.float64).mean(axis=0), ("mha", "weights"))
 
 
@@ -148,7 +148,7 @@ def test_logits_near_1000_stay_finite():
     out = mha.forward(q, k, v)
     hw = mha.head_attention_weights(q, k)
     assert np.all(np.isfinite(out)) and np.all(np.isfinite(hw))
-    np.testing.assert_allclose(hw.sum(axis=1), np.ones(heads), atol=1e-5)
+    assert_close(hw.sum(axis=1), np.ones(heads), ("weights", "sum"))
 
 
 def test_config_is_frozen_and_describes_the_layer():

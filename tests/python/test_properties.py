@@ -78,7 +78,7 @@ def test_multihead_is_deterministic_for_a_seed(case, seed):
     assert np.all(np.isfinite(out_a))
     hw = a.head_attention_weights(q, k, mask=mask)
     if mask is None or mask.any():
-        np.testing.assert_allclose(hw.sum(axis=1, dtype=np.float64), np.ones(heads), atol=1e-5)
+        assert_close(hw.sum(axis=1, dtype=np.float64), np.ones(heads), ("weights", "sum"))
 
 
 @given(attention_inputs(max_n=24, max_d=12), st.randoms(use_true_random=False))

@@ -10,8 +10,7 @@ np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
 import reference as R  # noqa: E402
-
-TWIN_TOL = 1e-12  # both sides are float64; only summation order differs
+from tolerances import assert_close  # noqa: E402
 
 
 def _t(x):
@@ -31,10 +30,10 @@ def test_sdpa_twin_matches_torch(temperature, scale):
         tq[None, None], tk[None], tv[None], attn_mask=torch.tensor(mask)[None], scale=torch_scale)[0, 0]
     out.backward(torch.tensor(g))
     kw = dict(temperature=temperature, scale=scale, mask=mask)
-    np.testing.assert_allclose(R.sdpa_forward(q, k, v, **kw), out.detach().numpy(), atol=TWIN_TOL)
+    assert_close(R.sdpa_forward(q, k, v, **kw), out.detach().numpy(), ("twin", "torch64"))
     grads = R.sdpa_backward(q, k, v, g, **kw)
     for name, t in (("query", tq), ("keys", tk), ("values", tv)):
-        np.testing.assert_allclose(grads[name], t.grad.numpy(), atol=TWIN_TOL, err_msg=name)
+        assert_close(grads[name], t.grad.numpy(), ("twin", "torch64"), what=name)
 
 
 @pytest.mark.parametrize("dim,heads,vdim", [(12, 3, 12), (12, 4, 5), (7, 7, 7)])
@@ -54,15 +53,15 @@ def test_mha_twin_matches_torch(dim, heads, vdim):
     out, w = m(tq[None, None], tk[None], tv[None], key_padding_mask=torch.tensor(~mask)[None],
                average_attn_weights=False)
     out[0, 0].backward(torch.tensor(g))
-    np.testing.assert_allclose(R.mha_forward(params, heads, q, k, v, mask), out[0, 0].detach().numpy(), atol=TWIN_TOL)
-    np.testing.assert_allclose(R.mha_head_weights(params, heads, q, k, mask), w[0, :, 0].detach().numpy(), atol=TWIN_TOL)
+    assert_close(R.mha_forward(params, heads, q, k, v, mask), out[0, 0].detach().numpy(), ("twin", "torch64"))
+    assert_close(R.mha_head_weights(params, heads, q, k, mask), w[0, :, 0].detach().numpy(), ("twin", "torch64"))
     grads = R.mha_backward(params, heads, q, k, v, g, mask, separate_proj=vdim != dim)
     for name, t in (("query", tq), ("keys", tk), ("values", tv)):
-        np.testing.assert_allclose(grads[name], t.grad.numpy(), atol=TWIN_TOL, err_msg=name)
+        assert_close(grads[name], t.grad.numpy(), ("twin", "torch64"), what=name)
     torch_params = dict(m.named_parameters())
     assert set(grads["params"]) == set(torch_params)
     for name, grad in grads["params"].items():
-        np.testing.assert_allclose(grad, torch_params[name].grad.numpy(), atol=TWIN_TOL, err_msg=name)
+        assert_close(grad, torch_params[name].grad.numpy(), ("twin", "torch64"), what=name)
 
 
 def test_masked_softmax_all_masked_row_is_zero():

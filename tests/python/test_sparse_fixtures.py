@@ -6,7 +6,6 @@ import json
 import fixture_format as F
 import pytest
 import ruvector_attention as ra
-import tolerances_sparse  # noqa: F401  (registers the sparse rows of the tolerance table)
 from tolerances import tolerance
 
 pytestmark = pytest.mark.nonumpy

@@ -32,7 +32,7 @@ def test_exact_against_sdpa_and_twin(n, block):
 
 def test_twin_block_loop_equals_plain_softmax():
     q, k, v = rand(8, 4), rand((23, 8), 5), rand((23, 3), 6)
-    assert np.allclose(RS.flash_forward(q, k, v, 5), R.sdpa_forward(q, k, v), atol=1e-12)
+    assert_close(RS.flash_forward(q, k, v, 5), R.sdpa_forward(q, k, v), ("flash", "twin"))
 
 
 @pytest.mark.parametrize("block", [1, 7, 64])
@@ -167,8 +167,8 @@ def test_per_query_key_sets():
     assert_close(out, ref, ("flash", "forward"))
     lin = ra.LinearAttention(d, 32)
     own = lin.forward_batch(Q, K, V, mask=m)
-    assert np.allclose(own, np.stack([lin.forward(Q[i], K[i], V[i], mask=m[i]) for i in range(b)]),
-                       rtol=1e-6, atol=1e-7)
+    assert_close(own, np.stack([lin.forward(Q[i], K[i], V[i], mask=m[i]) for i in range(b)]),
+                 ("linear", "consistency"))
 
 
 @pytest.mark.parametrize("isa", [i for i in ra.kernel_info()["available"] if i != ra.kernel_info()["isa"]])

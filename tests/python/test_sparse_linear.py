@@ -83,8 +83,8 @@ def test_prepared_keys_reused_and_seeded():
     prepared = a.prepare_keys(k, v)
     batch = a.forward_prepared(q, prepared)
     singles = np.stack([a.forward_prepared(qi, prepared) for qi in q])
-    assert np.allclose(batch, singles, rtol=1e-6, atol=1e-7)
-    assert np.allclose(a.forward(q[0], k, v), singles[0], rtol=1e-6, atol=1e-7)
+    assert_close(batch, singles, ("linear", "consistency"))
+    assert_close(a.forward(q[0], k, v), singles[0], ("linear", "consistency"))
     with pytest.raises(ra.InvalidConfigError, match="set_keys"):
         a.forward_prepared(q)
     a.set_keys(k, v)
@@ -100,7 +100,7 @@ def test_prepared_keys_reused_and_seeded():
 def test_orthogonal_blocks_are_orthogonal_with_chi_lengths():
     W = features_of(ra.LinearAttention(16, 40, seed=1)).astype(np.float64)
     block = W[:16] / np.linalg.norm(W[:16], axis=1, keepdims=True)
-    assert np.allclose(block @ block.T, np.eye(16), atol=1e-5)
+    assert_close(block @ block.T, np.eye(16), ("linear", "orthogonality"))
     lengths = np.linalg.norm(W, axis=1)
     assert 2.5 < lengths.mean() < 5.5 and lengths.std() > 0.1  # chi_16 mean ~3.94
 

@@ -1,6 +1,8 @@
 """One tolerance table and one `assert_close` for the whole suite.
 
-Keys are (mechanism, path). "path" names what is compared:
+The table is tests/fixtures/tolerances.json (the Node and browser tests read the same
+file), each row with the reason for its numbers. Keys are (mechanism, path); "path"
+names what is compared:
   forward / weights / backward   f32 kernel vs the float64 reference twin
   torch                          f32 kernel vs PyTorch (float64 autograd / modules)
   scalar_vs_simd                 the forced-scalar kernel vs the SIMD kernel (both f32)
@@ -25,33 +27,21 @@ Pure Python (no numpy) so the numpy-hidden run can use it too.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 try:  # numpy only speeds up the comparison; the pure path below is the same check
     import numpy as _np
 except ImportError:
     _np = None
 
+TABLE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "tolerances.json"
+
+#: (mechanism, path) -> (rtol, atol), from the one table every runtime's tests read.
 TOLERANCES: dict[tuple[str, str], tuple[float, float]] = {
-    #  (mechanism, path):          (rtol,  atol)
-    ("sdpa", "forward"): (3e-5, 5e-6),
-    ("sdpa", "weights"): (3e-5, 5e-7),
-    ("sdpa", "backward"): (5e-5, 5e-6),
-    ("sdpa", "torch"): (3e-5, 5e-6),
-    ("sdpa", "scalar_vs_simd"): (3e-5, 5e-6),
-    ("sdpa", "consistency"): (1e-5, 1e-6),
-    ("sdpa", "fixture"): (1e-4, 1e-5),
-    ("mha", "forward"): (5e-5, 1e-5),
-    ("mha", "weights"): (5e-5, 5e-7),
-    ("mha", "backward"): (1e-4, 1e-5),
-    ("mha", "torch"): (5e-5, 1e-5),
-    ("mha", "scalar_vs_simd"): (5e-5, 5e-6),
-    ("mha", "consistency"): (2e-5, 2e-6),
-    ("mha", "fixture"): (2e-4, 2e-5),
-    # tests/fixtures/graph.json (GraphRoPE, HNSW-aware, structural, cross-space), every runtime.
-    ("graph", "fixture"): (1e-4, 1e-5),
-    # Pure-Python reference in the numpy-hidden run: same maths as ("sdpa", "forward").
-    ("pure", "forward"): (3e-5, 5e-6),
+    tuple(key.split("/")): (row["rtol"], row["atol"])
+    for key, row in json.loads(TABLE_FILE.read_text())["tolerances"].items()
 }
 
 
@@ -59,7 +49,7 @@ def tolerance(mechanism: str, path: str) -> tuple[float, float]:
     try:
         return TOLERANCES[(mechanism, path)]
     except KeyError:
-        raise KeyError(f"no tolerance for ({mechanism!r}, {path!r}); add it to TOLERANCES") from None
+        raise KeyError(f"no tolerance for ({mechanism!r}, {path!r}); add it to {TABLE_FILE.name}") from None
 
 
 def flatten(x) -> tuple[list[float], tuple[int, ...]]:
