@@ -60,6 +60,8 @@ def default_options(entry, dim):
     heads = options.get("num_heads")
     if isinstance(heads, int) and dim % heads:  # as controls.js: the largest divisor of dim below
         options["num_heads"] = max(h for h in range(1, heads + 1) if dim % h == 0)
+    if "input_mode" in options:  # as controls.js: the datasets are Euclidean features (exp_0 in)
+        options["input_mode"] = "euclidean"
     return options
 
 
