@@ -1,5 +1,5 @@
 // The neighbour graph's HNSW-layer colouring and the GraphRoPE distance-encoding
-// panel (issue 7), in headless Chromium (worker mode, the app's default), against
+// panel (shown for GraphRoPE only), in headless Chromium (worker mode, the app's default), against
 // make_fixture.py's native values: node colours follow the dataset's layers (and the
 // legend), user data without layers is not coloured; GraphRoPE with the latent
 // distances sums to 1 and equals the native weights; without distances it equals
@@ -10,7 +10,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  BOOT_TIMEOUT_MS, WEIGHT_TOL, exportJson, makeFixture, maxAbsDiff, openPage, renderCount, selectNode, useBrowser, waitRender,
+  BOOT_TIMEOUT_MS, WEIGHT_TOL, chooseMechanism, exportJson, makeFixture, maxAbsDiff, openPage, renderCount, selectNode, useBrowser,
+  waitRender,
 } from './harness.mjs';
 
 const env = useBrowser();
@@ -96,10 +97,17 @@ async function checkDistanceEffect(page, node) {
 describe('graph view: HNSW layers and the distance encoding (worker)', () => {
   test('layer colours, legend, GraphRoPE with vs without distances; no colouring without layers', async () => {
     const [first, second] = fixture.nodes;
-    const { page, context, problems } = await openPage(env.browser, env.server, `?node=${first}`);
+    const { page, context, problems } = await openPage(env.browser, env.server, `?node=${first}&mechanism=GraphRoPE`);
     try {
-      await waitRender(page, 0, { node: first }, BOOT_TIMEOUT_MS);
+      await waitRender(page, 0, { node: first, mechanism: 'GraphRoPE' }, BOOT_TIMEOUT_MS);
       await checkLayers(page, first);
+      await checkDistanceEffect(page, first);
+      // The card is GraphRoPE's: hidden for a mechanism that reads no distances.
+      for (const other of ['MultiHeadAttention', 'HyperbolicAttention']) {
+        await chooseMechanism(page, other);
+        assert.equal(await effect(page), null, `no distance-encoding card for ${other}`);
+      }
+      await chooseMechanism(page, 'GraphRoPE');
       await checkDistanceEffect(page, first);
 
       // Keyboard: Enter on a legend key highlights that layer and dims the others.

@@ -18,8 +18,18 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Boot + first render on 2 cores; generous so a slow machine fails on data, not on time. */
 export const BOOT_TIMEOUT_MS = 90_000;
 export const RENDER_TIMEOUT_MS = 30_000;
+const TOLERANCES = JSON.parse(readFileSync(path.join(ROOT, 'tests/fixtures/tolerances.json'), 'utf8')).tolerances;
+
+/** { rtol, atol, why } of tests/fixtures/tolerances.json (the suite's one table); a missing key throws. */
+export function tolerance(key) {
+  if (!(key in TOLERANCES)) throw new Error(`tests/fixtures/tolerances.json has no row ${key}`);
+  return TOLERANCES[key];
+}
+
 /** float32 kernels natively (AVX2) vs in wasm (SIMD128) sum in different orders. */
-export const WEIGHT_TOL = 2e-6;
+export const WEIGHT_TOL = tolerance('wasm/native_weights').atol;
+/** Outputs (|x| up to a few) sum d products more than the weights do. */
+export const OUTPUT_TOL = tolerance('wasm/native_outputs').atol;
 
 /** Fail early, with the command to run, if the build is missing. */
 export function checkBuilt() {

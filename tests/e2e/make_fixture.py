@@ -11,9 +11,13 @@ the data) plus a few changed configs. The graph-aware mechanisms get the
 metadata the page derives (web-demo/app/data/metadata.js): GraphRoPE the latent
 distance of each neighbour, HNSWAwareAttention its HNSW layer,
 StructuralAttention [degree, PageRank, clustering] from
-``ruvector_attention.graph.structural_features``. ``distanceEffect`` holds
-GraphRoPE's weights with those distances and with all distances 0. The e2e test
-compares the page's exported weights to these numbers.
+``ruvector_attention.graph.structural_features``. The curved mechanisms get the
+inputs mapped into the Poincaré ball as the page maps them (web-demo/app/data/ball.js:
+x_H -> exp_map0(s x_H), s = 2 / (sqrt(-k) max ||x_H||) over the data set). ``outputs`` are the forward outputs with the keys as values.
+``distanceEffect`` holds GraphRoPE's weights with those distances and with all
+distances 0. ``trained`` names a .safetensors file of trained multi-head weights
+(written next to OUT, with files the page must refuse) and their weights. The e2e
+test compares the page's exported weights to these numbers.
 """
 
 from __future__ import annotations
@@ -23,15 +27,23 @@ import dataclasses
 import enum
 import json
 import math
+import os
 import re
+import struct
 import sys
+from array import array
 
 import ruvector_attention as ra
-from ruvector_attention import datasets
+from ruvector_attention import datasets, geometric
+from ruvector_attention.io import save_file
 from ruvector_attention.graph import structural_features
 
 # Mirrors web-demo/app/controls.js DATA_DIM_FIELDS (python spelling): fields set from the data.
 DATA_DIM_FIELDS = {"dim", "hidden_dim", "node_dim", "embed_dim", "input_dim", "query_dim"}
+# Mirrors controls.js DATA_DIM_PARTS: widths that sum to the data's dim (first = dim // 2).
+DATA_DIM_PARTS = [("euclidean_dim", "hyperbolic_dim")]
+# Mirrors web-demo/app/data/ball.js: the longest vector's tangent length times sqrt(-k).
+BALL_TANGENT_RADIUS = 2.0
 # Config changes the test makes on the page; each must re-render to these values.
 CHANGED_CONFIGS = [
     ("MultiHeadAttention", {"num_heads": 2}),
@@ -57,11 +69,13 @@ def default_options(entry, dim):
             options[p["name"]] = p["default"]
         elif p["type"] in ("int", "float"):
             options[p["name"]] = p.get("min") if p.get("min") is not None else 1
+    names = {p["name"] for p in entry["fields"]}
+    for first, rest in DATA_DIM_PARTS:
+        if {first, rest} <= names and dim >= 2:
+            options[first], options[rest] = dim // 2, dim - dim // 2
     heads = options.get("num_heads")
     if isinstance(heads, int) and dim % heads:  # as controls.js: the largest divisor of dim below
         options["num_heads"] = max(h for h in range(1, heads + 1) if dim % h == 0)
-    if "input_mode" in options:  # as controls.js: the datasets are Euclidean features (exp_0 in)
-        options["input_mode"] = "euclidean"
     return options
 
 
@@ -73,6 +87,16 @@ def head_weights(mechanism, entry, query, keys, metadata=None):
     return [mechanism.attention_weights(query, keys, **kw).tolist()]
 
 
+def output(mechanism, entry, query, keys, metadata=None):
+    """forward with the keys as values (as the page), or the error's class name."""
+    try:
+        if metadata is not None and "forward_with_metadata" in entry["methods"]:
+            return memoryview(mechanism.forward_with_metadata(query, keys, keys, metadata)).tolist()
+        return memoryview(mechanism.forward(query, keys, keys)).tolist()
+    except ra.AttentionError as exc:
+        return type(exc).__name__
+
+
 def latent_distances(graph, node):
     """Euclidean distance from node to each neighbour, summed in order in float64 (as the page)."""
     q = graph.vector(node)
@@ -81,6 +105,54 @@ def latent_distances(graph, node):
 
 
 _FEATURES = {}
+_MAX_NORMS = {}
+
+
+def curved_space(name, options, dim):
+    """(k, first hyperbolic coordinate) as web-demo/app/data/ball.js curvedSpace, or None."""
+    if name == "HyperbolicAttention":
+        return options["curvature"], 0
+    if name == "ManifoldAttention" and options["k"] < 0:
+        return options["k"], 0
+    if name == "MixedCurvatureAttention":
+        return options["curvature"], dim - options["hyperbolic_dim"]
+    return None
+
+
+def ball_inputs(graph, space, query, keys):
+    """Query and key rows with the hyperbolic slice mapped into the ball, as the page does:
+    the largest slice norm of the data set in float64, then exp_map0 of the float32 s x."""
+    k, start = space
+    d = graph.dim
+    if (id(graph), start) not in _MAX_NORMS:
+        best = 0.0
+        for i in range(len(graph.layers)):
+            v = graph.vector(i)
+            acc = 0.0
+            for j in range(start, d):
+                acc += float(v[j]) * float(v[j])
+            best = max(best, acc)
+        _MAX_NORMS[id(graph), start] = math.sqrt(best)
+    top = _MAX_NORMS[id(graph), start]
+    scale = BALL_TANGENT_RADIUS / (math.sqrt(-k) * top) if top > 0 else 1.0
+    rows = [list(query)] + [list(r) for r in keys]
+    tangent = [[float(array("f", [x * scale])[0]) for x in r[start:]] for r in rows]
+    mapped = memoryview(geometric.exp_map0(tangent, k=k)).tolist()
+    out = [r[:start] + m for r, m in zip(rows, mapped)]
+    return out[0], out[1:]  # float32 values, as lists
+
+
+def mechanism_inputs(name, options, graph, node, curvature=None):
+    """(query, keys) the page gives mechanism `name` for query `node`; `curvature` is the
+    one the mechanism uses when it differs from its option (a learned one)."""
+    k = len(graph.neighbours(node))
+    keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
+    space = curved_space(name, options, graph.dim)
+    if space is None:
+        return graph.vector(node), keys
+    if curvature is not None:
+        space = (curvature, space[1])
+    return ball_inputs(graph, space, graph.vector(node), keys.tolist())
 
 
 def metadata_for(name, graph, node):
@@ -118,13 +190,84 @@ def case(entry, options, graph, nodes):
         mechanism = ra.MECHANISMS[entry["name"]](**options)
     except ra.AttentionError as exc:
         return {"options": camel_keys(options), "error": type(exc).__name__, "message": str(exc)}
+    weights, outputs = {}, {}
+    for node in nodes:
+        query, keys = mechanism_inputs(entry["name"], options, graph, node)
+        metadata = metadata_for(entry["name"], graph, node)
+        weights[str(node)] = head_weights(mechanism, entry, query, keys, metadata)
+        outputs[str(node)] = output(mechanism, entry, query, keys, metadata)
+    return {"options": camel_keys(options), "weights": weights, "outputs": outputs}
+
+
+def trained_weights(catalog, graph, nodes, dim, folder):
+    """Multi-head weights that no seed gives (the seeded ones, scaled and shifted), saved by
+    the library with their config (2 heads, unlike the page's default), their weights per
+    node, and files the page must refuse: another mechanism's, one with wrong tensors, and
+    one that is not safetensors at all."""
+    entry = catalog["MultiHeadAttention"]
+    options = {**default_options(entry, dim), "num_heads": 2, "seed": 7}
+    mech = ra.MultiHeadAttention(**options)
+    seeded = case(entry, options, graph, nodes)["weights"]
+    state = {name: [0.5 * x + 0.05 * math.sin(i) for i, x in enumerate(memoryview(t).cast("B").cast("f").tolist())]
+             for name, t in mech.state_dict().items()}
+    shapes = {name: tuple(memoryview(t).shape) for name, t in mech.state_dict().items()}
+    mech.load_state_dict({name: memoryview(array("f", v)).cast("B").cast("f", shapes[name])
+                          for name, v in state.items()})
+    files = {name: f"{folder}/{name}.safetensors" for name in ("trained", "other", "wrong", "garbage")}
+    mech.save(files["trained"])
+    ra.HNSWAwareAttention(**default_options(catalog["HNSWAwareAttention"], dim)).save(files["other"])
+    save_file({"in_proj_weight": [[0.0] * 3] * 3}, files["wrong"])
+    with open(files["garbage"], "wb") as fh:
+        fh.write(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!")
     weights = {}
     for node in nodes:
-        k = len(graph.neighbours(node))
-        keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
-        weights[str(node)] = head_weights(mechanism, entry, graph.vector(node), keys,
-                                          metadata_for(entry["name"], graph, node))
-    return {"options": camel_keys(options), "weights": weights}
+        query, keys = mechanism_inputs("MultiHeadAttention", options, graph, node)
+        weights[str(node)] = head_weights(mech, entry, query, keys)
+    files["plain"], plain = plain_half_file(entry, graph, nodes, dim, folder)
+    files["curvature"], curvature = learned_curvature_file(catalog, graph, nodes, dim, folder)
+    return {"files": files, "mechanism": "MultiHeadAttention", "options": camel_keys(options),
+            "weights": weights, "seeded": seeded, "plain": plain, "curvature": curvature}
+
+
+def learned_curvature_file(catalog, graph, nodes, dim, folder):
+    """HyperbolicAttention with a learned curvature k = -2 (raw_curvature = softplus⁻¹(2)):
+    the page must map its data and draw its disk at the curvature in use, not the option's -1."""
+    entry = catalog["HyperbolicAttention"]
+    options = {**default_options(entry, dim), "learn_curvature": True}
+    mech = ra.HyperbolicAttention(**options)
+    mech.load_state_dict({"raw_curvature": [math.log(math.expm1(2.0))]})
+    path = f"{folder}/curvature.safetensors"
+    mech.save(path)
+    weights = {}
+    for node in nodes:
+        query, keys = mechanism_inputs("HyperbolicAttention", options, graph, node, curvature=mech.curvature)
+        weights[str(node)] = head_weights(mech, entry, query, keys)
+    return path, {"options": camel_keys(options), "k": mech.curvature, "weights": weights}
+
+
+def plain_half_file(entry, graph, nodes, dim, folder):
+    """Weights as another framework writes them: float16, no metadata (so the page keeps
+    its own config), the page's default multi-head weights scaled by 0.7; and their
+    weights per node natively, loaded from the same float16 values."""
+    options = default_options(entry, dim)
+    mech = ra.MultiHeadAttention(**options)
+    header, body, halves = {}, b"", {}
+    for name, t in sorted(mech.state_dict().items()):
+        shape = list(memoryview(t).shape)
+        data = struct.pack(f"<{math.prod(shape)}e", *(0.7 * x for x in memoryview(t).cast("B").cast("f").tolist()))
+        header[name] = {"dtype": "F16", "shape": shape, "data_offsets": [len(body), len(body) + len(data)]}
+        halves[name] = memoryview(array("f", struct.unpack(f"<{math.prod(shape)}e", data))).cast("B").cast("f", shape)
+        body += data
+    raw = json.dumps(header).encode()
+    path = f"{folder}/plain_f16.safetensors"
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(raw)) + raw + body)
+    mech.load_state_dict(halves)
+    weights = {}
+    for node in nodes:
+        query, keys = mechanism_inputs("MultiHeadAttention", options, graph, node)
+        weights[str(node)] = head_weights(mech, entry, query, keys)
+    return path, {"options": camel_keys(options), "weights": weights}
 
 
 def camel_keys(options):
@@ -148,6 +291,9 @@ def main(argv=None):
         "kernel": ra.kernel_info(),
         "nodes": args.query,
         "neighbours": {str(i): graph.neighbours(i) for i in args.query},
+        "inputs": {str(i): {"query": list(graph.vector(i)),
+                            "keys": [list(graph.vector(j)) for j in graph.neighbours(i)]}
+                   for i in args.query},
         "layers": {str(i): graph.layers[i] for i in args.query},
         "neighbourLayers": {str(i): [graph.layers[j] for j in graph.neighbours(i)] for i in args.query},
         "mechanisms": {name: case(e, default_options(e, args.dim), graph, args.query)
@@ -156,6 +302,9 @@ def main(argv=None):
         "distanceEffect": (distance_effect(catalog, graph, args.query, args.dim)
                            if "GraphRoPE" in catalog else {}),
     }
+    if "MultiHeadAttention" in catalog and "HNSWAwareAttention" in catalog:
+        fixture["trained"] = trained_weights(catalog, graph, args.query, args.dim,
+                                             os.path.dirname(os.path.abspath(args.out)))
     for name, change in CHANGED_CONFIGS:
         if name in catalog:
             options = {**default_options(catalog[name], args.dim), **change}

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
-  ARTIFACTS, BOOT_TIMEOUT_MS, ROOT, WEIGHT_TOL, chooseMechanism, exportJson, exportPng, heatmapTable, makeFixture, maxAbsDiff,
+  ARTIFACTS, BOOT_TIMEOUT_MS, OUTPUT_TOL, ROOT, WEIGHT_TOL, chooseMechanism, exportJson, exportPng, heatmapTable, makeFixture, maxAbsDiff,
   openPage, pngSize, renderCount, selectNode, useBrowser, waitRender,
 } from './harness.mjs';
 
@@ -39,6 +39,19 @@ function referenceFor(mechanism, options) {
 
 function sortKeys(o) {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Scores (s - max s) give the weights back through softmax; the largest is 0. */
+function checkScores(row, what) {
+  assert.equal(row.scores.length, row.weights.length, `${what}: one score row per head`);
+  row.scores.forEach((s, h) => {
+    const top = Math.max(...row.weights[h]);
+    assert.equal(Math.max(...s.filter((x) => x !== null)), 0, `${what}: head ${h}: the largest score is 0`);
+    s.forEach((x, j) => {
+      const w = row.weights[h][j];
+      assert.ok(x === null ? w === 0 : Math.abs(top * Math.exp(x) - w) < 1e-9, `${what}: head ${h} key ${j}`);
+    });
+  });
 }
 
 function checkSumsToOne(weights, what) {
@@ -72,7 +85,22 @@ async function checkReferenceCases(page, mode) {
       checkSumsToOne(row.weights, what);
       const diff = maxAbsDiff(row.weights, ref.weights[node], what);
       assert.ok(diff <= WEIGHT_TOL, `${what}: max |page - native| = ${diff}`);
+      checkScores(row, what);
+      if (typeof ref.outputs[node] === 'string') {
+        assert.match(row.outputError ?? '', /./, `${what}: natively forward raises ${ref.outputs[node]}`);
+      } else {
+        const outDiff = maxAbsDiff([row.output], [ref.outputs[node]], `${what} output`);
+        assert.ok(outDiff <= OUTPUT_TOL, `${what}: output max |page - native| = ${outDiff}`);
+      }
+      if (row.ball) {
+        const slice = row.inputs.query.slice(row.ball.from);
+        assert.ok(Math.hypot(...slice) * Math.sqrt(-row.ball.k) < 1, `${what}: the query it got is in the ball`);
+      } else {
+        assert.equal(row.inputs, 'euclidean', `${what}: the Euclidean inputs`);
+      }
     }
+    assert.deepEqual(doc.inputs.query, fixture.inputs[node].query, 'the exported query vector');
+    assert.deepEqual(doc.inputs.keys, fixture.inputs[node].keys, 'the exported keys, one row per neighbour');
 
     // The views show exactly the current weights.
     const current = doc.current;
@@ -191,6 +219,37 @@ describe('worker mode (default)', () => {
     const ref = referenceFor(doc.current.mechanism, doc.current.options);
     assert.ok(ref, `a native reference for ${doc.current.mechanism} ${JSON.stringify(doc.current.options)}`);
     assert.ok(maxAbsDiff(doc.current.weights, ref.weights[node], 'after errors') <= WEIGHT_TOL);
+    assert.deepEqual(opened.problems, []);
+  });
+
+  test('a mechanism that cannot run shows its error, never the previous weights under its name', async () => {
+    const { page } = opened;
+    await page.check('input[name="source"][value="file"]');
+    await page.setInputFiles('#file-edges', []);
+    await page.fill('#file-k', '4');
+    const csv = Array.from({ length: 20 }, (_, i) => Math.sin(i).toFixed(5)).join('\n');  // 1-D vectors
+    let before = await renderCount(page);
+    await page.setInputFiles('#file-vectors', { name: 'line.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.click('#file-load');
+    await waitRender(page, before);
+    await chooseMechanism(page, 'ScaledDotProductAttention');
+    assert.equal((await exportJson(page)).current.mechanism, 'ScaledDotProductAttention');
+    await chooseMechanism(page, 'MixedCurvatureAttention');  // needs dim >= 2 to split
+    const view = await page.evaluate(() => JSON.parse(document.body.dataset.view));
+    assert.match(view.error, /^MixedCurvatureAttention: /);
+    assert.match(await page.textContent('#config-message'), /MixedCurvatureAttention: .*dim 1/);
+    assert.match(await page.textContent('#graph-view'), /MixedCurvatureAttention: .*nothing to show/);
+    assert.equal(await page.$$eval('#heatmap-table tbody tr', (rows) => rows.length), 0, 'no weights in the table');
+    assert.equal(await page.$$eval('#graph-view line[data-node]', (ls) => ls.length), 0, 'no weighted edges');
+    assert.equal(await page.$$eval('#compare-table tbody tr', (rows) => rows.length), 0, 'no comparison');
+    for (const card of ['#poincare-card', '#distance-card']) {
+      assert.ok(await page.$eval(card, (el) => el.hidden).catch(() => true), `${card} hidden`);
+    }
+    before = await renderCount(page);
+    await page.selectOption('#mechanism', 'ScaledDotProductAttention');
+    await waitRender(page, before, { mechanism: 'ScaledDotProductAttention' });
+    checkSumsToOne((await exportJson(page)).current.weights, 'after the error');
+    assert.equal(await page.textContent('#config-message'), '');
     assert.deepEqual(opened.problems, []);
   });
 

@@ -5,8 +5,40 @@
 /** Constructor fields that are the width of the input vectors: set from the data, not by hand. */
 const DATA_DIM_FIELDS = new Set(['dim', 'hiddenDim', 'nodeDim', 'embedDim', 'inputDim', 'queryDim']);
 
+/**
+ * Mechanisms whose input width is the sum of two fields (MixedCurvatureAttention:
+ * euclideanDim + hyperbolicDim = dim): the first is edited, the second is the rest
+ * of the data's dim. Default split: half and half (the second gets the odd one).
+ */
+const DATA_DIM_PARTS = [['euclideanDim', 'hyperbolicDim']];
+
 export function isDataDimField(field) {
   return DATA_DIM_FIELDS.has(field.name) && field.type === 'int';
+}
+
+/** [edited, rest] if the mechanism's width is split over two fields, else null. */
+export function dataDimParts(info) {
+  const names = new Set(info.fields.map((f) => f.name));
+  return DATA_DIM_PARTS.find((parts) => parts.every((p) => names.has(p))) ?? null;
+}
+
+/**
+ * The fields that follow the data: every dim field = dataDim, and the rest of a
+ * split width = dataDim minus its edited part (which must leave at least 1).
+ */
+export function dataDimOverrides(info, options, dataDim) {
+  const out = Object.fromEntries(info.fields.filter(isDataDimField).map((f) => [f.name, dataDim]));
+  const parts = dataDimParts(info);
+  if (parts) {
+    const [edited, rest] = parts;
+    const a = options[edited];
+    if (dataDim < 2) throw new Error(`${info.name} splits dim into ${edited} + ${rest} (each ≥ 1): the data's dim ${dataDim} is too small`);
+    if (!Number.isInteger(a) || a < 1 || a >= dataDim) {
+      throw new Error(`${edited} must be a whole number in 1..${dataDim - 1} (${rest} = ${dataDim} − ${edited}), got ${a}`);
+    }
+    out[rest] = dataDim - a;
+  }
+  return out;
 }
 
 /**
@@ -22,6 +54,8 @@ export function defaultOptions(info, dataDim, overrides = {}) {
     else if (f.type === 'int' || f.type === 'float') options[f.name] = f.min ?? 1;
     else if (f.choices?.length) options[f.name] = f.choices[0];
   }
+  const parts = dataDimParts(info);
+  if (parts && dataDim >= 2) options[parts[0]] = Math.floor(dataDim / 2);
   // Multi-head mechanisms need heads that divide dim: for data whose dim the
   // default does not divide, take the largest divisor below it (user data of dim 6 → 3 heads).
   if (Number.isInteger(options.numHeads) && dataDim % options.numHeads !== 0) {
@@ -29,16 +63,15 @@ export function defaultOptions(info, dataDim, overrides = {}) {
     while (h > 1 && dataDim % h !== 0) h--;
     options.numHeads = h;
   }
-  // The datasets are Euclidean features: the curved mechanisms map them into the ball
-  // with exp_0 (HGCN) instead of refusing the points that lie outside it.
-  if (info.fields.some((f) => f.name === 'inputMode')) options.inputMode = 'euclidean';
-  return { ...options, ...overrides };
+  const merged = { ...options, ...overrides };
+  return parts && dataDim >= 2 ? { ...merged, ...dataDimOverrides(info, merged, dataDim) } : merged;
 }
 
 /**
  * Render the inputs for `info` into `container`, filled from `options`.
  * onChange(options) fires (debounced) with the whole new options object when
- * every field is valid; onInvalid(message) fires otherwise.
+ * every field is valid, the fields that follow the data (dataDimOverrides) set;
+ * onInvalid(message) fires otherwise.
  */
 const pendingEdit = new WeakMap();  // container -> debounce timer of its current form
 
@@ -84,14 +117,20 @@ export function renderConfigForm(container, info, options, { dataDim, onChange, 
     }
     input.id = id;
     input.dataset.field = f.name;
-    if (isDataDimField(f)) {
-      input.value = String(dataDim);
+    const parts = dataDimParts(info);
+    if (isDataDimField(f) || parts?.[1] === f.name) {
       input.disabled = true;
       const note = document.createElement('span');
       note.className = 'field-note';
-      note.textContent = ' (from the data)';
+      if (isDataDimField(f)) {
+        input.value = String(dataDim);
+        note.textContent = ' (from the data)';
+      } else {
+        note.textContent = ` (dim ${dataDim} − ${parts[0]})`;
+      }
       caption.append(note);
     }
+    if (parts?.[0] === f.name) input.max = String(dataDim - 1);
     if (f.doc) {
       const doc = document.createElement('span');
       doc.className = 'field-note';
@@ -104,7 +143,13 @@ export function renderConfigForm(container, info, options, { dataDim, onChange, 
     clearTimeout(pendingEdit.get(container));
     pendingEdit.set(container, setTimeout(() => {
       try {
-        onChange(Object.fromEntries(readers.map((read) => read())));
+        const read = Object.fromEntries(readers.map((r) => r()));
+        const follow = dataDimOverrides(info, read, dataDim);
+        for (const [name, value] of Object.entries(follow)) {
+          const el = container.querySelector(`#cfg-${name}`);
+          if (el) el.value = String(value);
+        }
+        onChange({ ...read, ...follow });
       } catch (err) {
         onInvalid(err.message);
       }

@@ -1,6 +1,30 @@
-// Export: the current weights as JSON and the current view (graph + heatmap) as PNG.
+// Export: the current weights, scores, outputs and inputs as JSON and the current view
+// (graph + heatmap) as PNG.
 
 export const EXPORT_FORMAT = 'ruvector-attention-weights/1';
+
+const rowsOf = (flat, dim) => Array.from({ length: flat.length / dim }, (_, i) => Array.from(flat.subarray(i * dim, (i + 1) * dim)));
+
+/** The query's Euclidean inputs, as plain arrays; the values are the keys. */
+export function exportedInputs(graph, node) {
+  return {
+    inputs: { query: Array.from(graph.vector(node)), keys: graph.neighbours(node).map((j) => Array.from(graph.vector(j))),
+      values: 'the keys' },
+    scoresAre: 'ln w - max ln w per head: the pre-softmax scores up to the constant softmax removes (null: weight 0)',
+  };
+}
+
+/**
+ * What one mechanism computed (evaluate.js): scores, output, metadata, the weights'
+ * origin, and — when its inputs were mapped into the ball — the inputs it got.
+ */
+export function exportedResults(r, dim) {
+  return {
+    scores: r.scores, output: r.output, ...(r.outputError ? { outputError: r.outputError } : {}),
+    metadata: r.metadata, weightsFrom: r.weightsFrom, ball: r.ball,
+    inputs: r.ball ? { query: Array.from(r.inputs.query), keys: rowsOf(r.inputs.keys, dim) } : 'euclidean',
+  };
+}
 
 export function downloadBlob(blob, fileName) {
   const url = URL.createObjectURL(blob);

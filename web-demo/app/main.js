@@ -10,16 +10,18 @@
 
 import { BOOT_STAGES } from './runtime.js';
 import { onBootProgress, runtime, workerMode } from './boot.js';
-import { defaultOptions, renderConfigForm, isDataDimField } from './controls.js';
+import { defaultOptions, renderConfigForm } from './controls.js';
 import { DemoGraph } from './data/graph.js';
 import { DataError, parseEdgeList, parseVectorsFile } from './data/parse.js';
-import { downloadBlob, downloadJson, EXPORT_FORMAT, viewToPng } from './export.js';
+import { downloadBlob, downloadJson, EXPORT_FORMAT, exportedInputs, exportedResults, viewToPng } from './export.js';
 import { meanRows, sum, entropy, topKMass } from './stats.js';
 import { renderComparison } from './views/compare.js';
 import { renderGraph } from './views/graph.js';
 import { renderHeatmap } from './views/heatmap.js';
 import { SPARSE_MECHANISMS, renderSparse, sparseCard, sparseDetails } from './views/sparse.js';  // issue 6
-import { METADATA_SOURCES, metadataFor } from './data/metadata.js';  // issue 7
+import { METADATA_SOURCES } from './data/metadata.js';
+import { evaluate } from './evaluate.js';
+import { loadWeightsFromForm, showWeightsIn } from './trained.js';
 import { distanceEffectCard, distanceEffectDetails, renderDistanceEffect } from './views/distance_effect.js';  // issue 7
 import { renderLayerLegend } from './views/layers.js';  // issue 7
 import { curvedSpace, poincareCard, poincareDetails, renderPoincare } from './views/poincare.js';  // issue 5
@@ -199,30 +201,37 @@ function infoOf(name) {
   return state.catalog.find((m) => m.name === name);
 }
 
-function resetOptions() {
+function resetOptions(options = null) {
   const info = infoOf(state.mechanism);
-  state.options = defaultOptions(info, state.graph.dim);
+  state.options = options ?? defaultOptions(info, state.graph.dim);
   $('mechanism-summary').textContent = plainText(info.summary);
   renderConfigForm($('config-fields'), info, state.options, {
     dataDim: state.graph.dim,
     onChange: (options) => {
       showMessage('config-message', '');
-      state.options = { ...options, ...dimOverrides(info) };
+      state.options = options;  // the form sets the fields that follow the data
+      showWeightsSource();
       refresh();
     },
     onInvalid: (message) => showMessage('config-message', message),
   });
   const heads = $('graph-head');
   heads.replaceChildren(new Option('mean over heads', 'mean'));
+  showWeightsSource();
+}
+
+const showWeightsSource = () => showWeightsIn(state.rt, state.mechanism, state.options);
+
+async function loadWeights() {
+  const options = await loadWeightsFromForm(state.rt, infoOf(state.mechanism), state.options, state.graph.dim, setStatus);
+  if (!options) return;
+  resetOptions(options);
+  await refresh();
 }
 
 /** Docstring text without reStructuredText markup (``code``, :class:`X`). */
 function plainText(text) {
   return (text ?? '').replace(/:[a-z]+:`([^`]*)`/g, '$1').replace(/``([^`]*)``/g, '$1');
-}
-
-function dimOverrides(info) {
-  return Object.fromEntries(info.fields.filter(isDataDimField).map((f) => [f.name, state.graph.dim]));
 }
 
 // ------------------------------------------------------------------ rendering
@@ -256,17 +265,27 @@ async function refresh() {
   const keys = graph.keysOf(node);
   let main;
   try {
-    const mech = await state.rt.mechanism(mechanism, options);
-    main = await state.rt.weights(mech, info, query, keys, nbrs.length, await metadataFor(state.rt, mechanism, graph, node));
+    main = await evaluate(state.rt, { name: mechanism, info, options, graph, node });
   } catch (err) {
     if (seq !== state.seq) return;
-    showMessage('config-message', `${mechanism}: ${err.message}${err.code ? ` [${err.code}]` : ''}`);
-    setStatus('The last change could not be computed; the previous view is kept.', 'ready');
+    const message = `${mechanism}: ${err.message}${err.code ? ` [${err.code}]` : ''}`;
+    showMessage('config-message', message);
+    const sameView = state.current && state.current.mechanism === mechanism && state.current.node === node
+      && state.current.graph === graph;
+    if (sameView) {  // a config edit: the view of the last valid config stays, with the message
+      setStatus('The last change could not be computed; the previous view is kept.', 'ready');
+      return;
+    }
+    // Never another mechanism's (or node's, or data set's) weights under this name: clear, show the error.
+    showEmpty(`${message} — nothing to show.`);
+    document.body.dataset.view = JSON.stringify({ node, mechanism, options, error: message });
+    document.body.dataset.renderCount = String(Number(document.body.dataset.renderCount ?? 0) + 1);
+    setStatus(`${mechanism} could not be computed (see the message).`, 'ready');
     return;
   }
   if (seq !== state.seq) return;  // a newer request has started; its result wins
   showMessage('config-message', '');
-  state.current = { node, neighbours: nbrs, mechanism, options, ...main };
+  state.current = { node, neighbours: nbrs, mechanism, options, graph, ...main };
   renderViews();
   if (state.coldStartMs === null) {
     // Cold start = navigation start → the first weights on screen (the comparison follows).
@@ -291,25 +310,26 @@ async function refresh() {
   let disk = null;
   if (curvedSpace(mechanism, options, graph.dim)) {
     try {
-      disk = await poincareDetails(state.rt.rt.geometric, { mechanism, options, query, keys, n: nbrs.length,
-        dim: graph.dim, weights: meanRows(main.weights) });
+      disk = await poincareDetails(state.rt.rt.geometric, { mechanism, options, ...main.inputs, ball: main.ball,
+        n: nbrs.length, dim: graph.dim, weights: meanRows(main.weights) });
     } catch (err) {
       disk = { kind: 'error', message: `${err.code ?? 'ERROR'}: ${err.message}` };
     }
     if (seq !== state.seq) return;
   }
   renderPoincare(diskView, mechanism, disk);
-  const comparison = await compareAll(query, keys, nbrs.length);
+  const comparison = await compareAll();
   if (seq !== state.seq) return;
   state.comparison = comparison;
   renderCompareTable();
-  // issue 7: GraphRoPE with the latent distances vs without (= SDPA), per neighbour
-  if (infoOf('GraphRoPE')) {
-    const ropeOptions = mechanism === 'GraphRoPE' ? options : defaultOptions(infoOf('GraphRoPE'), graph.dim);
-    const effect = await distanceEffectDetails(state.rt, { graph, node, query, keys, options: ropeOptions })
+  // GraphRoPE with the latent distances vs without (= SDPA), for the mechanisms that read distances
+  const distanceView = distanceEffectCard($('views'), $('compare-card'));
+  distanceView.hidden = METADATA_SOURCES[mechanism]?.field !== 'distances';
+  if (!distanceView.hidden) {
+    const effect = await distanceEffectDetails(state.rt, { graph, node, query, keys, options })
       .catch((err) => ({ node, error: `${err.code ?? 'ERROR'}: ${err.message}` }));
     if (seq !== state.seq) return;
-    renderDistanceEffect(distanceEffectCard($('views'), $('compare-card')), graph, effect);
+    renderDistanceEffect(distanceView, graph, effect);
   }
   // Free mechanisms of configs no longer shown (each config edit creates one).
   state.rt.prune(new Set(comparison.map((r) => state.rt.keyOf(r.name, r.options))));
@@ -333,7 +353,7 @@ function showEmpty(message) {
   canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
   $('weights-check').textContent = '';
   $('layer-legend')?.replaceChildren();
-  if ($('distance-card')) $('distance-card').hidden = true;
+  for (const card of ['distance-card', 'sparse-card', 'poincare-card']) if ($(card)) $(card).hidden = true;
 }
 
 function renderViews() {
@@ -357,16 +377,14 @@ function renderViews() {
     : `Σ per head: ${sums.map((s) => s.toFixed(4)).join(', ')}`;
 }
 
-async function compareAll(query, keys, n) {
+async function compareAll() {
   const results = [];
   for (const info of state.catalog) {
     const options = info.name === state.mechanism ? state.options : defaultOptions(info, state.graph.dim);
     try {
-      const mech = await state.rt.mechanism(info.name, options);
-      // issue 7: graph-aware mechanisms get metadata from the graph on screen
-      const metadata = await metadataFor(state.rt, info.name, state.graph, state.node);
-      results.push({ name: info.name, options, ...(metadata ? { metadataFrom: METADATA_SOURCES[info.name].source } : {}),
-        ...(await state.rt.weights(mech, info, query, keys, n, metadata)) });
+      // graph-aware mechanisms get metadata from the graph on screen, curved ones ball inputs
+      const r = await evaluate(state.rt, { name: info.name, info, options, graph: state.graph, node: state.node });
+      results.push({ name: info.name, options, ...(r.metadata ? { metadataFrom: METADATA_SOURCES[info.name].source } : {}), ...r });
     } catch (err) {
       results.push({ name: info.name, options, error: `${err.code ?? 'ERROR'}: ${err.message}` });
     }
@@ -409,8 +427,10 @@ function exportDocument() {
     neighbours, neighbourLabels: neighbours.map((j) => graph.label(j)),
     neighbourLayers: neighbours.map((j) => graph.layers[j]), edgeLayers: graph.neighbourLayers(node),
     topK: k,
-    current: { mechanism, options, weights, timeMs, ...stats(weights) },
-    comparison: state.comparison.map((r) => (r.error ? r : { ...r, ...stats(r.weights) })),
+    ...exportedInputs(graph, node),
+    current: { mechanism, options, weights, timeMs, ...stats(weights), ...exportedResults(state.current, graph.dim) },
+    comparison: state.comparison.map((r) => (r.error ? r : { name: r.name, options: r.options, metadataFrom: r.metadataFrom,
+      weights: r.weights, timeMs: r.timeMs, ...stats(r.weights), ...exportedResults(r, graph.dim) })),
   };
 }
 
@@ -440,6 +460,13 @@ function wireControls() {
     if (await loadSynthetic(readSyntheticParams(false))) await selectNode(clampNode(state.graph.hub()));
   });
   $('file-load').addEventListener('click', loadFile);
+  $('weights-load').addEventListener('click', loadWeights);
+  $('weights-reset').addEventListener('click', () => {
+    state.rt.resetWeights(state.mechanism, state.options);
+    showMessage('weights-message', '');
+    showWeightsSource();
+    refresh();
+  });
   $('node').addEventListener('change', () => {
     const i = Number($('node').value);
     if (i === state.node && state.current?.node === i) return;  // e.g. the change event of a blur

@@ -31,6 +31,7 @@ export class DemoRuntime {
     this.mode = rt.mode;
     this.versions = rt.versions;
     this.instances = new Map();  // key (name + options) -> mechanism
+    this.trained = new Map();    // key (name + options) -> { file, tensors }: loaded into every instance made
   }
 
   async mechanisms() {
@@ -52,27 +53,70 @@ export class DemoRuntime {
     const key = this.keyOf(name, options);
     if (!this.instances.has(key)) {
       // Store the promise: concurrent refreshes share one construction.
-      const made = this.rt.create(name, options);
+      const trained = this.trained.get(key);
+      const made = Promise.resolve(this.rt.create(name, options)).then(async (mech) => {
+        if (!trained) return mech;
+        try {
+          await mech.loadStateDict(copyTensors(trained.tensors));
+        } catch (err) {
+          await mech.dispose();
+          throw err;
+        }
+        return mech;
+      });
       this.instances.set(key, made);
       made.catch(() => this.instances.delete(key));
     }
     return this.instances.get(key);
   }
 
+  /**
+   * From now on, the mechanism of (name, options) carries these weights ({name:
+   * Float32Array}, checked by the library's loadStateDict); resolves to that
+   * mechanism, or rejects (and forgets them) if they do not fit.
+   */
+  async loadWeights(name, options, tensors, file) {
+    const key = this.keyOf(name, options);
+    this.forget(key);
+    this.trained.set(key, { file, tensors });
+    try {
+      return await this.mechanism(name, options);
+    } catch (err) {
+      this.trained.delete(key);
+      throw err;
+    }
+  }
+
+  /** Back to the seeded initialisation for (name, options). */
+  resetWeights(name, options) {
+    const key = this.keyOf(name, options);
+    this.trained.delete(key);
+    this.forget(key);
+  }
+
+  /** The file the weights of (name, options) come from, or null (seeded). */
+  weightsOf(name, options) {
+    const t = this.trained.get(this.keyOf(name, options));
+    return t ? { file: t.file, tensors: Object.keys(t.tensors) } : null;
+  }
+
+  forget(key) {
+    const made = this.instances.get(key);
+    if (!made) return;
+    this.instances.delete(key);
+    made.then((m) => m.dispose(), () => {});
+  }
+
   /** Drop every cached mechanism except the keys in `keep` (e.g. after the data's dim changed). */
   async prune(keep = new Set()) {
-    for (const [key, made] of this.instances) {
-      if (keep.has(key)) continue;
-      this.instances.delete(key);
-      made.then((m) => m.dispose(), () => {});
-    }
+    for (const key of [...this.instances.keys()]) if (!keep.has(key)) this.forget(key);
   }
 
   /**
    * Attention weights (H, n) of `info`'s mechanism for one query over n keys,
    * timed over a few calls. Multi-head mechanisms give one row per head.
    * Inputs are fresh copies: the worker may take ownership of what it is sent.
-   * `metadata` (GraphMetadata, issue 7) goes to the graph-aware mechanisms.
+   * `metadata` (GraphMetadata) goes to the graph-aware mechanisms.
    */
   async weights(mech, info, query, keys, n, metadata = undefined) {
     const perHead = info.methods.includes('headAttentionWeights');
@@ -90,6 +134,23 @@ export class DemoRuntime {
     const rows = perHead ? splitRows(result) : [Array.from(result)];
     return { weights: rows, timeMs: median(times) };
   }
+
+  /**
+   * The attention output (dv) for the same inputs, the keys doubling as the values
+   * (as forwardGraph does by default). Graph-aware mechanisms get their metadata.
+   */
+  async output(mech, info, query, keys, n, metadata = undefined) {
+    const flat = () => ({ data: keys.slice(), rows: n });
+    if (metadata && info.methods.includes('forwardWithMetadata')) {
+      return Array.from(await mech.forwardWithMetadata(query.slice(), flat(), flat(), metadata));
+    }
+    return Array.from(await mech.forward(query.slice(), flat(), flat(), ...(metadata ? [{ metadata }] : [])));
+  }
+}
+
+/** Fresh copies (the worker may take ownership of what it is sent). */
+function copyTensors(tensors) {
+  return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, v.slice()]));
 }
 
 function splitRows({ data, rows, cols }) {

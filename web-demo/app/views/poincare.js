@@ -1,31 +1,31 @@
-// Poincaré-disk view (issue 5), shown when a curved mechanism is selected
-// (HyperbolicAttention, ManifoldAttention with k < 0, MixedCurvatureAttention's
-// hyperbolic part): the query, its neighbours and the attention weights on the
-// geodesics between them. Points are first pulled into the ball as the mechanism
-// does (projectToBall). 2-D points are drawn as they are; higher dimensions go
-// through the tangent space at the origin: logMap0 → PCA to 2 components (power
-// iteration on the uncentred second moment, so a projected tangent vector is never
-// longer than the original: distances to the origin can only shrink) → expMap0.
-// The disk is drawn at radius 1/sqrt(-k) scaled to the unit circle. The card
-// carries its numbers in data-poincare (JSON) for tests; nothing is read from pixels.
+// Poincaré-disk view, shown when a curved mechanism is selected (HyperbolicAttention,
+// ManifoldAttention with k < 0, MixedCurvatureAttention's hyperbolic part): the query,
+// its neighbours and the attention weights on the geodesics between them.
+//
+// The points are the mechanism's inputs, already mapped into the ball
+// (data/ball.js), pulled in as the mechanism does (projectToBall). The disk is centred
+// on the query by the Möbius translation x ↦ (−q) ⊕_k x, an isometry of the ball, so
+// every geodesic from the query is a diameter and each neighbour's distance from the
+// centre is its distance d_k(q, x) — the distance hyperbolic attention scores.
+// 2-D slices are drawn as they are; higher dimensions go through the tangent space at
+// the query: logMap0 → direction from a PCA to 2 components (power iteration on the
+// uncentred second moment) with each vector's length kept → expMap0, so the distance
+// to the query stays exact and only the angles between neighbours are approximate.
+// The disk is drawn at radius 1/sqrt(-k) scaled to the unit circle. The card carries
+// its numbers in data-poincare (JSON) for tests; nothing is read from pixels.
 
 import { wideCard } from './card.js';
 import { makeScale } from '../colors.js';
+import { curvedSpace } from '../data/ball.js';
 
 const SIZE = 480;
 const C = SIZE / 2;
 const R = SIZE / 2 - 24;
+/** Screen geometry of the disk: the SVG's size, the circle's centre (x = y) and radius in pixels. */
+export const DISK = { size: SIZE, centre: C, radius: R };
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** The curvature k < 0 and the hyperbolic slice of the vectors, or null if not curved. */
-export function curvedSpace(mechanism, options, dim) {
-  if (mechanism === 'HyperbolicAttention') return { k: options.curvature ?? -1, from: 0 };
-  if (mechanism === 'ManifoldAttention' && options.k < 0) return { k: options.k, from: 0 };
-  if (mechanism === 'MixedCurvatureAttention') {
-    return { k: options.curvature ?? -1, from: dim - options.hyperbolicDim };
-  }
-  return null;
-}
+export { curvedSpace };
 
 const slice = (flat, rows, dim, from) =>
   Array.from({ length: rows }, (_, i) => Array.from(flat.subarray(i * dim + from, (i + 1) * dim)));
@@ -64,38 +64,47 @@ export function principalPlane(X, iterations = 200) {
   return { components, explained: trace > 0 ? captured / trace : 1 };
 }
 
-/** The numbers the view shows; `geo` is the library's rt.geometric (sync or worker). */
-export async function poincareDetails(geo, { mechanism, options, query, keys, n, dim, weights }) {
+/**
+ * The numbers the view shows; `geo` is the library's rt.geometric (sync or worker),
+ * `query` (dim) and `keys` (n*dim) the mechanism's inputs (hyperbolic slice in the ball),
+ * `ball` evaluate.js's { k, from, scale } of them.
+ */
+export async function poincareDetails(geo, { mechanism, options, query, keys, n, dim, weights, ball = null }) {
   const space = curvedSpace(mechanism, options, dim);
   if (!space) return null;
-  const { k, from } = space;
+  const { from } = space;
+  const k = ball?.k ?? space.k;  // evaluate.js's ball: the curvature the mechanism uses
   const h = dim - from;
   const pts = { data: Float32Array.from([...slice(query, 1, dim, from), ...slice(keys, n, dim, from)].flat()), rows: n + 1 };
-  // (n+1, h) as the mechanism sees them: exp_0 of Euclidean features, or ball points pulled in by the margin
-  const inside = options.inputMode === 'euclidean' ? await geo.expMap0(pts, { k }) : await geo.projectToBall(pts, { k });
-  const ball = rowsOf(inside);
-  const distances = Array.from(await geo.poincareDistance(ball[0], inside, { k })).slice(1);
-  const tangent = rowsOf(await geo.logMap0(inside, { k }));
+  const inside = await geo.projectToBall(pts, { k });                  // (n+1, h) as the mechanism sees them
+  const q = rowsOf(inside)[0];
+  const distances = Array.from(await geo.poincareDistance(q, inside, { k })).slice(1);
+  const centred = await geo.mobiusAdd(q.map((x) => -x), inside, { k });  // (−q) ⊕ x: the query at 0
+  const tangent = rowsOf(await geo.logMap0(centred, { k }));             // |v_j| = d_k(q, x_j) / 2
   let disk, method, explained = 1;
   if (h === 2) {
-    disk = ball;
+    disk = rowsOf(centred);
     method = 'exact';
   } else {
-    const plane = principalPlane(tangent);
+    const plane = principalPlane(tangent.slice(1));
     explained = plane.explained;
-    const flat2 = tangent.map((t) => plane.components.map((u) => t.reduce((a, x, j) => a + x * u[j], 0)));
+    const flat2 = tangent.map((t) => {
+      const p = plane.components.map((u) => t.reduce((a, x, j) => a + x * u[j], 0));
+      const len = norm(p), want = norm(t);
+      return len > 0 ? p.map((x) => (x * want) / len) : [want, 0];  // direction from the plane, length kept
+    });
     disk = rowsOf(await geo.expMap0({ data: Float32Array.from(flat2.flat()), rows: n + 1 }, { k }));
-    method = 'logMap0 → PCA → expMap0';
+    method = 'logMap0 at the query → PCA direction, length kept → expMap0';
   }
+  disk[0] = [0, 0];  // (−q) ⊕ q = 0 exactly; rounding would only tilt diameters into huge arcs
   const radius = 1 / Math.sqrt(-k);
   const unit = disk.map((p) => p.map((x) => x / radius));
   return {
     k, dim: h, method, explained, n, weights: Array.from(weights), distances,
     temperature: options.temperature ?? 1,
     query: unit[0], points: unit.slice(1),
-    // tangent norms at the origin (= half the distance to the origin for k = -1), before / after
-    originNorms: tangent.map(norm),
-    diskNorms: (h === 2 ? tangent : rowsOf(await geo.logMap0({ data: Float32Array.from(disk.flat()), rows: n + 1 }, { k }))).map(norm),
+    // tangent lengths at the query: half the distance d_k(q, x_j), by the library's logMap0
+    tangentNorms: tangent.slice(1).map(norm),
   };
 }
 
@@ -119,9 +128,11 @@ export function geodesicPath(p, q) {
   const a = (p[0] ** 2 + p[1] ** 2 + 1) / 2, b = (q[0] ** 2 + q[1] ** 2 + 1) / 2;
   const c = [(a * q[1] - b * p[1]) / cross, (b * p[0] - a * q[0]) / cross];
   const r = Math.hypot(p[0] - c[0], p[1] - c[1]);
-  // Minor arc around c: counter-clockwise in the disk's coordinates is clockwise on screen (y down).
+  // The minor arc around c (the part of the circle inside the disk). Flipping y keeps
+  // the picture's orientation, so a counter-clockwise turn in the disk is
+  // counter-clockwise on screen: SVG's negative-angle direction, sweep-flag 0.
   const turn = (p[0] - c[0]) * (q[1] - c[1]) - (p[1] - c[1]) * (q[0] - c[0]);
-  const sweep = turn > 0 ? 1 : 0;
+  const sweep = turn > 0 ? 0 : 1;
   return `M ${X(p)} ${Y(p)} A ${R * r} ${R * r} 0 0 ${sweep} ${X(q)} ${Y(q)}`;
 }
 
@@ -137,7 +148,7 @@ export function renderPoincare(card, mechanism, data) {
     body.textContent = data.message;
     return;
   }
-  title.textContent = `Poincaré disk (k = ${data.k}): query and ${data.n} neighbours` +
+  title.textContent = `Poincaré disk (k = ${data.k}) centred on the query: ${data.n} neighbours` +
     (data.method === 'exact' ? '' : ` · ${data.dim}-D via ${data.method} (${(100 * data.explained).toFixed(0)}% of the tangent energy)`);
   const scale = makeScale(0, Math.max(...data.weights) || 1);
   const svg = svgEl('svg', {
@@ -167,6 +178,9 @@ export function renderPoincare(card, mechanism, data) {
     stroke: '#ffffff', 'stroke-width': 1.5 }));
   const note = document.createElement('p');
   note.className = 'muted';
-  note.textContent = 'Red: the query; blue: its neighbours (size = weight); edges are geodesics, width = attention weight.';
+  note.textContent = 'Red: the query, moved to the centre by the Möbius translation x ↦ (−q) ⊕ x (an isometry), so each ' +
+    'neighbour\'s distance from the centre is its hyperbolic distance from the query; blue: the neighbours ' +
+    '(size = weight); edges are geodesics, width = attention weight. The data are mapped into the ball ' +
+    'with the exponential map at the origin after one scale per data set (see the docs).';
   body.append(svg, note);
 }
