@@ -4,7 +4,8 @@ A read-only, C-contiguous float32 array of any shape over the kernel's output bu
 (no copy): ``repr`` shows the values and the shape, ``len`` and ``out[i]`` go by rows
 (a float for a 1-D array, a ``FloatArray`` row otherwise), ``tolist()`` nests like
 numpy's. ``numpy.asarray(out)`` is zero-copy (``__array_interface__``), and so is
-``memoryview(out)`` on Python >= 3.12 (``__buffer__``: Pyodide's Python has it).
+``memoryview(out)`` on Python >= 3.12 (``__buffer__``: Pyodide's Python has it) and
+``out.data`` (a memoryview, as numpy's ``ndarray.data``) on any Python.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ class FloatArray:
     dtype = "float32"
 
     def __buffer__(self, flags: int) -> memoryview:
+        return self._mv.toreadonly()
+
+    @property
+    def data(self) -> memoryview:
+        """The values as a read-only float32 memoryview, as numpy's ``ndarray.data`` (shaped;
+        flat when the shape has a 0). ``memoryview(out)`` itself needs Python >= 3.12."""
         return self._mv.toreadonly()
 
     @property

@@ -64,6 +64,12 @@ def test_buffer_protocol():
     assert mv.tolist() == out.tolist()
 
 
+def test_data_is_a_memoryview_on_any_python():
+    out = batch()
+    assert out.data.shape == (3, 2) and out.data.format == "f" and out.data.readonly
+    assert out.data.tolist() == out.tolist()
+
+
 def test_numpy_asarray_is_zero_copy():
     np = pytest.importorskip("numpy")
     out = batch()
