@@ -16,7 +16,7 @@ PY_TEST_DEPS=(numpy pytest hypothesis safetensors "torch==2.13.0" pytest-timeout
 PY_TEST_MODULES="numpy pytest hypothesis safetensors torch pytest_timeout networkx rotary_embedding_torch geoopt torch_geometric"
 PY_BUILD_DEPS=(scikit-build-core "cmake>=3.18" ninja build wheel)
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+log() { printf '\033[1m==> %s\033[0m (at %ds)\n' "$*" "$SECONDS"; }
 
 need_apt() {  # need_apt <command> <debian package>...
   command -v "$1" >/dev/null 2>&1 && return 0
@@ -35,7 +35,8 @@ deps_build() {
   need_apt node nodejs
   $PY -c 'import scikit_build_core, build' 2>/dev/null \
     || $PY -m pip install -q "${PY_BUILD_DEPS[@]}"
-  if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "npm install"; npm install --no-audit --no-fund --loglevel=error
   fi
 }

@@ -616,8 +616,8 @@ export interface InitOptions {
   /**
    * Where the Pyodide distribution (pyodide.mjs, pyodide.asm.wasm,
    * pyodide-lock.json, our wheel) is served from; must end with '/'.
-   * Default: browser → `pyodide/` next to the bundle; Node → the `pyodide`
-   * npm dependency plus the wheel shipped in this package.
+   * Default: this package's `dist/pyodide/` (browser: `pyodide/` next to the
+   * bundle that imports the package).
    */
   indexURL?: string;
   /** Called at each boot stage (e.g. for a status line). */

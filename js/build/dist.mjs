@@ -1,16 +1,20 @@
 // Builds the distribution (called by `./build.sh dist` after the wasm kernel):
 //
-//   dist/pyodide/     Pyodide core files from the pinned `pyodide` npm package,
+//   dist/pyodide/     Pyodide core files from the pinned `pyodide` npm package (a
+//                     development dependency: the package ships them once, here,
+//                     and loads them from here in Node and in browsers),
 //                     our wheel (sources + their 3.14 bytecode, bytecode.mjs), and a
 //                     pyodide-lock.json that lists it
 //   dist/*.js         browser bundle (ESM): ruvector-attention.js, compat.js, worker.js
 //   dist/node/*.mjs   Node bundle (ESM): index.mjs, compat.mjs, worker.mjs
 //   dist/*.d.ts       the public types, from ts-types/
+//   build/npm/ruvector-attention/   what `npm pack` packs: package.json, the JS README,
+//                     LICENSE and a copy of dist/
 //
 // Usage: node js/build/dist.mjs [--kernel build/wasm/libruvector_kernel.so]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -21,6 +25,7 @@ const DIST = join(ROOT, 'dist');
 const PYODIDE_OUT = join(DIST, 'pyodide');
 const PYODIDE_NPM = join(ROOT, 'node_modules', 'pyodide');
 const PACKAGE = 'ruvector-attention';
+const PACKAGE_OUT = join(ROOT, 'build', 'npm', PACKAGE);
 // What Pyodide needs at run time (pyodide.js is the classic-script loader, for pages without modules).
 const PYODIDE_CORE = ['pyodide.mjs', 'pyodide.js', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip'];
 
@@ -42,8 +47,8 @@ function versions() {
     .match(/__version__\s*=\s*["']([^"']+)["']/)?.[1];
   if (pkg.version !== py) fail(`package.json version ${pkg.version} != _version.py ${py}`);
   const pyodide = JSON.parse(readFileSync(join(PYODIDE_NPM, 'package.json'), 'utf8')).version;
-  if (pyodide !== pkg.dependencies.pyodide) {
-    fail(`node_modules/pyodide is ${pyodide}, package.json pins ${pkg.dependencies.pyodide}: run npm install`);
+  if (pyodide !== pkg.devDependencies.pyodide) {
+    fail(`node_modules/pyodide is ${pyodide}, package.json pins ${pkg.devDependencies.pyodide}: run npm install`);
   }
   return { version: pkg.version, pyodide };
 }
@@ -100,22 +105,48 @@ function copyPyodide(pyodideVersion) {
 
 async function bundle(version) {
   const common = {
-    bundle: true, format: 'esm', splitting: true, target: 'es2022', sourcemap: false,  // readable output, no maps to ship
-    chunkNames: 'chunk-[hash]', logLevel: 'warning', legalComments: 'none',
+    bundle: true, format: 'esm', target: 'es2022', sourcemap: false,  // readable output, no maps to ship
+    logLevel: 'warning', legalComments: 'none',
     define: { __RUVECTOR_VERSION__: JSON.stringify(version) },
   };
   const src = name => join(ROOT, 'js', 'src', name);
-  await esbuild.build({
-    ...common, platform: 'browser', outdir: DIST, outExtension: { '.js': '.js' },
-    entryPoints: { [PACKAGE]: src('index.ts'), compat: src('compat.ts'), worker: src('worker/entry.ts') },
-    define: { ...common.define, __TARGET__: '"browser"', __PYODIDE_DIR__: '"./pyodide/"', __WORKER_FILE__: '"./worker.js"' },
-  });
-  await esbuild.build({
-    ...common, platform: 'node', outdir: join(DIST, 'node'), outExtension: { '.js': '.mjs' },
-    entryPoints: { index: src('index.ts'), compat: src('compat.ts'), worker: src('worker/entry.ts') },
-    define: { ...common.define, __TARGET__: '"node"', __PYODIDE_DIR__: '"../pyodide/"', __WORKER_FILE__: '"./worker.mjs"' },
-  });
+  const targets = [
+    { platform: 'browser', outdir: DIST, ext: '.js', main: PACKAGE, pyodideDir: './pyodide/' },
+    { platform: 'node', outdir: join(DIST, 'node'), ext: '.mjs', main: 'index', pyodideDir: '../pyodide/' },
+  ];
+  for (const t of targets) {
+    const define = {
+      ...common.define, __TARGET__: JSON.stringify(t.platform), __PYODIDE_DIR__: JSON.stringify(t.pyodideDir),
+      __WORKER_FILE__: JSON.stringify(`./worker${t.ext}`),
+    };
+    const shared = { ...common, platform: t.platform, outdir: t.outdir, outExtension: { '.js': t.ext }, define };
+    // The entry points share one runtime module (chunks are imported statically, so
+    // a bundler follows them whatever their names).
+    await esbuild.build({
+      ...shared, splitting: true, chunkNames: 'chunk-[hash]',
+      entryPoints: { [t.main]: src('index.ts'), compat: src('compat.ts') },
+    });
+    // The worker is loaded by URL, so it is one self-contained file with a fixed name.
+    await esbuild.build({ ...shared, entryPoints: { worker: src('worker/entry.ts') } });
+  }
   for (const f of ['index.d.ts', 'compat.d.ts']) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
+}
+
+/**
+ * The folder `npm pack` packs: the manifest (package.json without its development
+ * fields), the JS README, the LICENSE and dist/. The repository root cannot be
+ * packed itself, because npm always ships the root README (the project's, whose
+ * links lead into the repository); it is marked private so that it is never published.
+ */
+function stagePackage() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const { devDependencies, scripts, private: _, ...manifest } = pkg;
+  rmSync(PACKAGE_OUT, { recursive: true, force: true });
+  mkdirSync(PACKAGE_OUT, { recursive: true });
+  writeFileSync(join(PACKAGE_OUT, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  copyFileSync(join(ROOT, 'js', 'README.md'), join(PACKAGE_OUT, 'README.md'));
+  copyFileSync(join(ROOT, 'LICENSE'), join(PACKAGE_OUT, 'LICENSE'));
+  cpSync(DIST, join(PACKAGE_OUT, 'dist'), { recursive: true });
 }
 
 const { version, pyodide } = versions();
@@ -128,3 +159,5 @@ const entry = writeLock(wheel, version);
 log(`dist/pyodide (Pyodide ${pyodide}) + pyodide-lock.json (${entry.file_name}, sha256 ${entry.sha256.slice(0, 12)}…)`);
 await bundle(version);
 log('bundles dist/ruvector-attention.js (browser), dist/node/index.mjs (Node), types dist/index.d.ts');
+stagePackage();
+log(`npm package folder ${relative(ROOT, PACKAGE_OUT)} (npm pack ${relative(ROOT, PACKAGE_OUT)})`);

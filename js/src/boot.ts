@@ -3,7 +3,7 @@
 // the main thread), and checks that JS, Python and kernel versions agree.
 import { Bridge, type PyodideLike } from './bridge.ts';
 import { AttentionError } from './errors.ts';
-import { PACKAGE, pyodideLocations } from './platform.ts';
+import { DISTRIBUTION_FILES, PACKAGE, missingFile, pyodideLocations, type PyodideLocations } from './platform.ts';
 import type { BootStage, MechanismInfo, Versions } from '../../ts-types/index.d.ts';
 
 export const JS_VERSION: string = __RUVECTOR_VERSION__;
@@ -21,17 +21,25 @@ export async function boot(indexURL: string | undefined, progress: Progress = ()
   const where = await pyodideLocations(indexURL);
   progress('pyodide', `loading Pyodide from ${where.indexURL}`);
   let py: PyodideLike;
+  // Checked while Pyodide loads, not before it: a missing pyodide.asm.wasm leaves
+  // loadPyodide pending forever, so the check's error wins the race.
+  const missing = diagnose(where.indexURL, DISTRIBUTION_FILES);
   try {
     const { loadPyodide } = await import(/* webpackIgnore: true */ /* @vite-ignore */ where.loaderURL);
-    py = await loadPyodide({
-      indexURL: where.indexURL,
-      ...(where.lockFileContents ? { lockFileContents: where.lockFileContents } : {}),
-      ...(where.packageBaseUrl ? { packageBaseUrl: where.packageBaseUrl } : {}),
-      ...(where.packageCacheDir ? { packageCacheDir: where.packageCacheDir } : {}),
-      stdout: () => {},   // Python prints nothing on purpose; keep the host console clean
-    });
+    py = await Promise.race([
+      loadPyodide({
+        indexURL: where.indexURL,
+        ...(where.lockFileContents ? { lockFileContents: where.lockFileContents } : {}),
+        ...(where.packageBaseUrl ? { packageBaseUrl: where.packageBaseUrl } : {}),
+        ...(where.packageCacheDir ? { packageCacheDir: where.packageCacheDir } : {}),
+        stdout: () => {},   // Python prints nothing on purpose; keep the host console clean
+      }),
+      missing.then(err => (err ? Promise.reject(err) : new Promise<never>(() => {}))),
+    ]);
   } catch (e) {
-    throw new AttentionError('INIT_FAILED', `Pyodide failed to load from ${where.indexURL}: ${(e as Error).message ?? e}`);
+    if (e instanceof AttentionError) throw e;
+    throw await missing
+      ?? new AttentionError('INIT_FAILED', `Pyodide failed to load from ${where.indexURL}: ${(e as Error).message ?? e}`);
   }
 
   progress('package', `loading ${PACKAGE}`);
@@ -43,8 +51,10 @@ export async function boot(indexURL: string | undefined, progress: Progress = ()
   }
   // A bad sha256 or a missing file is only logged by loadPackage: check it really loaded.
   if (!(PACKAGE in py.loadedPackages)) {
-    throw new AttentionError('INIT_FAILED',
-      `${PACKAGE} was not loaded into Pyodide${problems.length ? ': ' + problems.join('; ') : ''}`);
+    const wheel = await wheelName(where);
+    throw (wheel && await diagnose(where.packageBaseUrl ?? where.indexURL, [wheel]))
+      ?? new AttentionError('INIT_FAILED',
+        `${PACKAGE} was not loaded into Pyodide${problems.length ? ': ' + problems.join('; ') : ''}`);
   }
 
   progress('verify', 'checking versions');
@@ -65,4 +75,40 @@ export async function boot(indexURL: string | undefined, progress: Progress = ()
   }
   progress('ready', `ruvector-attention ${versions.js} (${versions.isa})`);
   return { py, bridge, versions, catalog: info.catalog as MechanismInfo[] };
+}
+
+/** The wheel's file name in the lock Pyodide was given (null if that cannot be read). */
+async function wheelName(where: PyodideLocations): Promise<string | null> {
+  type Lock = { packages?: Record<string, { file_name?: string }> };
+  try {
+    const lock = (where.lockFileContents as Lock | undefined)
+      ?? await (await fetch(where.indexURL + 'pyodide-lock.json', { cache: 'no-store' })).json() as Lock;
+    return lock.packages?.[PACKAGE]?.file_name ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * In a browser: the first of `files` under `base` that cannot be fetched, as an
+ * INIT_FAILED naming it (null when all are there, so a load error stands as it is).
+ * A server's fallback page for a missing file counts as missing. Node checks every
+ * file before loading (platform.ts), so it has nothing to find.
+ */
+async function diagnose(base: string, files: string[]): Promise<AttentionError | null> {
+  if (__TARGET__ === 'node') return null;
+  for (const f of files) {
+    const file = base + f;
+    try {
+      const r = await fetch(file, { method: 'HEAD', cache: 'no-store' });
+      if (r.status === 405 || r.status === 501) return null;  // a server without HEAD: nothing to tell
+      if (!r.ok) return missingFile(file, `HTTP ${r.status}`, base);
+      if (!f.endsWith('.html') && r.headers.get('content-type')?.startsWith('text/html')) {
+        return missingFile(file, 'the server answered with an HTML page', base);
+      }
+    } catch (e) {
+      return missingFile(file, (e as Error).message ?? String(e), base);
+    }
+  }
+  return null;
 }

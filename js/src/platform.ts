@@ -20,41 +20,53 @@ function withSlash(url: string): string {
 }
 
 /**
- * Defaults: browser → ./pyodide/ next to this bundle (the dist/ layout);
- * Node → Pyodide core from the `pyodide` dependency, our lock + wheel from
- * dist/pyodide/ of this package. An explicit indexURL serves everything.
+ * Defaults: the `pyodide/` folder of this package's dist/ (next to the browser
+ * bundle, one level up from the Node bundle), which holds the Pyodide core, our
+ * lock and our wheel. An explicit indexURL serves all of them.
  */
 export async function pyodideLocations(indexURL?: string): Promise<PyodideLocations> {
   if (__TARGET__ === 'node') {
     const { fileURLToPath, pathToFileURL } = await import('node:url');
-    const { createRequire } = await import('node:module');
-    const { readFile } = await import('node:fs/promises');
+    const { access, readFile } = await import('node:fs/promises');
     const path = await import('node:path');
     const toDir = (u: string) => withSlash(u.startsWith('file:') ? fileURLToPath(u) : path.resolve(u));
-    const ours = indexURL ? toDir(indexURL) : fileURLToPath(new URL(__PYODIDE_DIR__, import.meta.url));
-    let core = ours;
-    if (!indexURL) {
-      const require = createRequire(import.meta.url);
-      core = withSlash(path.dirname(require.resolve('pyodide/package.json')));
+    const dir = indexURL ? toDir(indexURL) : fileURLToPath(new URL(PYODIDE_DIR, import.meta.url));
+    // Checked first: Pyodide in Node never settles its promise when pyodide.asm.wasm is missing.
+    for (const f of DISTRIBUTION_FILES) {
+      await access(dir + f).catch((e: Error) => { throw missingFile(dir + f, e.message, dir); });
     }
     let lock: { packages?: Record<string, { file_name: string; sha256: string }> };
     try {
-      lock = JSON.parse(await readFile(ours + 'pyodide-lock.json', 'utf8'));
+      lock = JSON.parse(await readFile(dir + 'pyodide-lock.json', 'utf8'));
     } catch (e) {
-      throw new AttentionError('INIT_FAILED', `cannot read ${ours}pyodide-lock.json: ${(e as Error).message}`);
+      throw missingFile(dir + 'pyodide-lock.json', (e as Error).message, dir);
     }
-    await checkWheel(ours, lock.packages?.[PACKAGE]);
+    await checkWheel(dir, lock.packages?.[PACKAGE]);
     return {
-      indexURL: core, loaderURL: pathToFileURL(core + 'pyodide.mjs').href,
-      lockFileContents: lock, packageBaseUrl: ours, packageCacheDir: ours,
+      indexURL: dir, loaderURL: pathToFileURL(dir + 'pyodide.mjs').href,
+      lockFileContents: lock, packageBaseUrl: dir, packageCacheDir: dir,
     };
   }
-  const base = withSlash(indexURL ?? new URL(__PYODIDE_DIR__, import.meta.url).href);
+  const base = withSlash(indexURL ?? new URL(PYODIDE_DIR, import.meta.url).href);
   const absolute = new URL(base, globalThis.location?.href ?? import.meta.url).href;
   return { indexURL: absolute, loaderURL: absolute + 'pyodide.mjs' };
 }
 
 export const PACKAGE = 'ruvector-attention';
+
+// Held in a constant, so that a bundler does not take the folder for an asset to
+// resolve at build time (vite warns that ./pyodide/ does not exist).
+const PYODIDE_DIR: string = __PYODIDE_DIR__;
+
+/** Every file of dist/pyodide/ that a boot reads, the wheel aside (its name is in the lock). */
+export const DISTRIBUTION_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
+
+/** INIT_FAILED naming the file that could not be read, why, and the option that fixes it. */
+export function missingFile(file: string, why: string, indexURL: string): AttentionError {
+  return new AttentionError('INIT_FAILED',
+    `cannot load ${file} (${why}): init({ indexURL }) must point at a copy of the dist/pyodide/ folder ` +
+    `of ${PACKAGE} (indexURL is ${indexURL})`);
+}
 
 /**
  * Node: our wheel must be in the package folder with the lock's sha256. Pyodide
@@ -70,7 +82,7 @@ async function checkWheel(dir: string, entry: { file_name: string; sha256: strin
     try {
       bytes = await readFile(dir + entry.file_name);
     } catch {
-      throw new AttentionError('INIT_FAILED', `the wheel ${dir}${entry.file_name} is missing (rebuild with ./build.sh dist)`);
+      throw missingFile(dir + entry.file_name, 'the wheel is missing', dir);
     }
     const sha = createHash('sha256').update(bytes).digest('hex');
     if (sha !== entry.sha256) {
@@ -94,11 +106,20 @@ export async function startWorker(): Promise<WorkerLike> {
       terminate: async () => { await w.terminate(); },
     };
   }
-  const w = new Worker(new URL(__WORKER_FILE__, import.meta.url), { type: 'module' });
+  // The worker is one self-contained file. Its URL is a literal apart from `new Worker`,
+  // so bundlers copy it as an asset (vite renames it and rewrites this URL)
+  // instead of bundling it again as a worker, which vite does in IIFE format by
+  // default, where the worker's top-level await fails.
+  const url = new URL(__WORKER_FILE__, import.meta.url);
+  const w = new Worker(url, { type: 'module' });
   return {
     post: (m, t) => w.postMessage(m, t),
     onMessage: cb => { w.onmessage = e => cb(e.data); },
-    onError: cb => { w.onerror = e => cb(new Error(e.message || 'worker failed to start')); },
+    // A script that fails to load gives an error event without a message.
+    onError: cb => {
+      w.onerror = e => cb(new Error(e.message ||
+        `the worker script ${url.href} failed to load: serve ${PACKAGE}'s dist/worker.js there, next to the bundle that imports ${PACKAGE}`));
+    },
     ref: () => {},
     terminate: async () => { w.terminate(); },
   };

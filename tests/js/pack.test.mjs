@@ -1,20 +1,18 @@
-// `npm pack` output installs into a fresh folder without the network and runs
-// there: main thread, worker, compat, and its types resolve through `exports`.
+// The packed tarball installs into a fresh folder from itself alone (no network, an
+// empty npm cache) and runs there: main thread, worker, compat, from ESM and from
+// CommonJS; its types resolve through `exports`; it holds Pyodide once, the JS
+// README and the LICENSE, and no sources.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { packAndInstall } from '../e2e/packed.mjs';
 import { ROOT } from './helpers.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ruvector-pack-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function npm(args, cwd) {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'],
-    { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-}
 
 const CHECK_SCRIPT = `
 import { init, AttentionError, version } from 'ruvector-attention';
@@ -34,6 +32,17 @@ await wrt.terminate();
 console.log(JSON.stringify({ version, versions: rt.versions, out, code, compatOut, workerOut }));
 `;
 
+// CommonJS: import() on every Node 20; require() where Node has require(esm) (20.19+, 22.12+).
+const CHECK_CJS = `
+const [major, minor] = process.versions.node.split('.').map(Number);
+const requireEsm = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+import('ruvector-attention').then(async (m) => {
+  const rt = await m.init();
+  const viaRequire = requireEsm ? typeof require('ruvector-attention').init : 'function';
+  console.log(JSON.stringify({ mode: rt.mode, viaRequire }));
+});
+`;
+
 const CHECK_TYPES = `
 import { init, type Runtime } from 'ruvector-attention';
 import { DotProductAttention } from 'ruvector-attention/compat';
@@ -44,20 +53,33 @@ export async function f(): Promise<Float32Array> {
 }
 `;
 
-test('npm pack → npm install --offline in a scratch folder → it runs and type-checks', { timeout: 240_000 }, () => {
-  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp], ROOT))[0];
+test('npm pack → npm install of the tarball alone → it runs from ESM and CommonJS and type-checks', { timeout: 240_000 }, () => {
+  const { packed, app } = packAndInstall(tmp);
   const files = packed.files.map(f => f.path);
-  for (const need of ['package.json', 'dist/node/index.mjs', 'dist/ruvector-attention.js', 'dist/index.d.ts',
-    'dist/compat.d.ts', 'dist/pyodide/pyodide-lock.json', 'dist/pyodide/pyodide.asm.wasm', `dist/pyodide/${
-      `ruvector_attention-${packed.version}-py3-none-pyemscripten_2026_0_wasm32.whl`}`]) {
+  for (const need of ['package.json', 'README.md', 'LICENSE', 'dist/node/index.mjs', 'dist/ruvector-attention.js',
+    'dist/worker.js', 'dist/node/worker.mjs', 'dist/index.d.ts', 'dist/compat.d.ts', 'dist/pyodide/pyodide-lock.json',
+    'dist/pyodide/pyodide.asm.wasm', `dist/pyodide/ruvector_attention-${packed.version}-py3-none-pyemscripten_2026_0_wasm32.whl`]) {
     assert.ok(files.includes(need), `${need} is not in the package`);
   }
   assert.ok(!files.some(f => f.startsWith('js/') || f.startsWith('py/') || f.startsWith('tests/')), 'sources leaked into the package');
-
-  const app = join(tmp, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-  npm(['install', '--offline', '--ignore-scripts', join(tmp, packed.filename)], app);
+  const installed = join(app, 'node_modules', 'ruvector-attention');
+  assert.equal(readFileSync(join(installed, 'README.md'), 'utf8'), readFileSync(join(ROOT, 'js', 'README.md'), 'utf8'),
+    'the package README is the JS one');
+  const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+  assert.deepEqual(readme.match(/\]\((?![a-z]+:|#)[^)]*\)/g) ?? [], [], 'npm shows the README: links into the repository are dead there');
+  assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /^MIT License/);
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  assert.equal(manifest.license, 'MIT');
+  assert.equal(manifest.private, undefined, 'the packed manifest is publishable');
+  assert.equal(manifest.devDependencies, undefined);
+  assert.deepEqual(Object.keys(manifest.dependencies ?? {}), [], 'the package needs no other package at run time');
+  // Pyodide once: nothing but this package was installed, and it holds one pyodide.asm.wasm.
+  assert.deepEqual(readdirSync(join(app, 'node_modules')).filter(n => !n.startsWith('.')), ['ruvector-attention']);
+  assert.deepEqual(files.filter(f => f.endsWith('pyodide.asm.wasm')), ['dist/pyodide/pyodide.asm.wasm']);
+  // The worker is loaded by URL: one file with a fixed name that imports nothing relative.
+  for (const w of ['dist/worker.js', 'dist/node/worker.mjs']) {
+    assert.doesNotMatch(readFileSync(join(installed, w), 'utf8'), /from\s*["']\.\.?\//, `${w} imports a chunk`);
+  }
 
   writeFileSync(join(app, 'check.mjs'), CHECK_SCRIPT);
   const result = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }).trim().split('\n').pop());
@@ -67,6 +89,10 @@ test('npm pack → npm install --offline in a scratch folder → it runs and typ
   assert.equal(result.out.length, 2);
   assert.deepEqual(result.compatOut, result.out);
   assert.deepEqual(result.workerOut, result.out);
+
+  writeFileSync(join(app, 'check.cjs'), CHECK_CJS);
+  const cjs = JSON.parse(execFileSync(process.execPath, ['check.cjs'], { cwd: app, encoding: 'utf8' }).trim().split('\n').pop());
+  assert.deepEqual(cjs, { mode: 'main', viaRequire: 'function' });
 
   writeFileSync(join(app, 'check.ts'), CHECK_TYPES);
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict',
