@@ -44,7 +44,7 @@ export declare class MultiHeadAttention {
   free(): void;
 }
 
-// ---- issue 6: sparse / efficient attention
+// ---------------------------------------------------------------- sparse / efficient attention
 /** Exact attention computed in key blocks (FlashAttention); memory O(blockSize). */
 export declare class FlashAttention {
   constructor(dim: number, blockSize?: number);
@@ -79,9 +79,7 @@ export declare class LocalGlobalAttention {
   computeRaw(query: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array;
   free(): void;
 }
-// ---- end issue 6
-
-// ---- issue 7: graph-aware attention
+// ---------------------------------------------------------------- graph-aware attention
 /** Configuration of {@link GraphRoPeAttention} (the original's RoPEConfig). */
 export interface RoPEConfig {
   dim: number;
@@ -119,9 +117,7 @@ export declare class GraphRoPeAttention {
   static distanceToPosition(distance: number, maxDistance: number): number;
   free(): void;
 }
-// ---- end issue 7
-
-// ---- issue 5: geometric attention
+// ---------------------------------------------------------------- geometric attention
 // Curvature is signed (geoopt's convention): -1 is the unit Poincaré ball. @ruvector/attention
 // takes c > 0 and ignores the sign; pass -c here. A curvature >= 0 throws INVALID_CONFIG.
 
@@ -201,8 +197,6 @@ export declare function expMap(base: ArrayInput, tangent: ArrayInput, curvature?
 /** The logarithmic map at base, inverse of expMap. */
 export declare function logMap(base: ArrayInput, point: ArrayInput, curvature?: number): Float32Array;
 export declare function projectToPoincareBall(vector: ArrayInput, curvature?: number): Float32Array;
-// ---- end issue 5
-
 export interface AttentionInfo {
   version: string;
   features: string[];

@@ -5,7 +5,9 @@
 //  2. the npm API from Node (JS → Pyodide → kernel): SDPA at n = 100, 1000,
 //     10000 and multi-head h = 4 at n = 1000, d = 128, with flat input copied
 //     in, keys/values already resident in the wasm heap, and Float32Array[];
-//  3. gzipped sizes: the wasm kernel, our wheel, the whole dist/ folder.
+//  3. gzipped sizes: the wasm kernel, our wheel, the whole dist/ folder;
+//  4. one section per mechanism family of the catalogue (js/bench/<family>.mjs);
+//  5. cold start: Node init() and the visualizer's time to first weights (coldstart.mjs).
 //
 // Timings are per call: batches of calls timed together (so timer overhead
 // does not count), p50 / p95 over the batches, ops/s = 1 / mean.
@@ -24,7 +26,7 @@ const JSON_OUT = process.argv.includes('--json') ? process.argv[process.argv.ind
 const D = 128;
 const SIZES = [100, 1000, 10000];
 
-// Issue 3 item 6 targets (µs, p50, SDPA n = 1000, d = 128).
+// Targets (µs, p50, SDPA n = 1000, d = 128).
 const TARGETS = { flat: 40, resident: 25, 'Float32Array[]': 80, kernelRatio: 2.5, kernelGzipKB: 64 };
 
 mkdirSync(OUT, { recursive: true });
@@ -99,7 +101,7 @@ function kernelTimers() {
     execFileSync('emcc', [...common, '-msimd128', '-sSTANDALONE_WASM', '-sWASM_BIGINT', '-DRV_ISA_WASM128',
       '-DRV_ISA_SUFFIX=wasm128', '-DRV_BENCH_ISA=wasm128', sources[0], sources[1], '-o', wasm]);
   }
-  // The kernel module on its own (no timer, no main), as the issue sizes it.
+  // The kernel module on its own (no timer, no main), as its size target counts it.
   const kernelOnly = join(OUT, 'kernel.wasm');
   if (!newer(kernelOnly, sources.slice(1))) {
     execFileSync('emcc', [...common, '-msimd128', '-sSTANDALONE_WASM', '-sWASM_BIGINT', '--no-entry',
@@ -212,13 +214,18 @@ const native = JSON.parse(execFileSync(timers.native, SIZES.map(String), { encod
 const wasm = JSON.parse(await runWasi(timers.wasm, SIZES.map(String)));
 const lib = await import(join(ROOT, 'dist', 'node', 'index.mjs'));
 const api = await apiBench(lib);
-const { sparseBench, printSparse } = await import('./sparse.mjs');  // issue 6
-const sparse = await sparseBench(await lib.init(), randomF32, { quick: QUICK });
-const { graphBench, printGraph } = await import('./graph.mjs');  // issue 7
-const graph = await graphBench(await lib.init(), randomF32, { quick: QUICK });
-const { geometricBench, printGeometric } = await import('./geometric.mjs');  // issue 5
-const geometric = await geometricBench(await lib.init(), randomF32, { quick: QUICK });
+// One section per mechanism family of the catalogue that has a js/bench/<family>.mjs
+// (exporting bench(rt, randomF32, { quick }) and print(result)).
+const families = {};
+for (const family of new Set((await lib.init()).mechanisms().map(m => m.family))) {
+  const file = join(ROOT, 'js', 'bench', `${family}.mjs`);
+  if (!existsSync(file)) continue;
+  const section = await import(file);
+  families[family] = { section, result: await section.bench(await lib.init(), randomF32, { quick: QUICK }) };
+}
 const size = sizes(timers.kernelOnly);
+const { coldStartBench, printColdStart } = await import('./coldstart.mjs');
+const coldStart = await coldStartBench(ROOT, { quick: QUICK });
 
 console.log(`\nNode ${process.version}, Pyodide ${api.versions.pyodide}, kernel ${api.versions.isa}; d = ${D}, one query, per call`);
 console.log('\nkernel alone (rv_attend, no host layer)           p50 µs   p95 µs');
@@ -242,8 +249,8 @@ console.log(`  wasm kernel side module   ${kb(size.sideModule.bytes)} → ${kb(s
 console.log(`  standalone kernel.wasm    ${kb(size.standaloneKernel.bytes)} → ${kb(size.standaloneKernel.gzip)}`);
 console.log(`  wheel                     ${kb(size.wheel.bytes)} → ${kb(size.wheel.gzip)}`);
 console.log(`  dist/ (${size.dist.files} files)         ${kb(size.dist.bytes)} → ${kb(size.dist.gzip)}`);
-printSparse(sparse);  // issue 6
-printGraph(graph);  // issue 7
-printGeometric(geometric);  // issue 5
-writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, sparse, graph, geometric }, null, 1));
+for (const { section, result } of Object.values(families)) section.print(result);
+printColdStart(coldStart);
+const sections = Object.fromEntries(Object.entries(families).map(([family, { result }]) => [family, result]));
+writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, versions: api.versions, kernel: { native, wasm }, api: api.rows, sizes: size, ...sections, coldStart }, null, 1));
 console.log(`\n(JSON: ${JSON_OUT})`);

@@ -1,4 +1,4 @@
-// Geometric mechanisms from Node (issue 5): one query, n = 100 and 1000 keys resident
+// The "geometric" family section of js/bench/bench.mjs. Geometric mechanisms from Node: one query, n = 100 and 1000 keys resident
 // in the wasm heap, d = 128, p50 per call next to scaled dot-product attention on the
 // same keys in the same run (target: hyperbolic <= 5x SDPA). Keys / values are points
 // of the unit ball (largest norm 0.9); edge-featured (GAT, one head) gets 16 edge
@@ -21,7 +21,7 @@ function inBall(x, d) {
   return x;
 }
 
-export async function geometricBench(rt, randomF32, { d = 128, sizes = [100, 1000], quick = false } = {}) {
+export async function bench(rt, randomF32, { d = 128, sizes = [100, 1000], quick = false } = {}) {
   const m = {
     sdpa: await rt.create('ScaledDotProductAttention', { dim: d }),
     hyperbolic: await rt.create('HyperbolicAttention', { dim: d }),
@@ -53,7 +53,7 @@ export async function geometricBench(rt, randomF32, { d = 128, sizes = [100, 100
   return { d, rows, targetHyperbolicXSdpa: TARGET_HYPERBOLIC_X_SDPA };
 }
 
-export function printGeometric(result) {
+export function print(result) {
   console.log(`\ngeometric attention from Node, one query, d = ${result.d}, keys resident`);
   console.log(`  ${'mechanism'.padEnd(24)}${'n'.padStart(6)}${'p50 µs'.padStart(10)}${'x SDPA'.padStart(9)}`
     + `${'via Python µs'.padStart(16)}${'x SDPA'.padStart(9)}`);
@@ -61,7 +61,7 @@ export function printGeometric(result) {
     console.log(`  ${r.mechanism.padEnd(24)}${String(r.n).padStart(6)}${r.p50.toFixed(1).padStart(10)}${r.xSdpa.toFixed(2).padStart(9)}`
       + `${r.p50ViaPython.toFixed(1).padStart(16)}${r.xSdpaViaPython.toFixed(2).padStart(9)}`);
   }
-  // issue 5's target, on each route (the direct route leaves only the kernels' own ratio)
+  // the hyperbolic target, on each route (the direct route leaves only the kernels' own ratio)
   const verdict = x => `${x.toFixed(2)}x (${x <= result.targetHyperbolicXSdpa ? 'met' : 'MISSED'})`;
   for (const r of result.rows.filter(x => x.mechanism === 'hyperbolic')) {
     console.log(`  hyperbolic n = ${r.n} / SDPA, target ≤ ${result.targetHyperbolicXSdpa}x: direct ${verdict(r.xSdpa)}, `

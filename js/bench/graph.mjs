@@ -1,4 +1,4 @@
-// Graph-aware mechanisms from Node (issue 7): one query, n = 1000 keys resident in
+// The "graph" family section of js/bench/bench.mjs. Graph-aware mechanisms from Node: one query, n = 1000 keys resident in
 // the wasm heap, d = 128, p50 per call next to scaled dot-product attention on the
 // same keys in the same run. GraphRoPE with hop distances (1..6: a handful of
 // distinct rotations) and with all-distinct fractional distances; HNSW-aware with
@@ -9,7 +9,7 @@
 // plan; timing.mjs).
 import { bothRoutes, p50 } from './timing.mjs';
 
-export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = false } = {}) {
+export async function bench(rt, randomF32, { d = 128, n = 1000, quick = false } = {}) {
   const q = randomF32(d, 51);
   const K = rt.matrix(randomF32(n * d, 52), n), V = rt.matrix(randomF32(n * d, 53), n), L = rt.matrix(randomF32(n * d, 54), n);
   const u = randomF32(4 * n, 55);  // seeded uniforms in [-1, 1) for the metadata
@@ -40,7 +40,7 @@ export async function graphBench(rt, randomF32, { d = 128, n = 1000, quick = fal
   return { d, n, rows };
 }
 
-export function printGraph(result) {
+export function print(result) {
   console.log(`\ngraph-aware attention from Node, one query, n = ${result.n}, d = ${result.d}, keys resident`);
   console.log(`  ${'mechanism'.padEnd(24)}${'p50 µs'.padStart(10)}${'x SDPA'.padStart(9)}`);
   for (const r of result.rows) {

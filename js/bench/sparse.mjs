@@ -1,4 +1,4 @@
-// Scalability of the sparse / efficient mechanisms from Node (issue 6): one query,
+// The "sparse" family section of js/bench/bench.mjs. Scalability of the sparse / efficient mechanisms from Node: one query,
 // d = 128, n = 1e3, 1e4, 1e5 keys held resident in the wasm heap (no per-call copy;
 // copies cycled past the caches),
 // p50 per call and the fitted exponent of time vs n (1 = linear, 0 = flat).
@@ -36,7 +36,7 @@ function peakExtra(internals, tracemalloc, fn) {
   return { bytes: Math.max(0, peak - before), heapGrowth: internals.heapBytes() - heap0 };
 }
 
-export async function sparseBench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES, quick = false } = {}) {
+export async function bench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES, quick = false } = {}) {
   const mechs = {
     sdpa: await rt.create('ScaledDotProductAttention', { dim: d }),
     flash: await rt.create('FlashAttention', { dim: d, blockSize: 64 }),
@@ -87,7 +87,7 @@ export async function sparseBench(rt, randomF32, { d = 128, sizes = SPARSE_SIZES
   return { d, sizes, rows, summary };
 }
 
-export function printSparse(result) {
+export function print(result) {
   const head = result.sizes.map(n => `n=${n} µs`.padStart(14)).join('');
   console.log(`\nscalability from Node, one query, d = ${result.d}, keys resident (linear: setKeys once)`);
   console.log(`  ${'mechanism'.padEnd(14)}${head}  exponent  peak extra bytes (by n; Python heap)`);

@@ -3,8 +3,9 @@
 //   dist/pyodide/     Pyodide core files from the pinned `pyodide` npm package (a
 //                     development dependency: the package ships them once, here,
 //                     and loads them from here in Node and in browsers),
-//                     our wheel (sources + their 3.14 bytecode, bytecode.mjs), and a
-//                     pyodide-lock.json that lists it
+//                     our wheel (sources + their 3.14 bytecode, bytecode.mjs), a
+//                     pyodide-lock.json that lists it, and a memory snapshot of the
+//                     started interpreter (snapshot.mjs) with its snapshot.json
 //   dist/*.js         browser bundle (ESM): ruvector-attention.js, compat.js, worker.js
 //   dist/node/*.mjs   Node bundle (ESM): index.mjs, compat.mjs, worker.mjs
 //   dist/*.d.ts       the public types, from ts-types/
@@ -14,11 +15,12 @@
 // Usage: node js/build/dist.mjs [--kernel build/wasm/libruvector_kernel.so]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { compileBytecode } from './bytecode.mjs';
+import { makeSnapshot } from './snapshot.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -129,7 +131,8 @@ async function bundle(version) {
     // The worker is loaded by URL, so it is one self-contained file with a fixed name.
     await esbuild.build({ ...shared, entryPoints: { worker: src('worker/entry.ts') } });
   }
-  for (const f of ['index.d.ts', 'compat.d.ts']) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
+  // index.d.ts merges one declaration file per family: ship them all
+  for (const f of readdirSync(join(ROOT, 'ts-types')).filter(f => f.endsWith('.d.ts'))) copyFileSync(join(ROOT, 'ts-types', f), join(DIST, f));
 }
 
 /**
@@ -157,6 +160,12 @@ log(`wheel ${relative(ROOT, wheel)}`);
 copyPyodide(pyodide);
 const entry = writeLock(wheel, version);
 log(`dist/pyodide (Pyodide ${pyodide}) + pyodide-lock.json (${entry.file_name}, sha256 ${entry.sha256.slice(0, 12)}…)`);
+const snap = await makeSnapshot({
+  pyodideDir: PYODIDE_OUT, outDir: PYODIDE_OUT, packageName: PACKAGE, version, pyodideVersion: pyodide,
+  options: { indexURL: PYODIDE_OUT + '/', lockFileContents: JSON.parse(readFileSync(join(PYODIDE_OUT, 'pyodide-lock.json'), 'utf8')),
+    packageBaseUrl: PYODIDE_OUT + '/', packageCacheDir: PYODIDE_OUT + '/' },
+});
+log(`dist/pyodide/${snap.file}: heap of ${(snap.bytes / 2 ** 20).toFixed(0)} MiB after ${snap.modules} stdlib imports`);
 await bundle(version);
 log('bundles dist/ruvector-attention.js (browser), dist/node/index.mjs (Node), types dist/index.d.ts');
 stagePackage();

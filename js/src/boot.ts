@@ -1,10 +1,11 @@
 // Boots Pyodide, loads our wheel by name through the lock file (loadPackage
 // compiles the kernel side module asynchronously, which browsers require on
 // the main thread), and checks that JS, Python and kernel versions agree.
-import { Bridge, type PyodideLike } from './bridge.ts';
+import { Bridge, type PyodideLike, type PyProxy } from './bridge.ts';
 import { AttentionError } from './errors.ts';
 import { DISTRIBUTION_FILES, PACKAGE, missingFile, pyodideLocations, type PyodideLocations } from './platform.ts';
-import type { BootStage, MechanismInfo, Versions } from '../../ts-types/index.d.ts';
+import { readSnapshot } from './snapshot.ts';
+import type { BootStage, Catalog, Versions } from '../../ts-types/index.d.ts';
 
 export const JS_VERSION: string = __RUVECTOR_VERSION__;
 
@@ -12,28 +13,52 @@ export interface Booted {
   py: PyodideLike;
   bridge: Bridge;
   versions: Versions;
-  catalog: MechanismInfo[];
+  /** The export manifest (py/ruvector_attention/catalog.py) and its revision. */
+  catalog: Catalog;
+  revision: number;
 }
 
 export type Progress = (stage: BootStage, detail: string) => void;
 
+/** Pyodide restored from the distribution's memory snapshot, or null (said in a second
+ * 'pyodide' progress message) when the snapshot cannot be used; the caller then boots
+ * Pyodide itself. */
+async function restoreSnapshot(loadPyodide: (o: object) => Promise<PyodideLike>, options: object, dir: string,
+  pyodideVersion: string, progress: Progress): Promise<PyodideLike | null> {
+  try {
+    const heap = readSnapshot(dir, pyodideVersion);
+    heap.catch(() => {});  // loadPyodide awaits it later; a rejection meanwhile is not unhandled
+    const py = await loadPyodide({ ...options, _loadSnapshot: heap });
+    const random = py.pyimport('random') as PyProxy & { seed(): void };
+    random.seed();  // the snapshot froze the state random was seeded with
+    random.destroy();
+    return py;
+  } catch (e) {
+    progress('pyodide', `memory snapshot not used (${(e as Error).message ?? e}): starting Pyodide`);
+    return null;
+  }
+}
+
 export async function boot(indexURL: string | undefined, progress: Progress = () => {}): Promise<Booted> {
   const where = await pyodideLocations(indexURL);
-  progress('pyodide', `loading Pyodide from ${where.indexURL}`);
+  progress('pyodide', `restoring Pyodide from its memory snapshot (${where.indexURL})`);
   let py: PyodideLike;
   // Checked while Pyodide loads, not before it: a missing pyodide.asm.wasm leaves
   // loadPyodide pending forever, so the check's error wins the race.
   const missing = diagnose(where.indexURL, DISTRIBUTION_FILES);
   try {
-    const { loadPyodide } = await import(/* webpackIgnore: true */ /* @vite-ignore */ where.loaderURL);
+    const { loadPyodide, version } = await import(/* webpackIgnore: true */ /* @vite-ignore */ where.loaderURL);
+    const options = {
+      indexURL: where.indexURL,
+      ...(where.lockFileContents ? { lockFileContents: where.lockFileContents } : {}),
+      ...(where.packageBaseUrl ? { packageBaseUrl: where.packageBaseUrl } : {}),
+      ...(where.packageCacheDir ? { packageCacheDir: where.packageCacheDir } : {}),
+      stdout: () => {},   // Python prints nothing on purpose; keep the host console clean
+    };
+    const started = restoreSnapshot(loadPyodide, options, where.packageBaseUrl ?? where.indexURL, version, progress)
+      .then(restored => restored ?? loadPyodide(options));
     py = await Promise.race([
-      loadPyodide({
-        indexURL: where.indexURL,
-        ...(where.lockFileContents ? { lockFileContents: where.lockFileContents } : {}),
-        ...(where.packageBaseUrl ? { packageBaseUrl: where.packageBaseUrl } : {}),
-        ...(where.packageCacheDir ? { packageCacheDir: where.packageCacheDir } : {}),
-        stdout: () => {},   // Python prints nothing on purpose; keep the host console clean
-      }),
+      started,
       missing.then(err => (err ? Promise.reject(err) : new Promise<never>(() => {}))),
     ]);
   } catch (e) {
@@ -74,7 +99,7 @@ export async function boot(indexURL: string | undefined, progress: Progress = ()
       `version mismatch: JS ${versions.js}, Python ${versions.python}, kernel ${versions.kernel} (rebuild the distribution)`);
   }
   progress('ready', `ruvector-attention ${versions.js} (${versions.isa})`);
-  return { py, bridge, versions, catalog: info.catalog as MechanismInfo[] };
+  return { py, bridge, versions, catalog: info.catalog as Catalog, revision: info.revision };
 }
 
 /** The wheel's file name in the lock Pyodide was given (null if that cannot be read). */

@@ -7,14 +7,14 @@
 // replaces a buffer when it grows one (ctrl[GENERATION] changes), so views are
 // re-acquired whenever either happened (checked before and after each call).
 import { AttentionError } from './errors.ts';
-import { isFloatMask, maskBytes, vectorArg, type Arg } from './inputs.ts';
+import type { Arg } from './inputs.ts';
 import type { ErrorCode } from '../../ts-types/index.d.ts';
 
 // Mirrors the constants at the top of _bridge_wire.py.
-const MASK_LEN = 2, NARGS = 1, OUT_NDIM = 3, OUT_LEN = 4, OUT_SHAPE = 5, GENERATION = 8, OUT_ADDR = 9;
+const NARGS = 1, OUT_NDIM = 3, OUT_LEN = 4, OUT_SHAPE = 5, GENERATION = 8, OUT_ADDR = 9;
 const SAME_ARGS = 10;
 const ARG_BASE = 16, MAX_ARGS = 8;
-const KIND = { float: 1, matrix: 2, int: 3, scalar: 4 } as const;
+const KIND = { float: 1, matrix: 2, int: 3, scalar: 4, bytes: 5 } as const;
 
 // The few Pyodide shapes used here (kept minimal so the bundle does not depend on Pyodide's types).
 export interface PyBuffer { data: ArrayBufferView; release(): void }
@@ -31,23 +31,23 @@ export interface PyodideLike {
   loadPackage(names: string | string[], options?: object): Promise<unknown>;
   loadedPackages: Record<string, string>;
   version: string;
+  runPython(code: string): unknown;
 }
 
 export interface ArrayResult { data: Float32Array; shape: number[] }
 export type KernelExport = (...args: (number | bigint)[]) => number;
-export interface CallOptions { mask?: unknown; kwargs?: Record<string, unknown> }
 
 export class Bridge {
   private readonly fn: Record<
     'invoke' | 'callFunction' | 'create' | 'dispose' | 'reserve' | 'buffers' | 'lastError' | 'matrix'
-    | 'matrixData' | 'loadStateDict' | 'info' | 'liveObjects' | 'directPlan', PyProxy>;
+    | 'matrixData' | 'info' | 'revision' | 'liveObjects' | 'directPlan', PyProxy>;
   private readonly py: PyodideLike;
   private held: PyBuffer[] = [];
   // Views on the wasm heap (ArrayBufferLike: Pyodide may run on a SharedArrayBuffer).
   private ctrl: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private floats: Float32Array<ArrayBufferLike>[] = [];
   private ints: Int32Array<ArrayBufferLike>[] = [];
-  private mask: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private bytes: Uint8Array<ArrayBufferLike>[] = [];
   private out: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private generation = -1;
   /** Whether mechanisms may call kernel exports themselves (direct.ts); tests and the benchmark
@@ -61,7 +61,7 @@ export class Bridge {
     this.fn = {
       invoke: mod.invoke, callFunction: mod.call_function, create: mod.create, dispose: mod.dispose, reserve: mod.reserve,
       buffers: mod.buffers, lastError: mod.last_error, matrix: mod.matrix, matrixData: mod.matrix_data,
-      loadStateDict: mod.load_state_dict, info: mod.info, liveObjects: mod.live_objects,
+      info: mod.info, revision: mod.revision, liveObjects: mod.live_objects,
       directPlan: mod.direct_plan,
     };
     // `mod` is kept alive: the function proxies above are borrowed from it.
@@ -81,14 +81,14 @@ export class Bridge {
     };
     try {
       this.ctrl = take<Int32Array>(bufs.get('ctrl'), 'i32');
-      const floats = bufs.get('float'), ints = bufs.get('int');
-      this.floats = []; this.ints = [];
+      const floats = bufs.get('float'), ints = bufs.get('int'), bytes = bufs.get('bytes');
+      this.floats = []; this.ints = []; this.bytes = [];
       for (let i = 0; i < MAX_ARGS; i++) {
         this.floats.push(take<Float32Array>(floats.get(i), 'f32'));
         this.ints.push(take<Int32Array>(ints.get(i), 'i32'));
+        this.bytes.push(take<Uint8Array>(bytes.get(i), 'u8'));
       }
-      floats.destroy(); ints.destroy();
-      this.mask = take<Uint8Array>(bufs.get('mask'), 'u8');
+      floats.destroy(); ints.destroy(); bytes.destroy();
       this.out = take<Float32Array>(bufs.get('out'), 'f32');
     } finally {
       bufs.destroy();
@@ -102,7 +102,7 @@ export class Bridge {
   }
 
   private reserve(kind: 'f' | 'i' | 'B', index: number, n: number): void {
-    const have = kind === 'f' ? this.floats[index]!.length : kind === 'i' ? this.ints[index]!.length : this.mask.length;
+    const have = (kind === 'f' ? this.floats : kind === 'i' ? this.ints : this.bytes)[index]!.length;
     if (have >= n) return;
     const arr = this.fn.reserve(kind, index, n);
     arr?.destroy?.();
@@ -120,17 +120,15 @@ export class Bridge {
     return status;
   }
 
-  /** Write args (and mask) into the Python buffers and describe them in ctrl. */
-  private stage(args: readonly Arg[], mask: unknown): void {
+  /** Write args into the Python buffers and describe them in ctrl. */
+  private stage(args: readonly Arg[]): void {
     if (args.length > MAX_ARGS) throw new AttentionError('INTERNAL', `too many array arguments (${args.length})`);
-    let maskSrc: { length: number; write(dst: Uint8Array): void } | undefined;
-    if (mask !== undefined && mask !== null) maskSrc = maskBytes(mask);
     this.refresh();
     args.forEach((a, i) => {
       if (a.kind === 'float') this.reserve('f', i, a.length);
       else if (a.kind === 'int') this.reserve('i', i, a.length);
+      else if (a.kind === 'bytes') this.reserve('B', i, a.length);
     });
-    if (maskSrc) this.reserve('B', 0, maskSrc.length);
     this.refresh();
     const ctrl = this.ctrl;
     // Descriptors left in ctrl by the previous call are compared while writing: when
@@ -146,24 +144,20 @@ export class Bridge {
       else {
         for (let k = 0; k < a.shape.length; k++) put(base + 2 + k, a.shape[k]!);
         if (a.kind === 'float') a.write(this.floats[i]!);
-        else a.write(this.ints[i]!);
+        else if (a.kind === 'int') a.write(this.ints[i]!);
+        else a.write(this.bytes[i]!);
       }
     });
     ctrl[NARGS] = args.length;
     ctrl[SAME_ARGS] = same ? 1 : 0;
-    if (maskSrc) { maskSrc.write(this.mask); ctrl[MASK_LEN] = maskSrc.length; } else ctrl[MASK_LEN] = -1;
   }
 
-  /** Call `method` of Python object `handle`; returns an array, a JSON value, or undefined. */
-  invoke(handle: number, method: string, args: readonly Arg[], options?: CallOptions): unknown {
-    if (isFloatMask(options?.mask)) {  // additive: the floats cross as an array argument named mask=
-      args = [...args, vectorArg(options.mask, 'mask')];
-      options = { kwargs: { ...options.kwargs, mask: { $arg: args.length - 1 } } };
-    }
-    this.stage(args, options?.mask);
-    const status = options?.kwargs
-      ? this.fn.invoke(handle, method, JSON.stringify(options.kwargs))
-      : this.fn.invoke(handle, method);
+  /** Call exported `method` (Python name) of object `handle`, or read an exported property;
+   *  kwargs (Python names, { $arg: i } for args[i]) travel as JSON. Returns an array, a JSON
+   *  value, or undefined. */
+  invoke(handle: number, method: string, args: readonly Arg[], kwargs?: Record<string, unknown>): unknown {
+    this.stage(args);
+    const status = kwargs ? this.fn.invoke(handle, method, JSON.stringify(kwargs)) : this.fn.invoke(handle, method);
     this.check(status);
     return this.result(status);
   }
@@ -180,9 +174,9 @@ export class Bridge {
     return { data, shape } satisfies ArrayResult;
   }
 
-  /** Call a module function listed in _bridge.FUNCTIONS (e.g. 'datasets.hnsw_graph'). */
+  /** Call an exported module function (e.g. 'datasets.hnsw_graph'), arguments as for invoke. */
   callFunction(name: string, args: readonly Arg[], kwargs?: Record<string, unknown>): unknown {
-    this.stage(args, undefined);
+    this.stage(args);
     const status = this.fn.callFunction(name, JSON.stringify(kwargs ?? {}));
     this.check(status);
     return this.result(status);  // arrays too (e.g. the geometric functions)
@@ -212,16 +206,28 @@ export class Bridge {
     return x;
   }
 
-  create(name: string, options: object): number {
-    return this.check(this.fn.create(name, JSON.stringify(options))) as number;
+  /** Construct exported class `name`; arguments as for invoke (all by keyword). Returns the handle. */
+  create(name: string, args: readonly Arg[], kwargs: Record<string, unknown>): number {
+    this.stage(args);
+    return this.check(this.fn.create(name, JSON.stringify(kwargs))) as number;
   }
 
   dispose(handle: number): void {
     this.check(this.fn.dispose(handle));
   }
 
-  info(): { python: string; kernel: string; isa: string; catalog: unknown[] } {
+  info(): { python: string; kernel: string; isa: string; revision: number; catalog: unknown } {
     return JSON.parse(this.check(this.fn.info()) as string);
+  }
+
+  /** The catalogue's version in Python (it changes when a class or function is registered). */
+  revision(): number {
+    return this.fn.revision() as number;
+  }
+
+  /** Run Python source in this runtime (tests define classes at run time with it). */
+  runPython(code: string): unknown {
+    return this.py.runPython(code);
   }
 
   liveObjects(): number {
@@ -248,10 +254,10 @@ export class Bridge {
     this.reserve('f', index, n);
   }
 
-  /** Make the mask slot hold at least n bytes. */
-  reserveMask(n: number): void {
+  /** Make byte slot `index` hold at least n bytes. */
+  reserveBytes(index: number, n: number): void {
     this.refresh();
-    this.reserve('B', 0, n);
+    this.reserve('B', index, n);
   }
 
   /** A current view on float slot `index` (its byteOffset is its heap address). */
@@ -260,10 +266,10 @@ export class Bridge {
     return this.floats[index]!;
   }
 
-  /** A current view on the mask slot. */
-  maskSlot(): Uint8Array<ArrayBufferLike> {
+  /** A current view on byte slot `index`. */
+  byteSlot(index: number): Uint8Array<ArrayBufferLike> {
     this.refresh();
-    return this.mask;
+    return this.bytes[index]!;
   }
 
   /** Current size of the wasm linear memory (tests check that calls do not grow it). */
@@ -285,24 +291,5 @@ export class Bridge {
       },
       release: () => { buf.release(); proxy.destroy(); },
     };
-  }
-
-  /** Load flat parameter arrays (written into float slot 0) by name. */
-  loadStateDict(handle: number, state: Record<string, ArrayLike<number>>): void {
-    const layout: Record<string, [number, number]> = {};
-    let total = 0;
-    for (const [name, values] of Object.entries(state)) {
-      if (!(values instanceof Float32Array) && !Array.isArray(values)) {
-        throw new AttentionError('UNSUPPORTED', `state['${name}'] must be a Float32Array or number[]`);
-      }
-      layout[name] = [total, values.length];
-      total += values.length;
-    }
-    this.refresh();
-    this.reserve('f', 0, total);
-    this.refresh();
-    const dst = this.floats[0]!;
-    for (const [name, values] of Object.entries(state)) dst.set(values, layout[name]![0]);
-    this.check(this.fn.loadStateDict(handle, JSON.stringify(layout)));
   }
 }

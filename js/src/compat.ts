@@ -92,7 +92,7 @@ export class MultiHeadAttention extends CompatAttention {
   }
 }
 
-// ---- issue 6: sparse / efficient attention
+// ---------------------------------------------------------------- sparse / efficient attention
 /** Flash attention: exact, tiled (memory O(blockSize)). */
 export class FlashAttention extends CompatAttention {
   protected readonly impl: Mechanism<Record<string, any>>;
@@ -141,9 +141,7 @@ function createSync(name: string, options: Record<string, unknown>): Mechanism<R
   if (!make) throw new AttentionError('INTERNAL', 'runtime cannot construct synchronously');
   return make(name, options);
 }
-// ---- end issue 6
-
-// ---- issue 7: graph-aware attention
+// ---------------------------------------------------------------- graph-aware attention
 export interface RoPEConfig { dim: number; maxPosition: number; base?: number; scalingFactor?: number }
 type RopeImpl = Mechanism<Record<string, any>> & {
   forwardWithMetadata(q: ArrayInput, k: ArrayInput[], v: ArrayInput[], m: { distances: number[] },
@@ -212,9 +210,7 @@ export class GraphRoPeAttention extends CompatAttention {
     return 8 + Math.min(Math.ceil(Math.log2(distance)), Math.max(maxDistance - 8, 0));
   }
 }
-// ---- end issue 7
-
-// ---- issue 5: geometric attention
+// ---------------------------------------------------------------- geometric attention
 import type {
   EdgeFeaturedAttention as EdgeImpl, HyperbolicAttention as HyperbolicImpl, MixedCurvatureAttention as MixedImpl,
 } from '../../ts-types/index.d.ts';
@@ -385,8 +381,6 @@ export function logMap(base: ArrayInput, point: ArrayInput, curvature = -1): Flo
 export function projectToPoincareBall(vector: ArrayInput, curvature = -1): Float32Array {
   return rt().geometric.projectToBall(checkPoint('vector', vector), { k: checkCurvature('curvature', curvature) });
 }
-// ---- end issue 5
-
 export interface AttentionInfo { version: string; features: string[]; supportedTypes: string[] }
 
 export function version(): string {

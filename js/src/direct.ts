@@ -10,7 +10,7 @@
 // NaN, an overflow), goes through Python, which raises the typed error. Results are
 // bit-identical to the Python path: the same kernel on the same bytes.
 import type { Bridge, KernelExport } from './bridge.ts';
-import { isFloatMask, maskBytes, type FloatArg, type MatrixArg } from './inputs.ts';
+import type { BytesArg, FloatArg, MatrixArg } from './inputs.ts';
 
 type ArgType = 'ptr' | 'i64' | 'i32' | 'f32' | 'f64' | 'u64';
 type Placeholder = 'query' | 'keys' | 'values' | 'mask' | 'n' | 'dv' | 'out';
@@ -36,8 +36,9 @@ export type Direct = {
   scratch: number;  // floats of scratch the kernel needs
 } | null;
 
-// Float slots the direct path writes: the first three are those Python's forward reads.
-const QUERY = 0, KEYS = 1, VALUES = 2, OUT = 3, SCRATCH = 4;
+// Float slots the direct path writes: the first three are those Python's forward reads;
+// the mask goes to byte slot MASK.
+const QUERY = 0, KEYS = 1, VALUES = 2, OUT = 3, SCRATCH = 4, MASK = 3;
 
 /** The mechanism's plan from Python, bound to the export it names. */
 export function bindDirect(bridge: Bridge, handle: number): Direct {
@@ -57,19 +58,18 @@ export function bindDirect(bridge: Bridge, handle: number): Direct {
   return { plan, kernel, template, fills, scratch };
 }
 
-/** forward(q, keys, values, mask) through the plan; null when the call must go through Python. */
+/** forward(q, keys, values, mask) through the plan; null when the call must go through Python
+ *  (a float mask, added to the scores, is Python's). */
 export function forwardDirect(bridge: Bridge, direct: NonNullable<Direct>, q: FloatArg,
-                              k: FloatArg | MatrixArg, v: FloatArg | MatrixArg, mask: unknown): Float32Array | null {
+                              k: FloatArg | MatrixArg, v: FloatArg | MatrixArg,
+                              maskSrc: BytesArg | FloatArg | undefined): Float32Array | null {
   const { plan, kernel } = direct;
   const [n, kd] = k.shape as [number, number];
   const [vn, dv] = v.shape as [number, number];
   if (q.length !== plan.dim || kd !== plan.dim || n < 1 || vn !== n || !(dv >= 1)) return null;
   if (plan.valueDim !== null && dv !== plan.valueDim) return null;
   if ((k.kind === 'matrix' && !k.view) || (v.kind === 'matrix' && !v.view)) return null;
-  // an additive float mask, or mask bytes other than 0 / 1: Python adds or refuses them
-  if (isFloatMask(mask) || (mask instanceof Uint8Array && mask.some(b => b > 1))) return null;
-  const maskSrc = mask === undefined ? undefined : maskBytes(mask);
-  if (maskSrc && maskSrc.length !== n) return null;
+  if (maskSrc && (maskSrc.kind !== 'bytes' || maskSrc.length !== n)) return null;
   const outLength = plan.outLength ?? dv;
 
   // Reserve first (it may grow the wasm memory), then take views and addresses.
@@ -78,7 +78,7 @@ export function forwardDirect(bridge: Bridge, direct: NonNullable<Direct>, q: Fl
   if (v.kind === 'float') bridge.reserveFloats(VALUES, v.length);
   bridge.reserveFloats(OUT, outLength);
   if (direct.scratch) bridge.reserveFloats(SCRATCH, direct.scratch);
-  if (maskSrc) bridge.reserveMask(n);
+  if (maskSrc) bridge.reserveBytes(MASK, n);
   const address = (slot: number, a: FloatArg | MatrixArg): number => {
     if (a.kind === 'matrix') return a.view!().byteOffset;
     const dst = bridge.floatSlot(slot);
@@ -87,8 +87,9 @@ export function forwardDirect(bridge: Bridge, direct: NonNullable<Direct>, q: Fl
   };
   let mp = 0;
   if (maskSrc) {
-    const dst = bridge.maskSlot();
-    maskSrc.write(dst);
+    const dst = bridge.byteSlot(MASK);
+    (maskSrc as BytesArg).write(dst);
+    if (dst.subarray(0, n).some(b => b > 1)) return null;  // mask bytes other than 0 / 1: Python refuses them
     mp = dst.byteOffset;
   }
   const inputs = {

@@ -29,12 +29,13 @@ export type MatrixArg = {
 };
 export type IntArg = { kind: 'int'; shape: number[]; length: number; write(dst: Int32Array): void };
 export type ScalarArg = { kind: 'scalar'; shape: []; value: number };
-export type Arg = FloatArg | MatrixArg | IntArg | ScalarArg;
+export type BytesArg = { kind: 'bytes'; shape: number[]; length: number; write(dst: Uint8Array): void };
+export type Arg = FloatArg | MatrixArg | IntArg | ScalarArg | BytesArg;
 
-/** A whole-number positional argument (e.g. a head index). */
+/** A whole number in int32 range (e.g. a head index, a node id). */
 export function intScalarArg(x: unknown, name: string): ScalarArg {
   if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 0x7fffffff) {
-    throw new AttentionError('OUT_OF_BOUNDS', `${name} must be an integer, got ${String(x)}`);
+    throw new AttentionError('INVALID_CONFIG', `${name} must be an integer, got ${String(x)}`);
   }
   return { kind: 'scalar', shape: [], value: x };
 }
@@ -198,18 +199,17 @@ export function layersArg(x: unknown, name: string): IntArg | FloatArg {
   return { kind: 'int', shape: [n], length: n, write: dst => dst.set(src) };
 }
 
-/** An additive float mask (torch SDPA's float attn_mask: 0 keeps, -Infinity removes, a
- *  finite value shifts the score): a Float32Array / Float64Array. It crosses to Python as
- *  floats (an array argument), never as the boolean mask bytes. */
-export function isFloatMask(x: unknown): x is Float32Array | Float64Array {
-  return x instanceof Float32Array || x instanceof Float64Array;
-}
-
-/** Boolean mask as bytes (1 = the key takes part): a Uint8Array (Python checks it holds 0 / 1),
- *  or booleans / 0 / 1 numbers; anything else is refused, never read by truthiness. */
-export function maskBytes(x: unknown, name = 'mask'): { length: number; write(dst: Uint8Array): void } {
-  if (x instanceof Uint8Array) return { length: x.length, write: dst => dst.set(x) };
-  if (!Array.isArray(x) && !isNumericArray(x)) throw unsupported(name, 'a Uint8Array, booleans, or a Float32Array (additive)', x);
+/**
+ * A key mask, its type kept as torch reads a mask's dtype: a Float32Array / Float64Array
+ * travels as float32 (added to the scores), anything else as bytes — a Uint8Array as it
+ * is, booleans as 1 / 0, numbers only when 0 or 1 (an integer 0/1 mask).
+ */
+export function maskArg(x: unknown, name = 'mask'): BytesArg | FloatArg {
+  if (x instanceof Float32Array || x instanceof Float64Array) return vectorArg(x, name);
+  if (x instanceof Uint8Array) return { kind: 'bytes', shape: [x.length], length: x.length, write: dst => dst.set(x) };
+  if (!Array.isArray(x) && !isNumericArray(x)) {
+    throw unsupported(name, 'a Uint8Array, boolean[], 0/1 number[] or a Float32Array (added to the scores)', x);
+  }
   const src = x as ArrayLike<unknown>;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
@@ -219,7 +219,7 @@ export function maskBytes(x: unknown, name = 'mask'): { length: number; write(ds
     }
   }
   return {
-    length: src.length,
+    kind: 'bytes', shape: [src.length], length: src.length,
     write: dst => { for (let i = 0; i < src.length; i++) dst[i] = src[i] ? 1 : 0; },
   };
 }

@@ -14,7 +14,7 @@ from array import array
 
 from . import _kernel
 from ._floats import FloatArray, _shaped
-from ._kernel import buffer_address, read_bytes
+from ._kernel import addressof, buffer_address, char_view, read_bytes
 from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError, UnsupportedError
 from .numerics import FLOAT32_BYTES
 
@@ -34,7 +34,12 @@ class Tensor:
     __slots__ = ("ptr", "shape", "owner", "numpy", "name")
 
     def __init__(self, ptr, shape, owner, numpy, name):
-        self.ptr, self.shape, self.owner, self.numpy, self.name = ptr, shape, owner, numpy, name
+        # one store each: a tuple assignment builds and unpacks a tuple on every call
+        self.ptr = ptr
+        self.shape = shape
+        self.owner = owner
+        self.numpy = numpy
+        self.name = name
 
     @property
     def size(self):
@@ -78,8 +83,13 @@ def f32(x, name):
     """Any supported input -> contiguous float32 ``Tensor``."""
     if type(x) is FloatArray:  # a result fed back in: its writable memory, no copy
         x = x._mv
-    if type(x) is _NDARRAY and x.dtype == _FLOAT32 and x.flags.c_contiguous:  # hot path
-        return Tensor(buffer_address(x), x.shape, x, True, name)
+    # Hot path, zero copy: a C-contiguous native float32 ndarray (``is``: numpy keeps one
+    # native float32 dtype object; any other spelling of float32 takes the general path).
+    if type(x) is _NDARRAY and x.dtype is _FLOAT32 and x.flags.c_contiguous:
+        try:
+            return Tensor(addressof(char_view(x)), x.shape, x, True, name)
+        except (TypeError, ValueError):  # read-only or empty: buffer_address handles both
+            return Tensor(buffer_address(x), x.shape, x, True, name)
     if type(x) is memoryview and x.format == "f" and x.c_contiguous and not x.readonly:
         return Tensor(buffer_address(x), x.shape, x, False, name)  # hot path in Pyodide
     if np is not None and not isinstance(x, (list, tuple, array, memoryview)):
@@ -153,19 +163,21 @@ def slab(t, i):
 def vector(x, name, length=None):
     """A 1-D input of ``length`` entries (when given)."""
     t = f32(x, name)
-    if len(t.shape) != 1:
-        raise DimensionMismatchError(f"{name} must be a vector, got shape {t.shape}")
-    if length is not None and t.shape[0] != length:
-        raise DimensionMismatchError(f"{name} has {t.shape[0]} features, expected {length}",
-                                     expected=length, actual=t.shape[0])
+    shape = t.shape
+    if len(shape) != 1:
+        raise DimensionMismatchError(f"{name} must be a vector, got shape {shape}")
+    if length is not None and shape[0] != length:
+        raise DimensionMismatchError(f"{name} has {shape[0]} features, expected {length}",
+                                     expected=length, actual=shape[0])
     return t
 
 
 def matrix(x, name, cols=None, rows=None, allow_empty=False):
     """A 2-D input; a flat buffer is split into rows of ``cols`` (or into ``rows`` rows)."""
     t = f32(x, name)
-    if len(t.shape) == 1:
-        n = t.shape[0]
+    shape = t.shape
+    if len(shape) == 1:
+        n = shape[0]
         if cols and n % cols == 0:
             t = reshape(t, (n // cols, cols))
         elif rows and n % rows == 0:
@@ -176,16 +188,17 @@ def matrix(x, name, cols=None, rows=None, allow_empty=False):
             raise DimensionMismatchError(
                 f"{name} is flat with {n} numbers, which is not a whole number of rows of "
                 f"{cols or '?'}", expected=cols, actual=n)
-    if len(t.shape) != 2:
-        raise DimensionMismatchError(f"{name} must be 2-D (rows, features), got shape {t.shape}")
-    if t.shape[0] == 0 and not allow_empty:
+        shape = t.shape
+    if len(shape) != 2:
+        raise DimensionMismatchError(f"{name} must be 2-D (rows, features), got shape {shape}")
+    if shape[0] == 0 and not allow_empty:
         raise EmptyInputError(f"{name} is empty (0 rows)")
-    if cols is not None and t.shape[1] != cols:
-        raise DimensionMismatchError(f"{name} rows have {t.shape[1]} features, expected {cols}",
-                                     expected=cols, actual=t.shape[1])
-    if rows is not None and t.shape[0] != rows:
-        raise DimensionMismatchError(f"{name} has {t.shape[0]} rows, expected {rows}",
-                                     expected=rows, actual=t.shape[0])
+    if cols is not None and shape[1] != cols:
+        raise DimensionMismatchError(f"{name} rows have {shape[1]} features, expected {cols}",
+                                     expected=cols, actual=shape[1])
+    if rows is not None and shape[0] != rows:
+        raise DimensionMismatchError(f"{name} has {shape[0]} rows, expected {rows}",
+                                     expected=rows, actual=shape[0])
     return t
 
 
@@ -212,8 +225,11 @@ def index_at(t, i):
 def output(shape, numpy):
     """A new zeroed float32 buffer of ``shape`` -> (owner, address)."""
     if numpy:
-        out = np.zeros(shape, dtype=np.float32)
-        return out, buffer_address(out)
+        out = np.zeros(shape, _FLOAT32)
+        try:
+            return out, addressof(char_view(out))
+        except ValueError:  # empty
+            return out, 0
     size = 1
     for s in shape:
         size *= s

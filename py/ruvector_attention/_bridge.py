@@ -1,5 +1,7 @@
 """The Python half of the JavaScript bridge (js/src/bridge.ts is the other half):
-the object table and the calls JS makes (``invoke``, ``create``, ...).
+the object table and the calls JS makes (``invoke``, ``create``, ``call_function``), each
+checked against the export manifest (``exports``): only declared methods, properties and
+functions are reachable, and results are shaped by their declared kind.
 
 The wire protocol (ctrl layout, buffers, argument and result encoding) is
 described in ``_bridge_wire``; JS imports only this module, so the wire
@@ -8,22 +10,20 @@ functions it uses (``reserve``, ``buffers``) are re-exported here.
 
 from __future__ import annotations
 
-import importlib
 import json
 
 from . import _bridge_wire as wire
-from . import errors
-from ._bridge_wire import GENERATION, MASK_LEN, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve, snake
+from . import errors, exports
+from ._bridge_wire import GENERATION, NARGS, SAME_ARGS, Matrix, buffers, camel, ctrl, emit, reserve
 from ._kernel import kernel_info
 from ._version import __version__
-from .catalog import mechanism_catalog
-from .core.base import MECHANISMS
+from .catalog import manifest
 
 __all__ = ["invoke", "call_function", "create", "dispose", "reserve", "buffers", "last_error", "matrix",
-           "matrix_data", "direct_plan", "load_state_dict", "info", "live_objects", "catalog", "FUNCTIONS"]
+           "matrix_data", "direct_plan", "info", "revision", "live_objects", "catalog"]
 
-# (ctrl is never replaced, so importing it by name is safe; out and mask_slot are: read them as wire.*)
-_objects: dict[int, object] = {}   # handle -> mechanism or Matrix
+# (ctrl is never replaced, so importing it by name is safe; out is: read it as wire.out)
+_objects: dict[int, object] = {}   # handle -> exported object or Matrix
 _next_handle = 1
 _last_error = ("INTERNAL", "", "")
 
@@ -84,11 +84,20 @@ def _register(obj):
 
 # ------------------------------------------------------------------ calls
 
-_last_args = None  # (generation, positional args) of the last call without kwargs
+_last_args = None  # (generation, kwargs JSON, args, kwargs) of the last invoke
+_specs = {}  # (class, method) -> its export declaration (None: not exported)
+
+
+def _spec(cls, name):
+    key = (cls, name)
+    if key not in _specs:
+        _specs[key] = None if name[:1] == "_" else exports.spec_of(cls, name)
+    return _specs[key]
 
 
 def invoke(handle, method, kwargs_json=None):
-    """Call ``method`` of object ``handle`` with the arguments described in ctrl."""
+    """Call exported ``method`` (or read an exported property) of object ``handle`` with
+    the arguments described in ctrl."""
     try:
         return _invoke(handle, method, kwargs_json)
     except Exception as exc:  # every failure becomes a typed JS error, never a crash
@@ -98,39 +107,61 @@ def invoke(handle, method, kwargs_json=None):
 def _invoke(handle, method, kwargs_json):
     global _last_args
     obj = _get(handle)
-    fn = None if method[:1] == "_" else getattr(obj, method, None)
-    if not callable(fn):
+    spec = _spec(type(obj), method)
+    if spec is None:
         raise errors.UnsupportedError(f"{type(obj).__name__} has no method {method!r}")
-    if kwargs_json:
+    if spec["property"]:
+        _last_args = None  # the next positional call describes its own arguments
+        return emit(wire.convert(getattr(obj, method), spec["returns"], _register))
+    # The hot path: arguments described exactly as last time (same ctrl descriptors, same
+    # keyword JSON, no buffer replaced) reuse last time's views.
+    last = _last_args
+    if ctrl[SAME_ARGS] and last is not None and last[0] == ctrl[GENERATION] and last[1] == kwargs_json:
+        args, kwargs = last[2], last[3]
+    else:
         _last_args = None
-        args, kwargs = wire.arguments(kwargs_json, _get)
-    else:  # the hot path: positional arrays only, often the same views as last time
-        last = _last_args
-        if ctrl[SAME_ARGS] and last is not None and last[0] == ctrl[GENERATION]:
-            args = last[1]
+        if kwargs_json:
+            args, kwargs = wire.arguments(kwargs_json, _get, _get)
         else:
-            _last_args = None
-            args = [wire.arg(i, _get) for i in range(ctrl[NARGS])]
-            _last_args = (ctrl[GENERATION], args)
-        kwargs = {}
-    if ctrl[MASK_LEN] >= 0:
-        kwargs["mask"] = wire.mask()
-    result = fn(*args, **kwargs)
-    return emit(None if result is obj else result)  # train()/eval() return self, like torch
+            args, kwargs = [wire.arg(i, _get) for i in range(ctrl[NARGS])], {}
+        _last_args = (ctrl[GENERATION], kwargs_json, args, kwargs)
+    result = getattr(obj, method)(*args, **(_shape_states(obj, dict(kwargs)) if kwargs else kwargs))
+    if result is obj:  # train()/eval() return self, like torch
+        result = None
+    elif type(result) is not memoryview:  # (a memoryview is already what every kind needs)
+        result = wire.convert(result, spec["returns"], _register)
+    return emit(result)
+
+
+def _shape_states(obj, kwargs):
+    """Parameters sent flat (``FlatState``) reshaped to the object's own parameter shapes
+    where the length matches, so the object's shape check reports real mismatches."""
+    for key, value in kwargs.items():
+        if isinstance(value, wire.FlatState):
+            current = obj.state_dict()
+            state = {}
+            for name, data in value.tensors.items():
+                shape = tuple(memoryview(current[name]).shape) if name in current else (len(data),)
+                count = 1
+                for size in shape:
+                    count *= size
+                state[name] = wire.shaped(data, shape) if count == len(data) else data
+            kwargs[key] = state
+    return kwargs
 
 
 @_guard
-def create(name, options_json):
-    """Construct mechanism ``name`` from camelCase options; returns its handle."""
-    classes = MECHANISMS
-    if name not in classes:
-        raise errors.UnsupportedError(
-            f"unknown mechanism {name!r}; available: {', '.join(sorted(classes))}")
-    options = json.loads(options_json) if options_json else {}
-    if not isinstance(options, dict):
-        raise errors.InvalidConfigError("options must be an object", field="options")
-    kwargs = {snake(k): v for k, v in options.items()}
-    return _register(classes[name](**kwargs))
+def create(name, kwargs_json=None):
+    """Construct exported class ``name`` (mechanism or object) from its keyword
+    arguments (Python names, arrays as in ``invoke``); returns its handle."""
+    global _last_args
+    _last_args = None
+    cls = exports.lookup(name)
+    if cls is None:
+        known = sorted([*exports.MECHANISMS, *exports.OBJECTS])
+        raise errors.UnsupportedError(f"unknown mechanism or object {name!r}; available: {', '.join(known)}")
+    args, kwargs = wire.arguments(kwargs_json, _get, _get)
+    return _register(cls(*args, **kwargs))
 
 
 @_guard
@@ -146,47 +177,16 @@ def matrix_data(handle):
 
 
 @_guard
-def load_state_dict(handle, layout_json):
-    """Load parameters written flat into float slot 0; layout = {name: [offset, length]}.
-
-    Each tensor is reshaped to the mechanism's own parameter shape when the
-    length matches, so the mechanism's shape check reports real mismatches."""
-    obj = _get(handle)
-    current = obj.state_dict()
-    flat = memoryview(wire.float_slots[0])
-    state = {}
-    for name, (offset, length) in json.loads(layout_json).items():
-        data = flat[offset:offset + length]
-        shape = tuple(memoryview(current[name]).shape) if name in current else (length,)
-        count = 1
-        for s in shape:
-            count *= s
-        state[name] = wire.shaped(data, shape) if count == length else data
-    obj.load_state_dict(state)
-    return 0
-
-
-#: Module functions JS may call by name: "module.function" under ruvector_attention.
-FUNCTIONS = ("datasets.hnsw_graph", "datasets.knn_graph",
-             # issue 5: the Poincaré / κ-stereographic math (rt.geometric in JS)
-             "geometric.poincare_distance", "geometric.mobius_add", "geometric.mobius_scalar_mul",
-             "geometric.exp_map", "geometric.log_map", "geometric.exp_map0", "geometric.log_map0",
-             "geometric.project_to_ball", "geometric.gyromidpoint",
-             # issue 7: CSR converters for graph metadata (rt.graph in JS)
-             "graph.bfs_distances", "graph.structural_features")
-
-
-@_guard
 def call_function(name, kwargs_json=None):
-    """Call a public module function with the ctrl-described arrays as positional args."""
+    """Call exported module function ``name`` ("sub-package.function") with the
+    ctrl-described arrays and the JSON keyword arguments, as ``invoke`` does."""
     global _last_args
     _last_args = None
-    if name not in FUNCTIONS:
-        raise errors.UnsupportedError(f"unknown function {name!r}; available: {', '.join(FUNCTIONS)}")
-    module_name, func_name = name.rsplit(".", 1)
-    fn = getattr(importlib.import_module(f"ruvector_attention.{module_name}"), func_name)
-    args, kwargs = wire.arguments(kwargs_json, _get)
-    return emit(fn(*args, **kwargs))
+    fn = exports.FUNCTIONS.get(name)
+    if fn is None:
+        raise errors.UnsupportedError(f"unknown function {name!r}; available: {', '.join(exports.FUNCTIONS)}")
+    args, kwargs = wire.arguments(kwargs_json, _get, _get)
+    return emit(wire.convert(fn(*args, **kwargs), fn.__export__["returns"], _register))
 
 
 @_guard
@@ -215,21 +215,51 @@ def live_objects():
 
 @_guard
 def info():
-    """JSON {python, kernel, isa, catalog}: what init() checks and rt.mechanisms() returns."""
+    """JSON {python, kernel, isa, revision, catalog}: what init() checks and the runtime
+    builds its classes and functions from."""
     kinfo = kernel_info()
     return json.dumps({
         "python": __version__,
         "kernel": kinfo["version"],
         "isa": kinfo["isa"],
+        "revision": exports.revision(),
         "catalog": catalog(),
     })
 
 
+def revision():
+    """The catalogue's version (``exports.revision``): JS re-reads it when this changed."""
+    return exports.revision()
+
+
 def catalog():
-    """The mechanism catalogue in the shape of ts-types ``MechanismInfo``: the Python
-    catalogue with camelCase names (the Python keyword kept as ``pythonName``)."""
-    return [{**entry,
-             "fields": [{**f, "name": camel(f["name"]), "pythonName": f["name"]}
-                        for f in entry["fields"]],
-             "methods": [camel(m) for m in entry["methods"]]}
-            for entry in mechanism_catalog()]
+    """The manifest (``catalog.manifest``) as JS names it: camelCase names for fields,
+    parameters, methods, properties and functions (the Python name kept as ``pythonName``;
+    a function also gets its JS ``namespace``)."""
+
+    def named(entry):
+        return {**entry, "name": camel(entry["name"]), "pythonName": entry["name"]}
+
+    def call(entry):
+        return {**named(entry), "args": [named(a) for a in entry["args"]],
+                "options": [named(o) for o in entry["options"]]}
+
+    def cls(entry):
+        out = {**entry, "constructor": call({**entry["constructor"], "name": entry["name"]}),
+               "signatures": [call(m) for m in entry["signatures"]],
+               "properties": [named(p) for p in entry["properties"]],
+               "methods": [camel(m) for m in entry["methods"]]}
+        out["constructor"]["name"] = entry["name"]
+        if "fields" in entry:
+            out["fields"] = [{**f, "name": camel(f["name"]), "pythonName": f["name"]} for f in entry["fields"]]
+        return out
+
+    def function(entry):
+        namespace, _, fn = entry["name"].rpartition(".")
+        return {**call({**entry, "name": fn}), "namespace": camel(namespace), "qualifiedName": entry["name"]}
+
+    m = manifest()
+    return {"mechanisms": [cls(e) for e in m["mechanisms"]], "objects": [cls(e) for e in m["objects"]],
+            "functions": [function(e) for e in m["functions"]],
+            "kinds": {**m["kinds"], "metadata": {camel(k): {"kind": v, "pythonName": k}
+                                                  for k, v in m["kinds"]["metadata"].items()}}}

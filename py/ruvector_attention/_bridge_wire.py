@@ -16,21 +16,25 @@ Protocol of one call (see ``_bridge.invoke``):
 * JS writes each array argument into an input slot (or names a resident
   ``Matrix``) and describes it in ``ctrl``: ``ARG_BASE + 5*i`` holds
   ``kind, ndim, dim0, dim1, dim2`` (kind: 1 float slot, 2 matrix with its
-  handle in dim0, 3 int slot, 4 an int scalar in dim0).
-* ``ctrl[MASK_LEN] >= 0`` passes ``mask=`` from the uint8 mask slot.
+  handle in dim0, 3 int slot, 4 an int scalar in dim0, 5 uint8 slot: a mask).
 * kwargs travel as JSON; ``{"$arg": i}`` there (also as a field of a nested
-  object such as ``metadata``) stands for array argument i, not passed positionally.
+  object such as ``metadata``) stands for array argument i, not passed positionally;
+  ``{"$handle": h}`` for an exported object; ``{"$state": i, "layout": {name:
+  [offset, length]}}`` for parameters written flat into float argument i.
 * ``invoke(handle, method, kwargs_json)`` returns ``0`` (result, if an array,
   is at heap address ``ctrl[OUT_ADDR]`` with its shape in ``ctrl[OUT_*]``), a
   JSON string for structured results (arrays inside are
   ``{"$a": [offset, shape]}`` into ``out``; ``{"$i": ...}`` for int32 data),
   or ``-1`` on error (``last_error()`` says what).
-* ``call_function(name, kwargs_json)`` does the same for the public module
-  functions in ``_bridge.FUNCTIONS`` (e.g. the synthetic graphs of ``datasets``).
+* ``call_function(name, kwargs_json)`` does the same for the exported module
+  functions (``exports.FUNCTIONS``, e.g. the synthetic graphs of ``datasets``).
+* ``convert(result, kind, register)`` shapes a result for its declared kind
+  (``exports.RESULT_KINDS``) before ``emit``: lists become float32 arrays, sparse
+  masks bytes, dataclass records objects, new objects handles.
 
-``mask_slot`` and ``out`` are *replaced* when they grow (``ctrl[GENERATION]``
-counts that), so other modules read them as attributes of this module, never
-through ``from ... import``. ``ctrl`` and the slot lists are never replaced.
+``out`` is *replaced* when it grows (``ctrl[GENERATION]`` counts that, as for the
+slots), so other modules read it as an attribute of this module, never through
+``from ... import``. ``ctrl`` and the slot lists are never replaced.
 
 Shape legend: N keys, D key width, DV value width, B batch.
 """
@@ -49,20 +53,21 @@ from ._kernel import buffer_address
 
 # ctrl layout (int32); slot 0 is unused. JS mirrors these numbers in js/src/bridge.ts.
 CTRL_SIZE = 64
-NARGS, MASK_LEN, OUT_NDIM, OUT_LEN = 1, 2, 3, 4
+NARGS, OUT_NDIM, OUT_LEN = 1, 3, 4
 OUT_SHAPE = 5           # 5, 6, 7: the output shape (up to 3 dims)
 GENERATION = 8          # bumped whenever a buffer object is replaced (JS re-acquires views)
 OUT_ADDR = 9            # heap address of a single array result (JS copies it out from there)
 SAME_ARGS = 10          # set by JS: argument descriptors identical to the previous call's
 ARG_BASE = 16           # 5 ints per argument, up to MAX_ARGS arguments
 MAX_ARGS = 8
-KIND_NONE, KIND_FLOAT, KIND_MATRIX, KIND_INT, KIND_SCALAR = 0, 1, 2, 3, 4
+KIND_NONE, KIND_FLOAT, KIND_MATRIX, KIND_INT, KIND_SCALAR, KIND_BYTES = 0, 1, 2, 3, 4, 5
 
 ctrl = array("i", bytes(4 * CTRL_SIZE))
 float_slots = [array("f") for _ in range(MAX_ARGS)]
 int_slots = [array("i") for _ in range(MAX_ARGS)]
-mask_slot = array("B")
+byte_slots = [array("B") for _ in range(MAX_ARGS)]
 out = array("f")
+_SLOTS = {"f": float_slots, "i": int_slots, "B": byte_slots}
 
 
 class Matrix:
@@ -87,20 +92,10 @@ def reserve(kind, index, n):
     """Make input slot ``index`` of ``kind`` ('f', 'i', 'B') hold at least n items.
 
     Returns the (possibly new) array; the caller re-acquires its buffer view."""
-    if kind == "f":
-        slots = float_slots
-        _views[index] = None  # drop the cached view so the old array can be freed
-    elif kind == "i":
-        slots = int_slots
-        _views[index] = None
-    elif kind == "B":
-        global mask_slot
-        if len(mask_slot) < n:
-            mask_slot = _zeros("B", _grow(len(mask_slot), n))
-            ctrl[GENERATION] += 1
-        return mask_slot
-    else:
+    slots = _SLOTS.get(kind)
+    if slots is None:
         raise errors.InternalError(f"unknown slot kind {kind!r}")
+    _views[index] = None  # drop the cached view so the old array can be freed
     if len(slots[index]) < n:
         slots[index] = _zeros(kind, _grow(len(slots[index]), n))
         ctrl[GENERATION] += 1
@@ -137,21 +132,17 @@ def _ensure_out(n):
 
 def buffers():
     """The current buffer objects, for JS to (re-)acquire views after a generation change."""
-    return {"ctrl": ctrl, "float": float_slots, "int": int_slots, "mask": mask_slot, "out": out}
+    return {"ctrl": ctrl, "float": float_slots, "int": int_slots, "bytes": byte_slots, "out": out}
 
 
 # ------------------------------------------------------------------ names
 
 _CAMEL_RE = re.compile(r"_([a-z0-9])")
-_SNAKE_RE = re.compile(r"([A-Z])")
 
 
 def camel(name):
+    """The JS name of a Python name (JS sends Python names back: the catalogue has both)."""
     return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
-
-
-def snake(name):
-    return _SNAKE_RE.sub(lambda m: "_" + m.group(1).lower(), name)
 
 
 # ------------------------------------------------------------------ arguments
@@ -163,8 +154,8 @@ def arg(i, lookup):
     """Argument i as described in ctrl; ``lookup(handle, Matrix)`` resolves a resident matrix."""
     base = ARG_BASE + 5 * i
     kind = ctrl[base]
-    if kind == KIND_FLOAT or kind == KIND_INT:
-        slot = float_slots[i] if kind == KIND_FLOAT else int_slots[i]
+    if kind == KIND_FLOAT or kind == KIND_INT or kind == KIND_BYTES:
+        slot = float_slots[i] if kind == KIND_FLOAT else int_slots[i] if kind == KIND_INT else byte_slots[i]
         descriptor = ctrl[base:base + 5]
         cached = _views[i]
         # Hot loops repeat shapes: reuse the shaped view (building one costs ~1.5 us in Pyodide).
@@ -183,32 +174,51 @@ def arg(i, lookup):
     raise errors.InternalError(f"bad argument kind {kind}")
 
 
-def arguments(kwargs_json, lookup):
+_parsed = {}  # kwargs JSON -> parsed: hot loops send the same references call after call
+
+
+def arguments(kwargs_json, lookup, objects):
     """Positional args from ctrl, and kwargs from JSON where {'$arg': i} names array
     argument i, at the top level (forward_graph's values=) or as a field of a nested
-    object (metadata={'distances': {'$arg': 3}}); those are not passed positionally."""
+    object (metadata={'distances': {'$arg': 3}}); those are not passed positionally.
+    ``{'$handle': h}`` is ``objects(h)``; ``{'$state': i, ...}`` a ``FlatState``.
+    A mask arrives as bytes (uint8, non-zero = keep; not a cast to bool: a byte other than
+    0 / 1 read as a C bool is undefined) or as float32 (added to the scores), unchanged."""
+    parsed = _parsed.get(kwargs_json) if kwargs_json else {}
+    if parsed is None:
+        if len(_parsed) > 256:
+            _parsed.clear()
+        parsed = _parsed[kwargs_json] = json.loads(kwargs_json)
     kwargs, by_name = {}, set()
-    for key, value in (json.loads(kwargs_json) if kwargs_json else {}).items():
-        kwargs[snake(key)] = _resolve(value, lookup, by_name)
+    for key, value in parsed.items():
+        kwargs[key] = _resolve(value, lookup, objects, by_name)
     args = [arg(i, lookup) for i in range(ctrl[NARGS]) if i not in by_name]
     return args, kwargs
 
 
-def _resolve(value, lookup, by_name):
-    """``value`` with every {'$arg': i} inside (nested objects) replaced by argument i."""
+@dataclasses.dataclass(frozen=True)
+class FlatState:
+    """Parameters JS wrote one after the other into one float argument: name -> flat view."""
+
+    tensors: dict
+
+
+def _resolve(value, lookup, objects, by_name):
+    """``value`` with every reference inside (nested objects) replaced (see ``arguments``)."""
+    if isinstance(value, list):
+        return [_resolve(v, lookup, objects, by_name) for v in value]
     if not isinstance(value, dict):
         return value
     if "$arg" in value:
         by_name.add(value["$arg"])
         return arg(value["$arg"], lookup)
-    return {key: _resolve(v, lookup, by_name) for key, v in value.items()}
-
-
-def mask():
-    """The ``mask=`` argument: the first ctrl[MASK_LEN] bytes of the mask slot (non-zero = keep).
-    Bytes, not a cast to bool: reading a byte other than 0 / 1 as a C bool is undefined, and
-    in wasm it dropped keys whose byte was even (2, 4, ...)."""
-    return memoryview(mask_slot)[:ctrl[MASK_LEN]]
+    if "$handle" in value:
+        return objects(value["$handle"])
+    if "$state" in value:
+        by_name.add(value["$state"])
+        flat = arg(value["$state"], lookup)
+        return FlatState({name: flat[o:o + n] for name, (o, n) in value["layout"].items()})
+    return {key: _resolve(v, lookup, objects, by_name) for key, v in value.items()}
 
 
 # ------------------------------------------------------------------ results
@@ -270,6 +280,34 @@ def _pack(x, state):
     if hasattr(x, "__dict__"):  # e.g. a Gradients object that is not a dataclass
         return {camel(k): _pack(v, state) for k, v in vars(x).items() if not k.startswith("_")}
     raise errors.UnsupportedError(f"cannot return a {type(x).__name__} to JavaScript")
+
+
+def convert(result, kind, register):
+    """``result`` as its declared kind needs it for ``emit`` (see the module docstring);
+    ``register(obj)`` gives a new object its handle."""
+    if result is None:
+        return None
+    if kind == "handle":
+        return {"$handle": register(result), "class": type(result).__name__}
+    if kind in ("vector", "matrix", "points", "scalars") and isinstance(result, (list, tuple)):
+        return _float_rows(result)
+    if kind == "mask" and hasattr(result, "dense_mask_bytes"):
+        return memoryview(result.dense_mask_bytes())
+    if kind == "record" and dataclasses.is_dataclass(result):
+        fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+        props = {name: getattr(result, name) for name, attr in vars(type(result)).items()
+                 if isinstance(attr, property) and not name.startswith("_")}
+        return {camel(k): v for k, v in {**fields, **props}.items()}
+    return result
+
+
+def _float_rows(values):
+    """A list of numbers (or of equal-length rows of numbers) as a float32 memoryview."""
+    if values and isinstance(values[0], (list, tuple)):
+        width = len(values[0])
+        flat = array("f", (x for row in values for x in row))
+        return shaped(memoryview(flat), (len(values), width))
+    return memoryview(array("f", values))
 
 
 _result = None  # the last single-array result, alive until JS has copied it out

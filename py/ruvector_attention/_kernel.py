@@ -22,58 +22,47 @@ _CPU_BIT = {"avx2": 1, "neon": 2, "wasm128": 4}
 _p, _i64, _i32, _f32, _f64, _u64 = (ctypes.c_void_p, ctypes.c_int64, ctypes.c_int,
                                      ctypes.c_float, ctypes.c_double, ctypes.c_uint64)
 
-# name -> (restype, argtypes); mirrors RV_DECLARE_KERNELS in wasm/include/ruvector.h
+# name -> (restype, argtypes), one entry per RV_DECLARE_* kernel of wasm/include/*.h
+# (test_kernel_signatures checks every argument's type against the headers)
 SIGNATURES = {
+    # core: ruvector.h
     "attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64, _p, _p]),
     "attend_bias": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64, _p, _p]),
     "attend_multi": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
     "attend_batch": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _p]),
-    "attend_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _i64, _i64, _p]),
     "attend_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64,
                                _p, _p, _p, _p, _p]),
     "attend_backward_bias": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64,
                                     _p, _p, _p, _p, _p]),
-    "mha_forward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64,
-                           _p, _p, _p, _p, _p, _p, _p, _p, _p, _p]),
-    "mha_forward_bias": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64,
-                                _p, _p, _p, _p, _p, _p, _p, _p, _p, _p]),
-    "mha_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64,
-                         _p, _p, _p, _p, _p, _p, _p, _i64, _i64, _p, _p]),
+    "mha_forward": (_i32, [_p, _p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64,
+                           _p, _p, _p, _p, _p, _p, _p, _i64, _i64, _p, _p, _p]),
     "linear": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i32]),
     "matmul": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),
     "matmul_tn": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),
     "find_nonfinite": (_i64, [_p, _i64]),
     "stream_sum": (_i32, [_p, _i64, _p]),
-    # geometric attention (issue 5): wasm/include/rv_geometric.h
+    # geometric: rv_geometric.h
     "geo_rows": (_i32, [_i32, _p, _i64, _p, _i64, _i64, _i64, _f32, _f32, _p]),
     "geo_midpoint": (_i32, [_p, _p, _i64, _i64, _f32, _p]),
-    "geo_attend": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32,
-                          _i32, _p, _p, _p]),
-    "geo_graph": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _f32, _f32, _i32,
-                         _i64, _i64, _p, _p]),
+    "geo_attend": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64, _i64,
+                          _f32, _f32, _f32, _i32, _i64, _i64, _p, _p, _p]),
     "geo_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f64, _f64, _f64, _i32,
                             _p, _p, _p, _p, _i32, _p, _p]),
-    "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i32, _p, _i64,
-                             _i64, _p, _p]),
-    # end geometric
-    # graph-aware attention (issue 7): wasm/include/rv_graph.h
+    "gat_aggregate": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _i32,
+                             _p, _i64, _i64, _p, _p]),
+    # graph-aware: rv_graph.h
     "rope_rotate": (_i32, [_p, _p, _i64, _i64, _p, _p]),
-    "rope_attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _p, _f32, _f32, _p, _p, _p]),
-    "rope_graph": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _p, _f32, _i64, _i64, _p, _p]),
-    "hnsw_attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _p, _p, _i64, _f32,
-                           _p, _p, _p]),
-    "hnsw_graph": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _p, _p, _i64, _f32,
-                          _i64, _i64, _p, _p]),
+    "rope_attend": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _p, _f32, _f32,
+                           _i64, _i64, _p, _p]),
+    "hnsw_attend": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64, _p, _p,
+                           _i64, _f32, _i64, _i64, _p, _p]),
     "hnsw_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _p, _p, _i64, _f32,
-                             _p, _p, _p, _p, _p, _p, _p, _p, _p]),
-    "struct_attend": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _p, _p]),
-    "struct_graph": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i64,
-                            _p, _p]),
-    "attend_rows": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _i64, _i64, _p]),
+                             _p, _p, _p, _p, _p, _p, _p, _p]),
+    "struct_attend": (_i32, [_p, _p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64, _f32,
+                             _i64, _i64, _p, _p]),
     "fuse_rows": (_i32, [_p, _p, _p, _p, _i64, _i64, _p]),
     "nearest": (_i32, [_p, _i64, _i64, _p, _i64, _p, _i64, _i64, _p, _p]),
-    # end graph-aware attention
-    # sparse / efficient attention: wasm/include/rv_sparse.h
+    # sparse / efficient: rv_sparse.h
     "flash_forward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
                              _i64, _p, _p, _p]),
     "flash_backward": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _i64, _i32,
@@ -85,8 +74,9 @@ SIGNATURES = {
     "linear_weights": (_i32, [_p, _p, _p, _i64, _i64, _p, _i64, _i32, _f32, _i32, _p, _p,
                               _p]),
     "orthonormalize": (_i32, [_p, _i64, _i64]),
-    "attend_csr": (_i32, [_p, _i64, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
-    # end sparse
+    "csr_check": (_i32, [_p, _p, _i64, _i64, _i64]),
+    "attend_csr": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _f32, _i64, _i64,
+                          _p, _p]),
 }
 
 
@@ -171,6 +161,17 @@ def call_plan(name, args):
             "args": [[_TYPE_NAMES[t], a] for t, a in zip(argtypes, args, strict=True)]}
 
 
+def bound_args(name, first, *values):
+    """``values`` as kernel ``name``'s arguments ``first, first + 1, ...``, converted once
+    to their ctypes types: a call that passes them again skips ctypes' conversion of each
+    (a third of a small call's cost)."""
+    argtypes = SIGNATURES[name][1][first:first + len(values)]
+    if len(argtypes) != len(values):
+        raise InternalError(f"bound_args({name!r}, {first}): {len(values)} values, the kernel "
+                            f"takes {len(argtypes)} from there")
+    return tuple(t(v) for t, v in zip(argtypes, values, strict=True))
+
+
 def kernel_info():
     """Which kernel is live: ``{'isa', 'available', 'version', 'library'}``."""
     return {"isa": K.isa, "available": list(AVAILABLE), "version": KERNEL_VERSION,
@@ -179,6 +180,9 @@ def kernel_info():
 
 # -- raw memory helpers (kept here so no other module needs ctypes) -----------------
 _from_buffer, _addressof = ctypes.c_char.from_buffer, ctypes.addressof
+#: ``addressof(char_view(buf))`` is a writable buffer's address in two C calls and no
+#: Python frame (the per-call hot path); TypeError when read-only, ValueError when empty.
+addressof, char_view = _addressof, _from_buffer
 
 
 def buffer_address(buf):

@@ -1,6 +1,12 @@
-"""The machine-readable list of mechanisms and their config fields, read by the
-TypeScript API (``rt.mechanisms()``, which camel-cases the names) and the
-visualizer, so a new mechanism appears there without JS changes."""
+"""The catalogue: the export manifest (``exports``) as plain data. The TypeScript
+runtime builds every class, method, property and function of the JS API from it at
+run time (``manifest()``, camel-cased by ``_bridge.catalog``), the visualizer builds its
+forms from the mechanisms' fields, and a test checks the public ``.d.ts`` against it.
+
+A method, property or function is ``{"name", "args", "options", "returns", "mutates"}``;
+``args`` / ``options`` are ``[{"name", "kind", "optional"}]`` (positional, then the
+keywords of the trailing options object); kinds are listed in ``kinds``.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,12 @@ import enum
 import inspect
 from typing import TYPE_CHECKING
 
-from .core.base import MECHANISMS
+from . import exports
 
 if TYPE_CHECKING:
     from typing import Any
 
 _KIND_NAMES = {int: "int", float: "float", bool: "bool", str: "str"}
-# Public methods a mechanism may have; the catalogue lists those it does have.
-PUBLIC_METHODS = ("forward", "attention_weights", "head_attention_weights", "head_output",
-                  "forward_batch", "forward_graph", "backward", "forward_with_edges",
-                  "attention_mask", "apply_rotation", "forward_with_metadata", "get_routing")
 
 
 def _plain(value):
@@ -51,19 +53,67 @@ def _field(f, required):
     return out
 
 
+def _family(cls):
+    parts = cls.__module__.split(".")
+    return parts[1] if parts[0] == "ruvector_attention" and len(parts) > 2 else parts[-1]
+
+
+def _summary(obj):
+    return ((obj.__doc__ or "").strip().splitlines() or [""])[0]
+
+
+def _members(cls):
+    """(methods, properties) of cls as catalogue entries."""
+    methods, properties = [], []
+    for name, spec in exports.members(cls).items():
+        entry = {"name": name, "args": spec["args"], "options": spec["options"],
+                 "returns": spec["returns"], "mutates": spec["mutates"]}
+        (properties if spec["property"] else methods).append(entry)
+    return methods, properties
+
+
+def _class_entry(cls):
+    methods, properties = _members(cls)
+    return {"name": cls.__name__, "family": _family(cls), "summary": _summary(cls),
+            "constructor": exports.constructor(cls), "signatures": methods,
+            "properties": properties, "methods": [m["name"] for m in methods]}
+
+
 def mechanism_catalog() -> Any:
     """One dict per mechanism: ``name``, ``family`` (sub-package), ``summary`` (first
-    docstring line), ``complexity``, ``methods`` and ``fields`` in constructor order
-    (name, type, required, nullable, default — for a required field a sensible
-    starting value —, min / max with ``minExclusive`` / ``maxExclusive``, choices, doc)."""
+    docstring line), ``complexity``, ``methods`` (exported method names),
+    ``signatures`` / ``properties`` (their declarations), ``constructor`` and
+    ``fields`` in constructor order (name, type, required, nullable, default — for a
+    required field a sensible starting value —, min / max with ``minExclusive`` /
+    ``maxExclusive``, choices, doc)."""
     entries = []
-    for name, cls in MECHANISMS.items():
+    for cls in exports.MECHANISMS.values():
         required = _required(cls)
-        entries.append({
-            "name": name, "family": cls.__module__.split(".")[-2],
-            "summary": (cls.__doc__ or "").strip().splitlines()[0],
-            "complexity": cls.complexity.value,
-            "methods": [m for m in PUBLIC_METHODS if callable(getattr(cls, m, None))],
-            "fields": [_field(f, required) for f in dataclasses.fields(cls.Config)],
-        })
+        entries.append({**_class_entry(cls), "complexity": cls.complexity.value,
+                        "fields": [_field(f, required) for f in dataclasses.fields(cls.Config)]})
     return entries
+
+
+def object_catalog():
+    """One dict per stateful object: as ``mechanism_catalog`` without the attention
+    parts (its ``constructor`` is its exported ``__init__``)."""
+    return [_class_entry(cls) for cls in exports.OBJECTS.values()]
+
+
+def function_catalog():
+    """One dict per exported module function: ``name`` ("sub-package.function"),
+    ``summary`` and its declaration."""
+    out = []
+    for name, fn in exports.FUNCTIONS.items():
+        spec = fn.__export__
+        out.append({"name": name, "summary": _summary(fn), "args": spec["args"],
+                    "options": spec["options"], "returns": spec["returns"]})
+    return out
+
+
+def manifest():
+    """Everything JS needs: mechanisms, objects, functions and the kinds."""
+    return {"mechanisms": mechanism_catalog(), "objects": object_catalog(),
+            "functions": function_catalog(),
+            "kinds": {"arguments": exports.ARGUMENT_KINDS, "results": exports.RESULT_KINDS,
+                      "metadata": exports.METADATA_FIELDS}}

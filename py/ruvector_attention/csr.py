@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import _arrays
 from .errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from .exports import exported
 
 if TYPE_CHECKING:
     from typing import Any
@@ -68,6 +69,7 @@ def degree(indptr: IndexLike, indices: IndexLike | None = None) -> Any:
     return [ip[i + 1] - ip[i] for i in range(len(ip) - 1)]
 
 
+@exported(returns="vector", source="int", unreachable="float", namespace="graph")
 def bfs_distances(indptr: IndexLike, indices: IndexLike, source: int, *, unreachable: float = float("inf")) -> Any:
     """Hop distance from ``source`` to every node, (N,) floats; ``unreachable`` where
     no path exists (default inf: pass a finite value before using it as metadata)."""
@@ -136,6 +138,7 @@ def clustering(indptr: IndexLike, indices: IndexLike) -> Any:
     return out
 
 
+@exported(returns="matrix", namespace="graph")
 def structural_features(indptr: IndexLike, indices: IndexLike) -> Array:
     """(N, 3) features [degree, PageRank, clustering coefficient] per node, as a
     float32 memoryview (numpy array when numpy is installed)."""

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from . import _kernel
 from .errors import InternalError, InvalidConfigError, OutOfBoundsError
+from .exports import exported
 
 if TYPE_CHECKING:
     from ._typing import ArrayLike, IndexLike
@@ -106,6 +107,8 @@ class LayeredGraph:
                                    index=i, length=self.num_nodes)
 
 
+@exported(returns="record", num_nodes="int", dim="int", m="int", num_clusters="int", seed="int",
+          as_options=("num_nodes", "dim"))
 def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
                num_clusters: int | None = None, seed: int = 0) -> LayeredGraph:
     """A seeded synthetic HNSW-like layered neighbour graph.
@@ -165,6 +168,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
     return _to_csr(vectors, dim, links, array("q", levels), seed)
 
 
+@exported(returns="record", vectors="vector", dim="int", k="int", layers="json")
 def knn_graph(vectors: ArrayLike, dim: int, *, k: int = 16, layers: IndexLike | None = None) -> LayeredGraph:
     """An exact k-nearest-neighbour graph over user vectors (for data without edges).
 

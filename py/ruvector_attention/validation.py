@@ -7,6 +7,8 @@ indices (E,).
 """
 
 from . import _arrays, _kernel
+from ._arrays import _FLOAT32, _NDARRAY
+from ._kernel import addressof, char_view
 from .errors import (
     DimensionMismatchError,
     EmptyInputError,
@@ -39,6 +41,52 @@ def key_value_pair(keys, values, dim, *, allow_empty=False):
     K = _arrays.matrix(keys, "keys", cols=dim, allow_empty=allow_empty)
     V = _arrays.matrix(values, "values", rows=K.shape[0], allow_empty=allow_empty)
     return K, V
+
+
+def query_inputs(query, keys, values, mask, dim):
+    """Validate one query (D,) over keys (N, D) / values (N, DV) with an optional mask (N,)
+    -> (q, K, V, m); m is None without a mask. Shapes it accepts for plain float32 arrays
+    are remembered for ``known_query_inputs``."""
+    q = _arrays.vector(query, "query", dim)
+    K, V = key_value_pair(keys, values, dim)
+    m = None if mask is None else _arrays.mask_array(mask, K.shape[0])
+    if m is None and _plain(query) and _plain(keys) and _plain(values):
+        if len(_ACCEPTED) >= SHAPES_KEPT:
+            _ACCEPTED.clear()
+        _ACCEPTED[(dim, query.shape, keys.shape, values.shape)] = V.shape  # (N, DV)
+    return q, K, V, m
+
+
+# (dim, query shape, keys shape, values shape) -> (N, DV) of the float32 arrays that
+# query_inputs accepted: its checks read only these (values are the kernel's to check:
+# a NaN comes back as a status), so the same shapes need not be checked again.
+_ACCEPTED = {}
+SHAPES_KEPT = 64  # per-shape caches: a model calls with a few shapes; forgetting all is cheap
+
+
+def _plain(x):
+    """The zero-copy case of ``_arrays.f32``: a C-contiguous native float32 ndarray."""
+    return type(x) is _arrays._NDARRAY and x.dtype is _arrays._FLOAT32 and x.flags.c_contiguous
+
+
+def known_query_inputs(query, keys, values, mask, dim):
+    """The per-call fast path of ``query_inputs``: (query, keys, values addresses, N, DV)
+    when there is no mask, all three are plain float32 ndarrays and query_inputs has
+    accepted their shapes before; otherwise None (then call query_inputs)."""
+    if mask is not None or type(query) is not _NDARRAY or type(keys) is not _NDARRAY \
+            or type(values) is not _NDARRAY:
+        return None
+    sizes = _ACCEPTED.get((dim, query.shape, keys.shape, values.shape))
+    if sizes is None or query.dtype is not _FLOAT32 or keys.dtype is not _FLOAT32 \
+            or values.dtype is not _FLOAT32 or not (query.flags.c_contiguous
+                                                    and keys.flags.c_contiguous
+                                                    and values.flags.c_contiguous):
+        return None
+    try:
+        return (addressof(char_view(query)), addressof(char_view(keys)),
+                addressof(char_view(values)), sizes[0], sizes[1])
+    except TypeError:  # read-only: query_inputs takes the address another way
+        return None
 
 
 def batch_inputs(queries, keys, values, mask, dim, *, bias=False):
@@ -108,18 +156,35 @@ def graph_inputs(features, indptr, indices, values, dim):
         raise DimensionMismatchError(
             f"indptr[-1] = {nnz} but indices has {ix.shape[0]} entries", expected=ix.shape[0],
             actual=nnz)
+    check_csr(ip, ix, X.shape[0], "forward_graph")
     return X, V, ip, ix
 
 
 def raise_for_graph_status(rc, X, V, ip, ix, what):
     """raise_for_status for CSR kernels, naming the offending indptr / indices entry."""
-    num_nodes = X.shape[0]
+    if rc in (E_INDEX, E_ARG):
+        _raise_for_csr(rc, ip, ix, X.shape[0], what)
+    raise_for_status(rc, (X, V), what)
+
+
+def check_csr(ip, ix, num_src, what):
+    """The whole CSR at once, before any thread or kernel sees a slice of it
+    (rv_csr_check): indptr[0] == 0, never decreasing, indptr[-1] == len(indices), every
+    index in [0, num_src). A failure names the first bad entry."""
+    rc = _kernel.K.csr_check(ip.ptr, ix.ptr or None, ip.shape[0] - 1, ix.shape[0], num_src)
+    if rc:
+        _raise_for_csr(rc, ip, ix, num_src, what)
+        raise_for_status(rc, (), what)
+
+
+def _raise_for_csr(rc, ip, ix, num_src, what):
+    """The typed error for a CSR the kernel refused (scanned only on failure)."""
     if rc == E_INDEX:
         for e in range(ix.shape[0]):
             j = _arrays.index_at(ix, e)
-            if not 0 <= j < num_nodes:
-                raise OutOfBoundsError(f"{what}: indices[{e}] = {j} is outside [0, {num_nodes}) "
-                                       "(the number of nodes)", index=j, length=num_nodes)
+            if not 0 <= j < num_src:
+                raise OutOfBoundsError(f"{what}: indices[{e}] = {j} is outside [0, {num_src}) "
+                                       "(the number of nodes)", index=j, length=num_src)
     if rc == E_ARG:
         prev = _arrays.index_at(ip, 0)
         if prev != 0:
@@ -130,7 +195,6 @@ def raise_for_graph_status(rc, X, V, ip, ix, what):
                 raise DimensionMismatchError(f"{what}: indptr must never decrease, but "
                                              f"indptr[{i}] = {cur} < indptr[{i - 1}] = {prev}")
             prev = cur
-    raise_for_status(rc, (X, V), what)
 
 
 def softmax_weights(query, keys, mask, dim, scale, what, *, additive=False):

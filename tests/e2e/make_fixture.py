@@ -35,8 +35,8 @@ from array import array
 
 import ruvector_attention as ra
 from ruvector_attention import datasets, geometric
-from ruvector_attention.io import save_file
 from ruvector_attention.graph import structural_features
+from ruvector_attention.io import save_file
 
 # Mirrors web-demo/app/controls.js DATA_DIM_FIELDS (python spelling): fields set from the data.
 DATA_DIM_FIELDS = {"dim", "hidden_dim", "node_dim", "embed_dim", "input_dim", "query_dim"}

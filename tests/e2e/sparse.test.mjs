@@ -1,4 +1,4 @@
-// The sparse / efficient attention panel of the visualizer (issue 6), in headless
+// The sparse / efficient attention panel of the visualizer, in headless
 // Chromium, in worker mode (the app's default) and on the main thread (?worker=0), the
 // same reference cases in both: the local-global mask pattern
 // (at most localWindow + globalNodes neighbours, zero weight elsewhere, globals on

@@ -78,7 +78,7 @@ async function runInPage(worker) {
     // main thread: SDPA forward calls the kernel from JS (direct.ts) without reaching Python
     let direct = null;
     const internals = rt[Symbol.for('ruvector-attention.internals')];
-    if (internals) {
+    if (rt.mode === 'main') {
       const builtins = internals.pyimport('builtins');
       builtins.exec(counter.install, builtins.dict());
       const ra = internals.pyimport('ruvector_attention');

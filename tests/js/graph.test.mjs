@@ -154,8 +154,8 @@ describe('typed extras', () => {
 const CSR = { indptr: Int32Array.from([0, 2, 4, 6, 7]), indices: Int32Array.from([1, 2, 0, 2, 0, 1, 0]) };
 
 describe('rt.graph: CSR converters (the metadata the visualizer passes)', () => {
-  test('bfsDistances: hop counts, unreachable marker', () => {
-    assert.deepEqual(Array.from(rt.graph.bfsDistances(CSR.indptr, CSR.indices, 0)), [0, 1, 1, -1]);
+  test('bfsDistances: hop counts, unreachable marker (default Infinity, as in Python)', () => {
+    assert.deepEqual(Array.from(rt.graph.bfsDistances(CSR.indptr, CSR.indices, 0)), [0, 1, 1, Infinity]);
     assert.deepEqual(Array.from(rt.graph.bfsDistances(CSR.indptr, CSR.indices, 3, { unreachable: 99 })), [1, 2, 2, 0]);
     assert.deepEqual(Array.from(rt.graph.bfsDistances([0, 1, 1], [1], 1, { unreachable: 7 })), [7, 0]);
     expectAttentionError(() => rt.graph.bfsDistances(CSR.indptr, CSR.indices, 4), 'OUT_OF_BOUNDS');

@@ -236,6 +236,8 @@ cls = next(c for c in ra.${name}.__mro__ if "forward" in vars(c))
 ra._python_forward_calls = getattr(ra, "_python_forward_calls", 0)
 if "_unwrapped_forward" not in vars(cls):
     cls._unwrapped_forward = cls.forward
+    import functools
+    @functools.wraps(cls.forward)  # keeps the export declaration (exports.spec_of)
     def forward(self, *args, _cls=cls, **kwargs):
         ra._python_forward_calls += 1
         return _cls._unwrapped_forward(self, *args, **kwargs)

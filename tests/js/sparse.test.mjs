@@ -164,9 +164,9 @@ describe('compat: @ruvector/attention names', () => {
   });
 });
 
-describe('js/bench/sparse.mjs from Node (issue 6 item 6)', () => {
+describe('js/bench/sparse.mjs from Node', () => {
   test('peak extra memory of flash and linear does not grow with n (Python heap, tracemalloc)', async () => {
-    const { sparseBench } = await import('../../js/bench/sparse.mjs');
+    const { bench: sparseBench } = await import('../../js/bench/sparse.mjs');
     const sizes = [500, 20000];
     const result = await sparseBench(rt, randomF32, { d: 32, sizes, quick: true });
     assert.equal(result.rows.length, 4 * sizes.length);

@@ -312,17 +312,17 @@ def build_all():
                                "MultiHeadAttention: inputs, weights and natively computed expected outputs"),
         "errors.json": wrap((finish_error(c) for c in error_cases()),
                             "bad inputs and configs with the error class, code and message words expected"),
-        # issue 6: sparse / efficient attention (cases and twin checks in fixtures_sparse.py)
+        # sparse / efficient attention (cases and twin checks in fixtures_sparse.py)
         "sparse.json": wrap(__import__("fixtures_sparse").sparse_cases(arr),
                             "Flash / Linear / LocalGlobal attention: inputs and native expected outputs"),
-        # issue 7: graph-aware attention (cases and twin checks in reference_graph_fixtures.py)
+        # graph-aware attention (cases and twin checks in reference_graph_fixtures.py)
         "graph.json": wrap(__import__("reference_graph_fixtures").graph_cases(arr),
                            "GraphRoPE / HNSW-aware / structural / cross-space attention: inputs, "
                            "metadata and native expected outputs"),
         "masks.json": wrap(__import__("fixtures_masks").mask_cases(arr),
                            "every mechanism that takes a mask on torch's forms: boolean (true "
                            "keeps), additive (added to the scores), all masked; oracle: torch"),
-        # issue 5: geometric attention (cases and oracle checks in fixtures_geometric.py)
+        # geometric attention (cases and oracle checks in fixtures_geometric.py)
         "geometric.json": wrap(__import__("fixtures_geometric").geometric_cases(arr),
                                "Hyperbolic / manifold / mixed-curvature / edge-featured attention: inputs "
                                "and native expected outputs (checked vs geoopt twin, torch, PyG)"),

@@ -1,4 +1,4 @@
-"""Bad input gives a clear, typed error (issue 2, item 5). Pure Python inputs, so the
+"""Bad input gives a clear, typed error. Pure Python inputs, so the
 whole module also runs with numpy hidden (the Pyodide situation)."""
 
 import math

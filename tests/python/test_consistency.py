@@ -1,8 +1,10 @@
 """Things written in two places agree: numerics.py vs the C header's RV_* defines,
-and the version in package.json, the Python package and the compiled kernel."""
+and the version in package.json, the Python package and the compiled kernel. Constants
+written in one place stay there: every approximation coefficient in src/approx.h."""
 
 import ast
 import json
+import math
 import re
 import struct
 
@@ -36,6 +38,10 @@ def mirrored_block_names(repo_root):
     assert start, "numerics.py lost its '# --- mirrors ruvector.h' marker line"
     block = source[start.end():].split("\n# ---", 1)[0]
     return {t.id for node in ast.parse(block).body if isinstance(node, ast.Assign) for t in node.targets}
+
+
+# a float literal (1.5, 2e-3, .5f); an exponent alone makes one too
+FLOAT_LITERAL = re.compile(r"(?<![\w.])((?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)[fF]?(?![\w.])")
 
 
 def as_f32(x):
@@ -80,3 +86,21 @@ def test_errors_carry_the_typescript_codes():
         "OutOfBoundsError": "OUT_OF_BOUNDS", "UnsupportedError": "UNSUPPORTED",
     }
     assert {name: getattr(ra, name).code for name in expected} == expected
+
+
+def _precise_literals(text):
+    """Float literals with 5 or more significant digits that are not a power of two:
+    polynomial and series coefficients, reduction constants."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    for literal in FLOAT_LITERAL.findall(code):
+        digits = re.split("[eE]", literal)[0].replace(".", "").strip("0")
+        if len(digits) >= 5 and math.frexp(float(literal))[0] != 0.5:
+            yield literal
+
+
+def test_approximation_coefficients_are_named_once_in_approx_h(repo_root):
+    src = repo_root / "wasm" / "src"
+    assert len(list(_precise_literals((src / "approx.h").read_text()))) >= 15  # the scan sees them
+    stray = {p.name: found for p in sorted(src.glob("*.[ch]")) if p.name != "approx.h"
+             if (found := list(_precise_literals(p.read_text())))}
+    assert not stray, f"name these coefficients in wasm/src/approx.h: {stray}"

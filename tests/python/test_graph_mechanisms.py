@@ -1,4 +1,4 @@
-"""Graph-aware mechanisms (issue 7) against the float64 twin (reference_graph.py),
+"""Graph-aware mechanisms against the float64 twin (reference_graph.py),
 rotary-embedding-torch, torch autograd and networkx."""
 
 import math

@@ -1,4 +1,4 @@
-"""Extra memory per op stays within 2x the input size (issue 2 target; DESIGN.md
+"""Extra memory per op stays within 2x the input size (DESIGN.md
 section 8: never quadratic). tracemalloc sees every Python-side allocation, numpy
 buffers included; the kernel itself allocates nothing. Deterministic, not timed."""
 

@@ -26,5 +26,10 @@ export async function misuse(rt: Runtime, art: AsyncRuntime): Promise<void> {
   const rope = await rt.create('GraphRoPE', { dim: 4 });
   rope.applyRotation([1, 0, 0, 0]);                              // ERROR distance is required
   rope.forwardWithMetadata([1, 0, 0, 0], [[1, 0, 0, 0]], [[1]], { distance: [1] }); // ERROR unknown metadata field
+  await rt.create('MultiHeadAtention', { dim: 8, numHeads: 2 });      // ERROR no such mechanism (a typo)
+  await rt.create('MultiHeadAttention', { dim: 8, numHeds: 4 });      // ERROR unknown option (a typo)
+  await art.create('FlashAtention', { dim: 8 });                       // ERROR no such mechanism in the worker either
+  const flash = await rt.create('FlashAttention', { dim: 8 });
+  flash.forwardGraph([[1]], [0, 1], [0]);                              // ERROR flash attention has no forward_graph
   void [out, dim, sync, notAwaited, mode, r];
 }

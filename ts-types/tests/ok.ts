@@ -35,8 +35,6 @@ export async function mainThread(): Promise<void> {
   const numHeads: number = mha.config().numHeads;
   const created = await rt.create('MultiHeadAttention', { dim: 8, numHeads: 2 });
   created.headAttentionWeights(q, keys);
-  const anyMech = await rt.create('SomeFutureAttention', { dim: 8, curvature: -1 });
-  anyMech.forward(q, keys, keys);
 
   const m = rt.matrix(new Float32Array(8), 2);
   m.set(new Float32Array(8));
@@ -45,6 +43,8 @@ export async function mainThread(): Promise<void> {
   m.dispose();
 
   const cat: MechanismInfo[] = rt.mechanisms();
+  const kinds: string[] = rt.catalog().functions.map(f => `${f.namespace}.${f.name}: ${f.returns}`);
+  void kinds;
   const fieldNames: string[] = cat.flatMap(c => c.fields.map(f => f.name));
   const isa: string = rt.versions.isa;
   const graphData = rt.datasets.hnswGraph({ numNodes: 100, dim: 8, seed: 1 });
@@ -91,7 +91,7 @@ export async function compatUsage(): Promise<number> {
   return headDim + dp.dim + mha.numHeads;
 }
 
-// ---- issue 6: sparse / efficient attention types
+// sparse / efficient attention
 export async function sparseUsage(rt: Runtime): Promise<number> {
   const flash = await rt.create('FlashAttention', { dim: 4, blockSize: 7, causal: true });
   const block: number = flash.blockSize;
@@ -109,7 +109,7 @@ export async function sparseUsage(rt: Runtime): Promise<number> {
   return block + mask.length + rows.rows + lin.numFeatures + c.windowSize + c.globalTokens + f.blockSize + l.features;
 }
 
-// ---- issue 7: graph-aware attention types
+// graph-aware attention
 export async function graphUsage(rt: Runtime): Promise<number> {
   const rope = await rt.create('GraphRoPE', { dim: 4, base: 100 });
   const cfgBase: number = rope.config().base;
@@ -142,7 +142,7 @@ export async function graphHelpersUsage(rt: Runtime, wrt: AsyncRuntime): Promise
   return hops.length + feats.cols + remote.rows + remoteHops.length;
 }
 
-// ---- issue 5: geometric attention
+// geometric attention
 export async function geometricUsage(rt: Runtime): Promise<number> {
   const h = await rt.create('HyperbolicAttention', { dim: 2, curvature: -1, learnCurvature: true });
   const d: number = h.poincareDistance([0.1, 0.2], [0.3, 0.1]);
@@ -175,4 +175,3 @@ export async function geometryUsage(rt: Runtime, wrt: AsyncRuntime): Promise<num
     + e.length + f + compat.logMap([0.1], [0.2]).length + compat.mobiusAddition([0.1], [0.2]).length
     + compat.projectToPoincareBall([2]).length;
 }
-// ---- end issue 5

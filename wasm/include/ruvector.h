@@ -9,7 +9,10 @@
  * Conventions: row-major contiguous float32 arrays; sizes and indices are
  * int64_t; masks are uint8_t with 1 = the key takes part; every function
  * returns an int status (RV_OK or a negative RV_E_*), never aborts, never
- * prints, holds no global state and allocates nothing.
+ * prints, holds no global state and allocates nothing. A CSR graph of R rows is
+ * indptr (R+1) and indices (nnz); a CSR kernel given rows [row_begin, row_end) checks
+ * them against the whole array (indptr[0] == 0, indptr[R] == nnz, offsets never
+ * decreasing, ids in range) before it reads an index (rv_csr_check: every row).
  *
  * Shapes: N keys, D key width, DV value width, H heads / queries, B batch.
  */
@@ -60,12 +63,6 @@ int rv_cpu_features(void);
   int rv_attend_batch_##isa(const float *Q, const float *K, const float *V,             \
                             const uint8_t *mask, int64_t b, int64_t n, int64_t d,        \
                             int64_t dv, float scale, float *out);                         \
-  /* CSR graph: rows [row_begin, row_end) of X (N,D) attend to X[indices[indptr[i]:  \
-     indptr[i+1]]] with values V (N,DV); out (N,DV); isolated node -> zero row. */      \
-  int rv_attend_graph_##isa(const float *X, const float *V, const int64_t *indptr,       \
-                            const int64_t *indices, int64_t num_nodes, int64_t d,        \
-                            int64_t dv, float scale, int64_t row_begin, int64_t row_end,  \
-                            float *out);                                                  \
   /* Backward of rv_attend (same dropout decisions). Accumulates (+=) into grad_q (D), \
      grad_K (N,D) and grad_V (N,DV), rows by position; work: DV floats of scratch. */   \
   int rv_attend_backward_##isa(const float *q, const float *K, const float *V,          \
@@ -80,32 +77,23 @@ int rv_cpu_features(void);
                                     uint64_t drop_seed, const float *grad_out,            \
                                     float *grad_q, float *grad_K, float *grad_V,          \
                                     float *work);                                         \
-  /* Multi-head attention for one query without projecting the keys:                \
-     u_h = Wk_h^T (Wq q + bq)_h, a_h = softmax(K u_h / sqrt(D/H)),                   \
-     out = Wo concat_h(Wv_h (a_h V) + bv_h) + bo (torch nn.MultiheadAttention). Wq, \
-     Wk (D,D), Wv (D,DV), Wo (D,D); biases may be NULL (bk cancels in the softmax).   \
-     scratch: 2D + H*D + H*DV floats (q', U, S, concat; concat = the head outputs).   \
-     weights optional (H,N). A fully masked query gives zeros. */                     \
-  int rv_mha_forward_##isa(const float *q, const float *K, const float *V,              \
-                           const uint8_t *mask, int64_t n, int64_t d, \
-                           int64_t dv, int64_t h, const float *Wq, const float *bq,        \
-                           const float *Wk, const float *Wv, const float *bv,             \
-                           const float *Wo, const float *bo, float *scratch, float *out,  \
-                           float *weights);                                               \
-  /* rv_mha_forward with bias (N) added to every head's scores (a float attn_mask). */ \
-  int rv_mha_forward_bias_##isa(const float *q, const float *K, const float *V,         \
-                                const uint8_t *mask, const float *bias, int64_t n,        \
-                                int64_t d, int64_t dv, int64_t h, const float *Wq,        \
-                                const float *bq, const float *Wk, const float *Wv,        \
-                                const float *bv, const float *Wo, const float *bo,        \
-                                float *scratch, float *out, float *weights);              \
-  /* rv_mha_forward for CSR rows [row_begin, row_end) of X (N,D), values V (N,DV). */  \
-  int rv_mha_graph_##isa(const float *X, const float *V, const int64_t *indptr,          \
-                         const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv, \
-                         int64_t h, const float *Wq, const float *bq, const float *Wk,    \
-                         const float *Wv, const float *bv, const float *Wo,               \
-                         const float *bo, int64_t row_begin, int64_t row_end,             \
-                         float *scratch, float *out);                                     \
+  /* Multi-head attention without projecting the keys, for rows [row_begin, row_end)  \
+     of Q (num_rows, D): row i attends to its CSR neighbours K[indices[indptr[i]:       \
+     indptr[i+1]]] or, with indptr and indices NULL, to all N keys (mask optional (N),   \
+     bias optional (N) added to every head's scores (a float attn_mask), weights         \
+     optional (num_rows, H, N): dense rows only). u_h = Wk_h^T (Wq q + bq)_h,            \
+     a_h = softmax(K u_h / sqrt(D/H)), out_i = Wo concat_h(Wv_h (a_h V) + bv_h) + bo     \
+     (torch nn.MultiheadAttention). Wq, Wk (D,D), Wv (D,DV), Wo (D,D); biases may be     \
+     NULL (bk cancels in the softmax). scratch: 2D + H*D + H*DV floats (q', U, S,        \
+     concat; concat = the last row's head outputs). A row with no live key gives zeros. */ \
+  int rv_mha_forward_##isa(const float *Q, const float *K, const float *V,              \
+                           const int64_t *indptr, const int64_t *indices,              \
+                           const uint8_t *mask, const float *bias, int64_t num_rows,    \
+                           int64_t nnz, int64_t n, int64_t d, int64_t dv, int64_t h,    \
+                           const float *Wq, const float *bq, const float *Wk,           \
+                           const float *Wv, const float *bv, const float *Wo,           \
+                           const float *bo, int64_t row_begin, int64_t row_end,         \
+                           float *scratch, float *out, float *weights);                 \
   /* Y(M,N) (+)= X(M,K) W(N,K)^T + b(N)  (torch F.linear; b may be NULL). */           \
   int rv_linear_##isa(const float *X, const float *W, const float *b, float *Y,          \
                       int64_t m, int64_t k, int64_t n, int accumulate);                  \

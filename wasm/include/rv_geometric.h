@@ -43,22 +43,20 @@
      sum w (l - 1)), l = 2/(1 + k|x|^2). out (D). */                                    \
   int rv_geo_midpoint_##isa(const float *X, const float *w, int64_t n, int64_t d,       \
                             float k, float *out);                                       \
-  /* Attention over a product space E^de x M_k^dh for one query q (de + dh):            \
-     score_j = we <q_e, K_je> - wh d_k(q_h, K_jh); online softmax; out (dve + dvh) =  \
-     [sum a_j V_je, gyromidpoint_k(V_jh; a)]. project: RV_GEO_PULL pulls q, K, V into  \
-     the ball (k < 0); RV_GEO_PULL_OR_REFUSE also refuses one outside it (RV_E_ARG). idx: optional rows of K / V (N); mask optional (N); weights optional (N). \
-     scratch: de + dh floats. */                                                        \
-  int rv_geo_attend_##isa(const float *q, const float *K, const float *V,               \
-                          const int64_t *idx, const uint8_t *mask, int64_t n, int64_t de, \
-                          int64_t dh, int64_t dve, int64_t dvh, float k, float we,      \
-                          float wh, int project, float *scratch, float *out,            \
-                          float *weights);                                              \
-  /* rv_geo_attend for CSR rows [row_begin, row_end) of X (N, de+dh), V (N, dve+dvh). */ \
-  int rv_geo_graph_##isa(const float *X, const float *V, const int64_t *indptr,         \
-                         const int64_t *indices, int64_t num_nodes, int64_t de,         \
-                         int64_t dh, int64_t dve, int64_t dvh, float k, float we,       \
-                         float wh, int project, int64_t row_begin, int64_t row_end,     \
-                         float *scratch, float *out);                                   \
+  /* Attention over a product space E^de x M_k^dh for rows [row_begin, row_end) of Q    \
+     (num_rows, de + dh): row i attends to its CSR neighbours K[indices[indptr[i]:       \
+     indptr[i+1]]] or, with indptr and indices NULL, to all N keys (then mask optional   \
+     (N)). score_j = we <q_e, K_je> - wh d_k(q_h, K_jh); online softmax; out (num_rows,  \
+     dve + dvh) = [sum a_j V_je, gyromidpoint_k(V_jh; a)]. project: RV_GEO_PULL pulls    \
+     q, K, V into the ball (k < 0); RV_GEO_PULL_OR_REFUSE also refuses one outside it    \
+     (RV_E_ARG). weights optional: (nnz) aligned with indices, or (num_rows, N).         \
+     scratch: de + dh floats. */                                                         \
+  int rv_geo_attend_##isa(const float *Q, const float *K, const float *V,               \
+                          const int64_t *indptr, const int64_t *indices,                \
+                          const uint8_t *mask, int64_t num_rows, int64_t nnz, int64_t n, \
+                          int64_t de, int64_t dh, int64_t dve, int64_t dvh, float k,    \
+                          float we, float wh, int project, int64_t row_begin,           \
+                          int64_t row_end, float *scratch, float *out, float *weights); \
   /* Gradients of <out, g> of rv_geo_attend (one query, no idx), in double: gq (de+dh), \
      gK (N, de+dh), gV (N, dve+dvh) (zero rows where masked), params = [d/d we, d/d wh, \
      d/dk (want_k, k != 0; else 0)]. work: 10 N + de + 4 dh + 5 dvh doubles. */         \
@@ -67,16 +65,18 @@
                             int64_t dve, int64_t dvh, double k, double we, double wh,   \
                             int project, const float *g, float *gq, float *gK,          \
                             float *gV, int want_k, double *params, double *work);       \
-  /* GAT aggregation (PyG GATConv): for target rows [row_begin, row_end) and head h,    \
-     e_ij = LeakyReLU(a_src[j,h] + a_dst[i,h] + a_edge[e,h]), softmax over the CSR      \
-     row, out_i,h = sum_j a_ij Y[j,h,:]; heads concatenated (H*C) or averaged (C); plus \
-     bias (optional). a_edge, weights (E,H) optional. Isolated row -> bias only. */     \
+  /* GAT aggregation (PyG GATConv): for target rows [row_begin, row_end) of a CSR of    \
+     num_dst targets over num_src sources (nnz edges) and head h, e_ij = LeakyReLU(       \
+     a_src[j,h] + a_dst[i,h] + a_edge[e,h]), softmax over the CSR row, out_i,h = sum_j   \
+     a_ij Y[j,h,:]; heads concatenated (H*C) or averaged (C); plus bias (optional).      \
+     weights (E,H) receives the a_ij (each logit is computed once, into it); a_edge      \
+     optional. Isolated row -> bias only. */                                             \
   int rv_gat_aggregate_##isa(const float *a_src, const float *a_dst, const float *a_edge, \
                              const float *Y, const int64_t *indptr,                      \
-                             const int64_t *indices, int64_t num_src, int64_t h,         \
-                             int64_t c, float negative_slope, int concat,                \
-                             const float *bias, int64_t row_begin, int64_t row_end,      \
-                             float *out, float *weights);
+                             const int64_t *indices, int64_t num_dst, int64_t nnz,       \
+                             int64_t num_src, int64_t h, int64_t c, float negative_slope, \
+                             int concat, const float *bias, int64_t row_begin,           \
+                             int64_t row_end, float *out, float *weights);
 
 RV_FOR_EACH_ISA(RV_DECLARE_GEOMETRIC)
 

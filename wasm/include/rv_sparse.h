@@ -1,7 +1,7 @@
 /*
  * Sparse and efficient attention kernels (src/sparse.c): flash (tiled, exact),
  * linear attention (random-feature summaries), and gathered / CSR-indexed
- * attention for local+global and sparse masks. Same conventions as ruvector.h.
+ * attention (graphs, local+global and sparse masks). Same conventions as ruvector.h.
  *
  * Shapes: B queries, N keys, D key width, DV value width, M features, T block.
  */
@@ -63,12 +63,18 @@
                               float *out);                                                \
   /* Orthonormalise the r <= D rows of W (R,D) in place (Gram-Schmidt, twice). */       \
   int rv_orthonormalize_##isa(float *W, int64_t r, int64_t d);                            \
-  /* Query i of Q (B,D) attends K[indices[indptr[i]:indptr[i+1]]] of K (N,D), V (N,DV): \
-     gathered attention, cost O(row length). weights optional (nnz), aligned with     \
-     indices. An empty row gives zeros. */                                              \
-  int rv_attend_csr_##isa(const float *Q, int64_t b, const float *K, const float *V,      \
-                          const int64_t *indptr, const int64_t *indices, int64_t n,        \
-                          int64_t d, int64_t dv, float scale, float *out, float *weights);
+  /* The whole-array check of a CSR graph of num_rows rows over num_src sources, with  \
+     nnz indices: RV_E_ARG for bad offsets, RV_E_INDEX for an id outside [0, num_src). */ \
+  int rv_csr_check_##isa(const int64_t *indptr, const int64_t *indices, int64_t num_rows, \
+                         int64_t nnz, int64_t num_src);                                   \
+  /* Gathered attention: for rows i in [row_begin, row_end) of a CSR of num_rows rows,  \
+     query Q_i (row i of Q (num_rows, D)) attends K[indices[indptr[i]:indptr[i+1]]] of   \
+     K (N,D), values V (N,DV); out (num_rows, DV) row i written; weights optional (nnz), \
+     aligned with indices. Cost O(row length). An empty row gives zeros. */              \
+  int rv_attend_csr_##isa(const float *Q, const float *K, const float *V,                 \
+                          const int64_t *indptr, const int64_t *indices, int64_t num_rows,  \
+                          int64_t nnz, int64_t n, int64_t d, int64_t dv, float scale,       \
+                          int64_t row_begin, int64_t row_end, float *out, float *weights);
 
 RV_FOR_EACH_ISA(RV_DECLARE_SPARSE)
 

@@ -19,22 +19,30 @@
 
 /* ------------------------------------------------------------- scalar helpers */
 
+/* Near k = 0 every kappa function is its series (approx.h); one table serves the functions
+   and their partial derivatives. */
+static int near_zero(double x, double k) { return fabs(k) * x * x < RV_GEO_SERIES_LIMIT; }
+
+static double kappa_series(int fn, double x, double k) {
+  return x + RV_KAPPA_SERIES[fn][0] * k * x * x * x + RV_KAPPA_SERIES[fn][1] * k * k * pow(x, 5);
+}
+
 static double tan_k(double x, double k) {
-  if (fabs(k) * x * x < RV_GEO_SERIES_LIMIT) return x + k * x * x * x / 3.0 + 2.0 * k * k * pow(x, 5) / 15.0;
+  if (near_zero(x, k)) return kappa_series(RV_TAN_K, x, k);
   const double s = sqrt(fabs(k));
   if (k < 0) return tanh(fmin(s * x, RV_GEO_TANH_CLAMP)) / s;
   return tan(s * x) / s;
 }
 
 static double artan_k(double x, double k) {
-  if (fabs(k) * x * x < RV_GEO_SERIES_LIMIT) return x - k * x * x * x / 3.0 + k * k * pow(x, 5) / 5.0;
+  if (near_zero(x, k)) return kappa_series(RV_ARTAN_K, x, k);
   const double s = sqrt(fabs(k));
   if (k < 0) return atanh(fmin(s * x, RV_GEO_ARTANH_CLAMP)) / s;
   return atan(s * x) / s;
 }
 
 static double arsin_k(double x, double k) {
-  if (fabs(k) * x * x < RV_GEO_SERIES_LIMIT) return x + k * x * x * x / 6.0 + 3.0 * k * k * pow(x, 5) / 40.0;
+  if (near_zero(x, k)) return kappa_series(RV_ARSIN_K, x, k);
   const double s = sqrt(fabs(k));
   if (k < 0) return asinh(s * x) / s;
   return asin(fmin(s * x, 1.0)) / s;
@@ -57,18 +65,6 @@ static double pull_scale(double x2, double k, double eps) {
 
 static float ball_scale(double x2, double k, double eps) { return (float)pull_scale(x2, k, eps); }
 
-static double sq_diff(const float *a, const float *b, int64_t d) {
-  rv_v s = rv_zero();
-  int64_t i = 0;
-  for (; i + RV_W <= d; i += RV_W) {
-    rv_v t = rv_sub(rv_load(a + i), rv_load(b + i));
-    s = rv_fma(t, t, s);
-  }
-  double r = rv_hsum(s);
-  for (; i < d; i++) r += (double)(a[i] - b[i]) * (a[i] - b[i]);
-  return r;
-}
-
 /* |a - b|^2 and |b|^2 in one pass over b. */
 static double sq_diff_norm(const float *a, const float *b, int64_t d, double *b2) {
   rv_v s = rv_zero(), t2 = rv_zero();
@@ -87,25 +83,18 @@ static double sq_diff_norm(const float *a, const float *b, int64_t d, double *b2
   return r;
 }
 
-/* |a - sb b|^2 (a key pulled into the ball by sb). */
-static double sq_diff_scaled(const float *a, const float *b, float sb, int64_t d) {
-  double r = 0.0;
-  for (int64_t i = 0; i < d; i++) {
-    const double t = (double)a[i] - (double)sb * b[i];
-    r += t * t;
-  }
-  return r;
-}
-
-/* out = a x + b y (out may alias neither). */
-static void lincomb(float *out, float a, const float *x, float b, const float *y, int64_t d) {
-  for (int64_t i = 0; i < d; i++) out[i] = a * x[i] + b * y[i];
-}
-
-static void mobius_add(const float *x, const float *y, int64_t d, double k, float *out) {
-  const double x2 = dot(x, x, d), y2 = dot(y, y, d), xy = dot(x, y, d);
+/* x (+)_k y = a x + b y, the coefficients from |x|^2, |y|^2 and <x, y>. */
+static void mobius_coefs(double x2, double y2, double xy, double k, double *a, double *b) {
   const double den = fmax(1.0 - 2.0 * k * xy + k * k * x2 * y2, RV_GEO_MIN_NORM);
-  lincomb(out, (float)((1.0 - 2.0 * k * xy - k * y2) / den), x, (float)((1.0 + k * x2) / den), y, d);
+  *a = (1.0 - 2.0 * k * xy - k * y2) / den;
+  *b = (1.0 + k * x2) / den;
+}
+
+/* out = x (+)_k y, element-wise (out may be y). */
+static void mobius_add(const float *x, const float *y, int64_t d, double k, float *out) {
+  double a, b;
+  mobius_coefs(dot(x, x, d), dot(y, y, d), dot(x, y, d), k, &a, &b);
+  for (int64_t i = 0; i < d; i++) out[i] = (float)a * x[i] + (float)b * y[i];
 }
 
 /* out = f(|y|) y / |y|, the shape of exp0, log0 and the scalar product. */
@@ -127,27 +116,25 @@ static void project_row(float *x, int64_t d, double k, double eps) {
 static int geo_row(int op, const float *x, const float *y, int64_t d, double k, double r,
                    float *out) {
   switch (op) {
-    case RV_GEO_OP_DIST:
-      *out = (float)dist_k(dot(x, x, d), dot(y, y, d), sq_diff(x, y, d), k);
+    case RV_GEO_OP_DIST: {
+      double y2, diff2 = sq_diff_norm(x, y, d, &y2);
+      *out = (float)dist_k(dot(x, x, d), y2, diff2, k);
       return RV_ISFINITE(*out) ? RV_OK : RV_E_NONFINITE;
+    }
     case RV_GEO_OP_NORM: *out = sqrtf(dot(y, y, d)); return RV_OK;
     case RV_GEO_OP_MOBIUS_ADD: mobius_add(x, y, d, k, out); break;
     case RV_GEO_OP_EXP: { /* x (+) tan_k(lambda_x |u| / 2) u / |u| */
       const double un = fmax(sqrt((double)dot(y, y, d)), RV_GEO_MIN_NORM);
       const double lam = 2.0 / conformal(dot(x, x, d), k);
       const float s = (float)(tan_k(0.5 * lam * un, k) / un);
-      for (int64_t i = 0; i < d; i++) out[i] = s * y[i]; /* out holds the second term */
-      /* x (+) out in place: the coefficients only need dots of the second term */
-      const double x2 = dot(x, x, d), y2 = dot(out, out, d), xy = dot(x, out, d);
-      const double den = fmax(1.0 - 2.0 * k * xy + k * k * x2 * y2, RV_GEO_MIN_NORM);
-      const float a = (float)((1.0 - 2.0 * k * xy - k * y2) / den), b = (float)((1.0 + k * x2) / den);
-      for (int64_t i = 0; i < d; i++) out[i] = a * x[i] + b * out[i];
+      for (int64_t i = 0; i < d; i++) out[i] = s * y[i]; /* the second term, then x (+) it */
+      mobius_add(x, out, d, k, out);
       break;
     }
     case RV_GEO_OP_LOG: { /* 2/lambda_x artan_k(|(-x) (+) y|) sub / |sub| */
-      const double x2 = dot(x, x, d), y2 = dot(y, y, d), xy = -(double)dot(x, y, d);
-      const double den = fmax(1.0 - 2.0 * k * xy + k * k * x2 * y2, RV_GEO_MIN_NORM);
-      const double a = (1.0 - 2.0 * k * xy - k * y2) / den, b = (1.0 + k * x2) / den;
+      const double x2 = dot(x, x, d);
+      double a, b;
+      mobius_coefs(x2, dot(y, y, d), -(double)dot(x, y, d), k, &a, &b);
       for (int64_t i = 0; i < d; i++) out[i] = (float)(-a * x[i] + b * y[i]);
       const double sn = fmax(sqrt((double)dot(out, out, d)), RV_GEO_MIN_NORM);
       scale_vec(out, (float)(conformal(x2, k) * artan_k(sn, k) / sn), d);
@@ -245,7 +232,11 @@ static int geo_attend_impl(const float *q, const float *K, const float *V, const
         if (refuses_outside(project, k2, k)) return RV_E_ARG;
         const float sk = project ? ball_scale(k2, k, RV_GEO_BALL_EPS) : 1.0f;
         if (sk != 1.0f) { /* rare: a key outside the ball, measured again once pulled in */
-          diff2 = sq_diff_scaled(qh, kh, sk, dh);
+          diff2 = 0.0;
+          for (int64_t t = 0; t < dh; t++) {
+            const double e = (double)qh[t] - (double)sk * kh[t];
+            diff2 += e * e;
+          }
           k2 *= (double)sk * sk;
         }
         s -= wh * dist_k(q2, k2, diff2, k);
@@ -294,32 +285,23 @@ static int geo_bad(int64_t n, int64_t de, int64_t dh, int64_t dve, int64_t dvh) 
   return n < 0 || de < 0 || dh < 0 || dve < 0 || dvh < 0 || de + dh < 1 || dve + dvh < 1;
 }
 
-int RV_FN(geo_attend)(const float *q, const float *K, const float *V, const int64_t *idx,
-                      const uint8_t *mask, int64_t n, int64_t de, int64_t dh, int64_t dve,
-                      int64_t dvh, float k, float we, float wh, int project, float *scratch,
-                      float *out, float *weights) {
-  if (geo_bad(n, de, dh, dve, dvh) || !q || !out || (dh && !scratch) || (n && (!K || !V)))
+int RV_FN(geo_attend)(const float *Q, const float *K, const float *V, const int64_t *indptr,
+                      const int64_t *indices, const uint8_t *mask, int64_t num_rows, int64_t nnz,
+                      int64_t n, int64_t de, int64_t dh, int64_t dve, int64_t dvh, float k,
+                      float we, float wh, int project, int64_t row_begin, int64_t row_end,
+                      float *scratch, float *out, float *weights) {
+  if (geo_bad(n, de, dh, dve, dvh) || (row_end > row_begin && (!Q || !out)) ||
+      (dh && !scratch) || (n && (!K || !V)) || (mask && indptr))
     return RV_E_ARG;
-  return geo_attend_impl(q, K, V, idx, mask, n, de, dh, dve, dvh, k, we, wh, project, scratch,
-                         out, weights);
-}
-
-int RV_FN(geo_graph)(const float *X, const float *V, const int64_t *indptr,
-                     const int64_t *indices, int64_t num_nodes, int64_t de, int64_t dh,
-                     int64_t dve, int64_t dvh, float k, float we, float wh, int project,
-                     int64_t row_begin, int64_t row_end, float *scratch, float *out) {
-  if (geo_bad(num_nodes, de, dh, dve, dvh) || !X || !V || !indptr || !out ||
-      (dh && !scratch) || row_begin < 0 || row_end > num_nodes || row_begin > row_end)
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  if (rc) return rc;
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   const int64_t d = de + dh, dv = dve + dvh;
-  for (int64_t r = row_begin; r < row_end; r++) {
-    rc = geo_attend_impl(X + r * d, X, V, indices + indptr[r], NULL, indptr[r + 1] - indptr[r],
-                         de, dh, dve, dvh, k, we, wh, project, scratch, out + r * dv, NULL);
-    if (rc) return rc;
+  for (int64_t r = row_begin; r < row_end && !rc; r++) {
+    const int64_t *idx, len = row_keys(indptr, indices, n, r, &idx);
+    float *w = weights ? weights + (indptr ? indptr[r] : r * n) : NULL;
+    rc = geo_attend_impl(Q + r * d, K, V, idx, mask, len, de, dh, dve, dvh, k, we, wh, project,
+                         scratch, out + r * dv, w);
   }
-  return RV_OK;
+  return rc;
 }
 
 /* ------------------------------------------------------------- attention backward */
@@ -336,35 +318,229 @@ static double dot_fd(const float *a, const double *b, int64_t d) {
   return s;
 }
 
+static double dot_ff(const float *a, const float *b, int64_t d) { /* summed in double */
+  double s = 0.0;
+  for (int64_t i = 0; i < d; i++) s += (double)a[i] * b[i];
+  return s;
+}
+
 /* out = J_P(x)^T grad for the pull P x = x * scale: with scale s < 1 at |x| = r,
    s (grad - u <u, grad>), u = x / r; the identity when the point was inside. */
-RV_MINSIZE static void pull_transpose(const float *x, double scale,
-                                                    const double *grad, int64_t d, float *out) {
+RV_MINSIZE static void pull_transpose(const float *x, double scale, const double *grad,
+                                      int64_t d, float *out) {
   if (scale == 1.0) {
     for (int64_t i = 0; i < d; i++) out[i] = (float)grad[i];
     return;
   }
-  double x2 = 0.0, xg = 0.0;
-  for (int64_t i = 0; i < d; i++) { x2 += (double)x[i] * x[i]; xg += x[i] * grad[i]; }
-  const double c = xg / x2;  /* <u, grad> / r */
+  const double c = dot_fd(x, grad, d) / dot_ff(x, x, d); /* <u, grad> / r */
   for (int64_t i = 0; i < d; i++) out[i] = (float)(scale * (grad[i] - x[i] * c));
 }
 
-/* (d/dx, d/dk) of arsin_k (op 0), artan_k (1) or tan_k (2) at x, with value f: the series
-   switch of the functions; otherwise d/dk = (x d/dx - f) / (2k), as f = F(s x) / s, s^2 = |k|. */
-RV_MINSIZE static void kappa_partials(int op, double x, double k, double f, double *fx,
-                                                    double *fk) {
-  const double x2 = x * x;
-  if (fabs(k) * x2 < RV_GEO_SERIES_LIMIT) {
-    static const double c[3][4] = {{0.5, 0.375, 1.0 / 6.0, 0.15},       /* arsin */
-                                   {-1.0, 1.0, -1.0 / 3.0, 0.4},        /* artan */
-                                   {1.0, 2.0 / 3.0, 1.0 / 3.0, 4.0 / 15.0}}; /* tan */
-    *fx = 1.0 + c[op][0] * k * x2 + c[op][1] * k * k * x2 * x2;
-    *fk = c[op][2] * x2 * x + c[op][3] * k * x2 * x2 * x;
+/* (d/dx, d/dk) of arsin_k, artan_k or tan_k at x, with value f: the series switch of the
+   functions; otherwise d/dk = (x d/dx - f) / (2k), as f = F(s x) / s, s^2 = |k|. */
+RV_MINSIZE static void kappa_partials(int fn, double x, double k, double f, double *fx,
+                                      double *fk) {
+  const double x2 = x * x, A = RV_KAPPA_SERIES[fn][0], B = RV_KAPPA_SERIES[fn][1];
+  if (near_zero(x, k)) { /* f = x + A k x^3 + B k^2 x^5 */
+    *fx = 1.0 + 3.0 * A * k * x2 + 5.0 * B * k * k * x2 * x2;
+    *fk = A * x2 * x + 2.0 * B * k * x2 * x2 * x;
     return;
   }
-  *fx = op == 0 ? 1.0 / sqrt(1.0 - k * x2) : op == 1 ? 1.0 / (1.0 + k * x2) : 1.0 + k * f * f;
+  const double kx2 = k * x2, kf2 = k * f * f;
+  *fx = fn == RV_ARSIN_K ? 1.0 / sqrt(1.0 - kx2) : fn == RV_ARTAN_K ? 1.0 / (1.0 + kx2) : 1.0 + kf2;
   *fk = (x * *fx - f) / (2.0 * k);
+}
+
+/* One rv_geo_backward call: its inputs, the forward kept in double, and d<out, g>/d(.)
+   as the phases fill them. Per key (N): alpha the weights, galpha d/d alpha, sk / sv the
+   key / value ball pulls, bq = 1 + k|k_h|^2, wq = |q_h - k_h|^2 / (a bq), zq = sqrt(wq),
+   dist = 2 arsin_k(zq), lam the value conformal factors, sdot = d score / dk. */
+typedef struct {
+  const float *q, *K, *V, *g;
+  const uint8_t *mask;
+  int64_t n, de, dh, dve, dvh, d, dv;
+  double k, we, wh, sq, a, sbar, g_k; /* sq: the query's pull, a = 1 + k|q_h|^2 */
+  int project, want_k;
+  double *alpha, *galpha, *sk, *bq, *wq, *zq, *dist, *sv, *lam, *sdot; /* (N) each */
+  double *gqe, *qh, *gqh, *gkh, *qdot, *N, *t, *gt, *Ndot, *tdot; /* de, 4 x dh, 5 x dvh */
+} geo_grad;
+
+static int masked(const geo_grad *b, int64_t j) { return b->mask && !b->mask[j]; }
+
+/* Phase 1, the forward again: scores (and, want_k, their k-derivatives by forward mode,
+   x' = dx/dk; a ball pull scale maxnorm / |x| has derivative -scale / (2k) through
+   maxnorm = (1 - eps)/sqrt(-k)), then the softmax weights. Returns the live key count. */
+RV_MINSIZE static int64_t grad_scores(geo_grad *b) {
+  const int64_t de = b->de, dh = b->dh;
+  const double k = b->k, *qh = b->qh;
+  double *sk = b->sk, *bq = b->bq, *wq = b->wq, *zq = b->zq, *dist = b->dist;
+  b->sq = b->project ? pull_scale(dot_ff(b->q + de, b->q + de, dh), k, RV_GEO_BALL_EPS) : 1.0;
+  for (int64_t i = 0; i < dh; i++) b->qh[i] = b->q[de + i] * b->sq;
+  b->a = fmax(1.0 + k * dot_d(qh, qh, dh), RV_GEO_MIN_NORM);
+  const double sqdot = b->want_k && b->sq != 1.0 ? -b->sq / (2.0 * k) : 0.0;
+  for (int64_t i = 0; i < dh; i++) b->qdot[i] = b->q[de + i] * sqdot;
+  const double adot = b->want_k ? dot_d(qh, qh, dh) + 2.0 * k * dot_d(qh, b->qdot, dh) : 0.0;
+  double smax = -INFINITY;
+  int64_t live = 0;
+  for (int64_t j = 0; j < b->n; j++) {
+    b->sdot[j] = 0.0;
+    if (masked(b, j)) { b->alpha[j] = -INFINITY; continue; }
+    const float *kj = b->K + j * b->d, *kh = kj + de;
+    double s = b->we * dot_ff(b->q, kj, de);
+    if (dh) {
+      const double k2raw = dot_ff(kh, kh, dh);
+      sk[j] = b->project ? pull_scale(k2raw, k, RV_GEO_BALL_EPS) : 1.0;
+      double diff2 = 0.0;
+      for (int64_t i = 0; i < dh; i++) { const double e = qh[i] - kh[i] * sk[j]; diff2 += e * e; }
+      bq[j] = 1.0 + k * k2raw * sk[j] * sk[j];
+      wq[j] = diff2 / (b->a * bq[j]);
+      zq[j] = sqrt(wq[j]);
+      dist[j] = 2.0 * arsin_k(zq[j], k);
+      s -= b->wh * dist[j];
+      if (b->want_k) {
+        const double skdot = sk[j] != 1.0 ? -sk[j] / (2.0 * k) : 0.0;
+        double kk = 0.0, kkd = 0.0, eed = 0.0;
+        for (int64_t i = 0; i < dh; i++) {
+          const double khi = kh[i] * sk[j], khd = kh[i] * skdot, e = qh[i] - khi;
+          kk += khi * khi;
+          kkd += khi * khd;
+          eed += e * (b->qdot[i] - khd);
+        }
+        const double bdot = kk + 2.0 * k * kkd;
+        const double wdot = 2.0 * eed / (b->a * bq[j]) - wq[j] * (adot / b->a + bdot / bq[j]);
+        const double zdot = zq[j] > 0.0 ? wdot / (2.0 * zq[j]) : 0.0;
+        double fx, fk;
+        kappa_partials(RV_ARSIN_K, zq[j], k, 0.5 * dist[j], &fx, &fk);
+        b->sdot[j] = -b->wh * 2.0 * (fx * zdot + fk);
+      }
+    }
+    b->alpha[j] = s;
+    if (s > smax) smax = s;
+    live++;
+  }
+  if (!live) return 0;
+  double total = 0.0; /* exp(-inf) = 0 for the masked keys */
+  for (int64_t j = 0; j < b->n; j++) total += b->alpha[j] = exp(b->alpha[j] - smax);
+  b->sbar = 0.0; /* alpha_j' = alpha_j (s_j' - sbar), sbar = sum alpha s' */
+  for (int64_t j = 0; j < b->n; j++) b->sbar += (b->alpha[j] /= total) * b->sdot[j];
+  return live;
+}
+
+/* Phase 2, the Euclidean values: the output is linear in alpha. */
+RV_MINSIZE static void grad_euclidean_values(geo_grad *b, float *gV) {
+  for (int64_t j = 0; j < b->n; j++) {
+    b->galpha[j] = 0.0;
+    if (masked(b, j)) continue;
+    b->galpha[j] = dot_ff(b->V + j * b->dv, b->g, b->dve);
+    for (int64_t i = 0; i < b->dve; i++) gV[j * b->dv + i] = (float)(b->alpha[j] * b->g[i]);
+    b->g_k += b->alpha[j] * (b->sdot[j] - b->sbar) * b->galpha[j]; /* <g_e, sum alpha_j' v_je> */
+  }
+}
+
+/* Phase 3, the curved values: the gyromidpoint 1/2 (x)_k (N / Dn), pulled into the ball. */
+RV_MINSIZE static void grad_midpoint(geo_grad *b, float *gV) {
+  const int64_t dvh = b->dvh, dv = b->dv;
+  const double k = b->k, *alpha = b->alpha;
+  const float *gh = b->g + b->dve;
+  double *sv = b->sv, *lam = b->lam, *N = b->N, *t = b->t, *gt = b->gt, Dn = 0.0, Dndot = 0.0;
+  for (int64_t i = 0; i < dvh; i++) N[i] = b->Ndot[i] = 0.0;
+  for (int64_t j = 0; j < b->n; j++) {
+    if (masked(b, j)) continue;
+    const float *vh = b->V + j * dv + b->dve;
+    const double v2raw = dot_ff(vh, vh, dvh);
+    sv[j] = b->project ? pull_scale(v2raw, k, RV_GEO_BALL_EPS) : 1.0;
+    lam[j] = 2.0 / (1.0 + k * v2raw * sv[j] * sv[j]);
+    for (int64_t i = 0; i < dvh; i++) N[i] += alpha[j] * lam[j] * vh[i] * sv[j];
+    Dn += alpha[j] * (lam[j] - 1.0);
+    if (b->want_k) {
+      const double svdot = sv[j] != 1.0 ? -sv[j] / (2.0 * k) : 0.0;
+      const double v2 = v2raw * sv[j] * sv[j], v2d = v2raw * sv[j] * svdot;
+      const double lamdot = -0.5 * lam[j] * lam[j] * (v2 + 2.0 * k * v2d);
+      const double ad = alpha[j] * (b->sdot[j] - b->sbar);
+      const double c = (ad * lam[j] + alpha[j] * lamdot) * sv[j] + alpha[j] * lam[j] * svdot;
+      for (int64_t i = 0; i < dvh; i++) b->Ndot[i] += c * vh[i];
+      Dndot += ad * (lam[j] - 1.0) + alpha[j] * lamdot;
+    }
+  }
+  if (fabs(Dn) < RV_GEO_MIN_DENOM) {
+    Dn = Dn >= 0 ? RV_GEO_MIN_DENOM : -RV_GEO_MIN_DENOM;
+    Dndot = 0.0;
+  }
+  for (int64_t i = 0; i < dvh; i++) t[i] = N[i] / Dn;
+  const double tnorm = sqrt(dot_d(t, t, dvh)), r = fmax(tnorm, RV_GEO_MIN_NORM);
+  const double y = 0.5 * artan_k(r, k), f = tan_k(y, k), fr = f / r;
+  /* the output is P(mid), mid = f / r t: its squared norm, pull scale and <mid, g_h> */
+  const double m2 = fr * fr * tnorm * tnorm, so = pull_scale(m2, k, RV_GEO_BALL_EPS);
+  double mg = 0.0;
+  for (int64_t i = 0; i < dvh; i++) mg += fr * t[i] * gh[i];
+  if (b->want_k) { /* d<P(mid), g_h>/dk */
+    for (int64_t i = 0; i < dvh; i++) b->tdot[i] = (b->Ndot[i] - t[i] * Dndot) / Dn;
+    const double rdot = tnorm > RV_GEO_MIN_NORM ? dot_d(t, b->tdot, dvh) / r : 0.0;
+    double fx, fk;
+    kappa_partials(RV_ARTAN_K, r, k, 2.0 * y, &fx, &fk);
+    const double ydot = 0.5 * (fx * rdot + fk);
+    kappa_partials(RV_TAN_K, y, k, f, &fx, &fk);
+    const double fdot = fx * ydot + fk;
+    double mmd = 0.0, gmd = 0.0; /* <mid, mid'>, <g_h, mid'> */
+    for (int64_t i = 0; i < dvh; i++) {
+      const double middot = (fdot / r - f * rdot / (r * r)) * t[i] + fr * b->tdot[i];
+      mmd += fr * t[i] * middot;
+      gmd += gh[i] * middot;
+    }
+    const double sodot = so != 1.0 ? so * (-1.0 / (2.0 * k) - mmd / m2) : 0.0;
+    b->g_k += gmd * so + mg * sodot;
+  }
+  /* gm = the output pull's transpose applied to g_h (kept in gt) */
+  for (int64_t i = 0; i < dvh; i++) gt[i] = so == 1.0 ? gh[i] : so * (gh[i] - fr * t[i] * mg / m2);
+  const double fprime = (1.0 + k * f * f) * 0.5 / (1.0 + k * r * r);
+  const double c = (fprime - fr) * dot_d(t, gt, dvh) / r;
+  for (int64_t i = 0; i < dvh; i++) gt[i] = fr * gt[i] + c * t[i] / r; /* d<out_h, g>/dt */
+  const double gDn = -dot_d(N, gt, dvh) / (Dn * Dn);
+  for (int64_t j = 0; j < b->n; j++) { /* gN = gt / Dn */
+    if (masked(b, j)) continue;
+    const float *vh = b->V + j * dv + b->dve;
+    const double vg = dot_fd(vh, gt, dvh) * sv[j] / Dn;
+    b->galpha[j] += lam[j] * vg + (lam[j] - 1.0) * gDn;
+    const double glam = alpha[j] * (vg + gDn), cl = glam * k * lam[j] * lam[j];
+    for (int64_t i = 0; i < dvh; i++) N[i] = alpha[j] * lam[j] * gt[i] / Dn - cl * vh[i] * sv[j];
+    pull_transpose(vh, sv[j], N, dvh, gV + j * dv + b->dve);
+  }
+}
+
+/* Phase 4, the scores: through the softmax to the Euclidean product and the curved
+   distance, into gq (via gqe / gqh), gK and d/d we, d/d wh. */
+RV_MINSIZE static void grad_keys(geo_grad *b, float *gK, double *params) {
+  const int64_t de = b->de, dh = b->dh;
+  const double k = b->k;
+  double mean = 0.0;
+  for (int64_t j = 0; j < b->n; j++) mean += b->alpha[j] * b->galpha[j];
+  for (int64_t j = 0; j < b->n; j++) {
+    if (masked(b, j)) continue;
+    const double gs = b->alpha[j] * (b->galpha[j] - mean);
+    const float *kj = b->K + j * b->d;
+    float *gkj = gK + j * b->d;
+    if (de) {
+      params[0] += gs * dot_ff(b->q, kj, de);
+      for (int64_t i = 0; i < de; i++) {
+        b->gqe[i] += gs * b->we * kj[i];
+        gkj[i] = (float)(gs * b->we * b->q[i]);
+      }
+    }
+    if (dh) {
+      params[1] -= gs * b->dist[j];
+      if (b->zq[j] > 0.0) {
+        const double zq = b->zq[j], wq = b->wq[j], bq = b->bq[j];
+        const double gz = -b->wh * gs * 2.0 / sqrt(1.0 - k * zq * zq), gw = gz / (2.0 * zq);
+        const double gD2 = gw / (b->a * bq), ga = -gw * wq / b->a, gb = -gw * wq / bq;
+        for (int64_t i = 0; i < dh; i++) {
+          const double kh = kj[de + i] * b->sk[j], e = b->qh[i] - kh;
+          b->gqh[i] += 2.0 * gD2 * e + ga * 2.0 * k * b->qh[i];
+          b->gkh[i] = -2.0 * gD2 * e + gb * 2.0 * k * kh;
+        }
+        pull_transpose(kj + de, b->sk[j], b->gkh, dh, gkj + de);
+      }
+    }
+  }
 }
 
 /* Scalar float64 code with no SIMD to gain: built for size (the wasm kernel's budget). */
@@ -375,198 +551,32 @@ RV_MINSIZE int RV_FN(geo_backward)(
   if (geo_bad(n, de, dh, dve, dvh) || !q || !g || !gq || !params || !work || (want_k && k == 0.0) ||
       (n && (!K || !V || !gK || !gV)))
     return RV_E_ARG;
-  const int64_t d = de + dh, dv = dve + dvh;
-  /* work (doubles): 10 per row, then de + 4 dh + 5 dvh for the query and midpoint vectors */
-  double *alpha = work, *galpha = work + n, *sk = work + 2 * n, *bq = work + 3 * n,
-         *wq = work + 4 * n, *zq = work + 5 * n, *dist = work + 6 * n, *sv = work + 7 * n,
-         *lam = work + 8 * n, *sdot = work + 9 * n, *gqe = work + 10 * n, *qh = gqe + de,
-         *gqh = qh + dh, *gkh = gqh + dh, *qdot = gkh + dh, *N = qdot + dh, *t = N + dvh,
-         *gt = t + dvh, *Ndot = gt + dvh, *tdot = Ndot + dvh;
-  /* want_k: d<out, g>/dk by forward mode alongside the forward (x' = dx/dk); a ball pull
-     scale maxnorm / |x| has derivative -scale / (2k) through maxnorm = (1 - eps)/sqrt(-k) */
-  double g_k = 0.0;
-  zero_vec(gq, d);
-  zero_vec(gK, n * d);
-  zero_vec(gV, n * dv);
+  geo_grad b = {.q = q, .K = K, .V = V, .g = g, .mask = mask, .n = n, .de = de, .dh = dh,
+                .dve = dve, .dvh = dvh, .d = de + dh, .dv = dve + dvh, .k = k, .we = we, .wh = wh,
+                .project = project, .want_k = want_k};
+  double **per_key[] = {&b.alpha, &b.galpha, &b.sk, &b.bq, &b.wq, &b.zq, &b.dist, &b.sv, &b.lam,
+                        &b.sdot};
+  double **vectors[] = {&b.gqe, &b.qh, &b.gqh, &b.gkh, &b.qdot,
+                        &b.N, &b.t, &b.gt, &b.Ndot, &b.tdot};
+  const int64_t widths[] = {de, dh, dh, dh, dh, dvh, dvh, dvh, dvh, dvh};
+  for (int i = 0; i < 10; i++) *per_key[i] = work + i * n; /* work: 10 N, then the vectors */
+  double *w = work + 10 * n;
+  for (int i = 0; i < 10; i++) { *vectors[i] = w; w += widths[i]; }
+  zero_vec(gq, b.d);
+  zero_vec(gK, n * b.d);
+  zero_vec(gV, n * b.dv);
   params[0] = params[1] = params[2] = 0.0;
-  for (int64_t i = 0; i < de; i++) gqe[i] = 0.0;
-  for (int64_t i = 0; i < dh; i++) gqh[i] = 0.0;
-
-  /* the forward again, in double, keeping what the reverse pass needs */
-  double q2raw = 0.0;
-  for (int64_t i = 0; i < dh; i++) q2raw += (double)q[de + i] * q[de + i];
-  const double sq = project ? pull_scale(q2raw, k, RV_GEO_BALL_EPS) : 1.0;
-  for (int64_t i = 0; i < dh; i++) qh[i] = q[de + i] * sq;
-  const double a = fmax(1.0 + k * dot_d(qh, qh, dh), RV_GEO_MIN_NORM);
-  const double sqdot = want_k && sq != 1.0 ? -sq / (2.0 * k) : 0.0;
-  for (int64_t i = 0; i < dh; i++) qdot[i] = q[de + i] * sqdot;
-  const double adot = want_k ? dot_d(qh, qh, dh) + 2.0 * k * dot_d(qh, qdot, dh) : 0.0;
-  double smax = -INFINITY;
-  int64_t live = 0;
-  for (int64_t j = 0; j < n; j++) {
-    if (mask && !mask[j]) { alpha[j] = -INFINITY; continue; }
-    const float *kj = K + j * d;
-    double s = 0.0;
-    for (int64_t i = 0; i < de; i++) s += (double)q[i] * kj[i];
-    s *= we;
-    sdot[j] = 0.0;
-    if (dh) {
-      double k2raw = 0.0;
-      for (int64_t i = 0; i < dh; i++) k2raw += (double)kj[de + i] * kj[de + i];
-      sk[j] = project ? pull_scale(k2raw, k, RV_GEO_BALL_EPS) : 1.0;
-      double diff2 = 0.0;
-      for (int64_t i = 0; i < dh; i++) { const double e = qh[i] - kj[de + i] * sk[j]; diff2 += e * e; }
-      bq[j] = 1.0 + k * k2raw * sk[j] * sk[j];
-      wq[j] = diff2 / (a * bq[j]);
-      zq[j] = sqrt(wq[j]);
-      dist[j] = 2.0 * arsin_k(zq[j], k);
-      s -= wh * dist[j];
-      if (want_k) {
-        const double skdot = sk[j] != 1.0 ? -sk[j] / (2.0 * k) : 0.0;
-        double kk = 0.0, kkd = 0.0, eed = 0.0;
-        for (int64_t i = 0; i < dh; i++) {
-          const double kh = kj[de + i] * sk[j], khd = kj[de + i] * skdot, e = qh[i] - kh;
-          kk += kh * kh;
-          kkd += kh * khd;
-          eed += e * (qdot[i] - khd);
-        }
-        const double bdot = kk + 2.0 * k * kkd;
-        const double wdot = 2.0 * eed / (a * bq[j]) - wq[j] * (adot / a + bdot / bq[j]);
-        const double zdot = zq[j] > 0.0 ? wdot / (2.0 * zq[j]) : 0.0;
-        double fx, fk;
-        kappa_partials(0, zq[j], k, 0.5 * dist[j], &fx, &fk);
-        sdot[j] = -wh * 2.0 * (fx * zdot + fk);
-      }
-    }
-    alpha[j] = s;
-    if (s > smax) smax = s;
-    live++;
-  }
-  if (!live) return RV_OK; /* every key masked: the output is constant zero */
-  double total = 0.0;
-  for (int64_t j = 0; j < n; j++) total += alpha[j] = exp(alpha[j] - smax); /* exp(-inf) = 0 */
-  for (int64_t j = 0; j < n; j++) alpha[j] /= total;
-  double sbar = 0.0; /* alpha_j' = alpha_j (s_j' - sum alpha s') */
-  for (int64_t j = 0; j < n; j++) sbar += alpha[j] * sdot[j];
-
-  /* values: the Euclidean part is linear in alpha */
-  const float *ge = g, *gh = g + dve;
-  for (int64_t j = 0; j < n; j++) {
-    galpha[j] = 0.0;
-    if (mask && !mask[j]) continue;
-    const float *vj = V + j * dv;
-    for (int64_t i = 0; i < dve; i++) {
-      galpha[j] += (double)vj[i] * ge[i];
-      gV[j * dv + i] = (float)(alpha[j] * ge[i]);
-    }
-    g_k += alpha[j] * (sdot[j] - sbar) * galpha[j]; /* <g_e, sum alpha_j' v_je> */
-  }
-  if (dvh) { /* the gyromidpoint 1/2 (x)_k (N / Dn), pulled into the ball */
-    double Dn = 0.0, Dndot = 0.0;
-    for (int64_t i = 0; i < dvh; i++) N[i] = Ndot[i] = 0.0;
-    for (int64_t j = 0; j < n; j++) {
-      if (mask && !mask[j]) continue;
-      const float *vh = V + j * dv + dve;
-      double v2raw = 0.0;
-      for (int64_t i = 0; i < dvh; i++) v2raw += (double)vh[i] * vh[i];
-      sv[j] = project ? pull_scale(v2raw, k, RV_GEO_BALL_EPS) : 1.0;
-      lam[j] = 2.0 / (1.0 + k * v2raw * sv[j] * sv[j]);
-      for (int64_t i = 0; i < dvh; i++) N[i] += alpha[j] * lam[j] * vh[i] * sv[j];
-      Dn += alpha[j] * (lam[j] - 1.0);
-      if (want_k) {
-        const double svdot = sv[j] != 1.0 ? -sv[j] / (2.0 * k) : 0.0;
-        const double v2 = v2raw * sv[j] * sv[j], v2d = v2raw * sv[j] * svdot;
-        const double lamdot = -0.5 * lam[j] * lam[j] * (v2 + 2.0 * k * v2d);
-        const double ad = alpha[j] * (sdot[j] - sbar);
-        const double c = (ad * lam[j] + alpha[j] * lamdot) * sv[j] + alpha[j] * lam[j] * svdot;
-        for (int64_t i = 0; i < dvh; i++) Ndot[i] += c * vh[i];
-        Dndot += ad * (lam[j] - 1.0) + alpha[j] * lamdot;
-      }
-    }
-    if (fabs(Dn) < RV_GEO_MIN_DENOM) {
-      Dn = Dn >= 0 ? RV_GEO_MIN_DENOM : -RV_GEO_MIN_DENOM;
-      Dndot = 0.0;
-    }
-    for (int64_t i = 0; i < dvh; i++) t[i] = N[i] / Dn;
-    const double tnorm = sqrt(dot_d(t, t, dvh)), r = fmax(tnorm, RV_GEO_MIN_NORM);
-    const double y = 0.5 * artan_k(r, k), f = tan_k(y, k), fr = f / r;
-    /* the output is P(mid), mid = f / r t: its squared norm, pull scale and <mid, g_h> */
-    const double m2 = fr * fr * tnorm * tnorm, so = pull_scale(m2, k, RV_GEO_BALL_EPS);
-    double mg = 0.0;
-    for (int64_t i = 0; i < dvh; i++) mg += fr * t[i] * gh[i];
-    if (want_k) { /* d<P(mid), g_h>/dk */
-      for (int64_t i = 0; i < dvh; i++) tdot[i] = (Ndot[i] - t[i] * Dndot) / Dn;
-      const double rdot = tnorm > RV_GEO_MIN_NORM ? dot_d(t, tdot, dvh) / r : 0.0;
-      double fx, fk;
-      kappa_partials(1, r, k, 2.0 * y, &fx, &fk);
-      const double ydot = 0.5 * (fx * rdot + fk);
-      kappa_partials(2, y, k, f, &fx, &fk);
-      const double fdot = fx * ydot + fk;
-      double mmd = 0.0, gmd = 0.0; /* <mid, mid'>, <g_h, mid'> */
-      for (int64_t i = 0; i < dvh; i++) {
-        const double middot = (fdot / r - f * rdot / (r * r)) * t[i] + fr * tdot[i];
-        mmd += fr * t[i] * middot;
-        gmd += gh[i] * middot;
-      }
-      const double sodot = so != 1.0 ? so * (-1.0 / (2.0 * k) - mmd / m2) : 0.0;
-      g_k += gmd * so + mg * sodot;
-    }
-    /* gm = the output pull's transpose applied to g_h (kept in gt) */
-    for (int64_t i = 0; i < dvh; i++) gt[i] = so == 1.0 ? gh[i] : so * (gh[i] - fr * t[i] * mg / m2);
-    const double fprime = (1.0 + k * f * f) * 0.5 / (1.0 + k * r * r);
-    const double c = (fprime - fr) * dot_d(t, gt, dvh) / r;
-    for (int64_t i = 0; i < dvh; i++) gt[i] = fr * gt[i] + c * t[i] / r; /* d<out_h, g>/dt */
-    const double gDn = -dot_d(N, gt, dvh) / (Dn * Dn);
-    for (int64_t j = 0; j < n; j++) { /* gN = gt / Dn */
-      if (mask && !mask[j]) continue;
-      const float *vh = V + j * dv + dve;
-      const double vg = dot_fd(vh, gt, dvh) * sv[j] / Dn;
-      galpha[j] += lam[j] * vg + (lam[j] - 1.0) * gDn;
-      const double glam = alpha[j] * (vg + gDn), cl = glam * k * lam[j] * lam[j];
-      for (int64_t i = 0; i < dvh; i++) N[i] = alpha[j] * lam[j] * gt[i] / Dn - cl * vh[i] * sv[j];
-      pull_transpose(vh, sv[j], N, dvh, gV + j * dv + dve);
-    }
-  }
-
-  /* scores: softmax, then the Euclidean product and the curved distance */
-  double mean = 0.0;
-  for (int64_t j = 0; j < n; j++) mean += alpha[j] * galpha[j];
-  double g_we = 0.0, g_wh = 0.0;
-  for (int64_t j = 0; j < n; j++) {
-    if (mask && !mask[j]) continue;
-    const double gs = alpha[j] * (galpha[j] - mean);
-    const float *kj = K + j * d;
-    float *gkj = gK + j * d;
-    if (de) {
-      double qk = 0.0;
-      for (int64_t i = 0; i < de; i++) qk += (double)q[i] * kj[i];
-      g_we += gs * qk;
-      for (int64_t i = 0; i < de; i++) {
-        gqe[i] += gs * we * kj[i];
-        gkj[i] = (float)(gs * we * q[i]);
-      }
-    }
-    if (dh) {
-      g_wh -= gs * dist[j];
-      if (zq[j] > 0.0) {
-        const double gz = -wh * gs * 2.0 / sqrt(1.0 - k * zq[j] * zq[j]), gw = gz / (2.0 * zq[j]);
-        const double gD2 = gw / (a * bq[j]), ga = -gw * wq[j] / a, gb = -gw * wq[j] / bq[j];
-        for (int64_t i = 0; i < dh; i++) {
-          const double kh = kj[de + i] * sk[j], e = qh[i] - kh;
-          gqh[i] += 2.0 * gD2 * e + ga * 2.0 * k * qh[i];
-          gkh[i] = -2.0 * gD2 * e + gb * 2.0 * k * kh;
-        }
-        pull_transpose(kj + de, sk[j], gkh, dh, gkj + de);
-      }
-    }
-  }
-  for (int64_t i = 0; i < de; i++) gq[i] = (float)gqe[i];
-  pull_transpose(q + de, sq, gqh, dh, gq + de);
-  params[0] = g_we;
-  params[1] = g_wh;
-  params[2] = g_k;
-  const int finite = all_finite(gq, d) && all_finite(gK, n * d) && all_finite(gV, n * dv)
-                     && isfinite(g_we) && isfinite(g_wh) && isfinite(g_k);
+  for (int64_t i = 0; i < de; i++) b.gqe[i] = 0.0;
+  for (int64_t i = 0; i < dh; i++) b.gqh[i] = 0.0;
+  if (!grad_scores(&b)) return RV_OK; /* every key masked: the output is constant zero */
+  grad_euclidean_values(&b, gV);
+  if (dvh) grad_midpoint(&b, gV);
+  grad_keys(&b, gK, params);
+  for (int64_t i = 0; i < de; i++) gq[i] = (float)b.gqe[i];
+  pull_transpose(q + de, b.sq, b.gqh, dh, gq + de);
+  params[2] = b.g_k;
+  const int finite = all_finite(gq, b.d) && all_finite(gK, n * b.d) && all_finite(gV, n * b.dv)
+                     && isfinite(params[0]) && isfinite(params[1]) && isfinite(b.g_k);
   return finite ? RV_OK : RV_E_NONFINITE;
 }
 
@@ -576,39 +586,34 @@ static inline float leaky(float x, float slope) { return x > 0.0f ? x : slope * 
 
 int RV_FN(gat_aggregate)(const float *a_src, const float *a_dst, const float *a_edge,
                          const float *Y, const int64_t *indptr, const int64_t *indices,
-                         int64_t num_src, int64_t h, int64_t c, float negative_slope, int concat,
-                         const float *bias, int64_t row_begin, int64_t row_end, float *out,
-                         float *weights) {
-  if (h < 1 || c < 1 || num_src < 0 || !a_src || !a_dst || !Y || !indptr || !indices || !out ||
-      row_begin < 0 || row_begin > row_end)
-    return RV_E_ARG;
-  /* rows are targets (row_end of them checked), indices point at the num_src sources */
-  int rc = check_csr(indptr, indices, row_end, num_src, row_begin, row_end);
+                         int64_t num_dst, int64_t nnz, int64_t num_src, int64_t h, int64_t c,
+                         float negative_slope, int concat, const float *bias, int64_t row_begin,
+                         int64_t row_end, float *out, float *weights) {
+  if (h < 1 || c < 1 || !a_src || !a_dst || !Y || !out || (nnz && !weights)) return RV_E_ARG;
+  /* rows are the num_dst targets, indices point at the num_src sources */
+  int rc = check_csr(indptr, indices, num_dst, nnz, num_src, row_begin, row_end);
   if (rc) return rc;
   const int64_t width = concat ? h * c : c;
+  const float head_scale = concat ? 1.0f : 1.0f / (float)h;
   for (int64_t r = row_begin; r < row_end; r++) {
     float *o = out + r * width;
     zero_vec(o, width);
     const int64_t e0 = indptr[r], e1 = indptr[r + 1];
     for (int64_t hh = 0; hh < h && e1 > e0; hh++) {
-      float m = -RV_INF;
+      float m = -RV_INF, *w = weights + hh; /* w[e * h]: the logit of edge e, then its weight */
       for (int64_t e = e0; e < e1; e++) {
-        const float l = leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
-                              (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope);
-        if (!RV_ISFINITE(l)) return RV_E_NONFINITE;
-        if (l > m) m = l;
+        w[e * h] = leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
+                         (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope);
+        if (!RV_ISFINITE(w[e * h])) return RV_E_NONFINITE;
+        if (w[e * h] > m) m = w[e * h];
       }
       double s = 0.0;
-      for (int64_t e = e0; e < e1; e++)
-        s += exp1(leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
-                        (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope) - m);
-      const float inv = (float)(1.0 / s), head_scale = concat ? 1.0f : 1.0f / (float)h;
+      for (int64_t e = e0; e < e1; e++) s += w[e * h] = exp1(w[e * h] - m);
+      const float inv = (float)(1.0 / s);
       float *oh = concat ? o + hh * c : o;
       for (int64_t e = e0; e < e1; e++) {
-        const float a = exp1(leaky(a_src[indices[e] * h + hh] + a_dst[r * h + hh] +
-                                   (a_edge ? a_edge[e * h + hh] : 0.0f), negative_slope) - m) * inv;
-        if (weights) weights[e * h + hh] = a;
-        axpy(oh, Y + indices[e] * h * c + hh * c, a * head_scale, c);
+        w[e * h] *= inv;
+        axpy(oh, Y + indices[e] * h * c + hh * c, w[e * h] * head_scale, c);
       }
     }
     if (bias) axpy(o, bias, 1.0f, width);

@@ -9,17 +9,12 @@
 #include "rv_graph.h"
 #include "softmax.h"
 
-#define RV_HALF_PI_HI 1.5707963267948966     /* pi/2 as hi + lo: the reduction x - k pi/2 */
-#define RV_HALF_PI_LO 6.123233995736766e-17  /* keeps ~1e-16 * |k| absolute error */
-#define RV_TWO_OVER_PI 0.63661977236758134308
-#define RV_ROUND_MAGIC 6755399441055744.0 /* 1.5 * 2^52: (x + M) - M rounds |x| < 2^51 */
-#define RV_ROPE_CHUNK 64                  /* frequencies per sincos batch (stack arrays) */
+#define RV_ROPE_CHUNK 64 /* frequencies per sincos batch (stack arrays) */
 
-/* sin and cos of t * f[i], i < m <= RV_ROPE_CHUNK, without libm (the wasm side module
- * imports no math). The angle is formed and reduced by k pi/2 in double, so any
- * distance |t| <= RV_ROPE_MAX_DISTANCE keeps ~1e-16 relative accuracy; the reduced
- * |r| <= pi/4 is evaluated by the Cephes sinf / cosf minimax polynomials in float
- * (absolute error < 1e-7). Both loops are branch-free and vectorise. */
+/* sin and cos of t * f[i], i < m <= RV_ROPE_CHUNK, without libm (approx.h): the angle is
+ * formed and reduced by k pi/2 in double, so any distance |t| <= RV_ROPE_MAX_DISTANCE
+ * keeps ~1e-16 relative accuracy; the reduced |r| <= pi/4 goes through float
+ * polynomials. Both loops are branch-free and vectorise. */
 static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *cs) {
   for (int64_t i = 0; i < m; i++) {
     const double a = t * f[i];
@@ -31,10 +26,8 @@ static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *
   for (int64_t i = 0; i < m; i++) {
     const float r = sn[i], z = r * r;
     const int quadrant = (int)cs[i] & 3;
-    const float ps = r + r * z * ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f);
-    const float pc = 1.0f - 0.5f * z +
-                     z * z * ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z +
-                              4.166664568298827e-2f);
+    const float ps = r + r * z * ((RV_SIN_S[0] * z + RV_SIN_S[1]) * z + RV_SIN_S[2]);
+    const float pc = 1.0f - 0.5f * z + z * z * ((RV_COS_C[0] * z + RV_COS_C[1]) * z + RV_COS_C[2]);
     /* sin(r + q pi/2), cos(r + q pi/2) */
     const float s = (quadrant & 1) ? pc : ps, c = (quadrant & 1) ? ps : pc;
     sn[i] = (quadrant & 2) ? -s : s;
@@ -42,16 +35,17 @@ static void rope_sincos(double t, const double *f, int64_t m, float *sn, float *
   }
 }
 
-/* qr = R(-t) q, so that <q, R(t) k> = <qr, k>: pairs (q0, q1) -> (c q0 + s q1, c q1 - s q0). */
-static void rope_unrotate(const float *q, int64_t d, const double *inv_freq, double t, float *qr) {
+/* out = R(t) x: pairs (x0, x1) -> (c x0 - s x1, s x0 + c x1), (s, c) = sincos(t f_i).
+ * R(-t) q scores <q, R(t) k> as <R(-t) q, k> (sincos(-a) is exactly (-s, c)). */
+static void rope_turn(const float *x, int64_t d, const double *inv_freq, double t, float *out) {
   float sn[RV_ROPE_CHUNK], cs[RV_ROPE_CHUNK];
   for (int64_t i0 = 0; i0 < d / 2; i0 += RV_ROPE_CHUNK) {
     const int64_t m = d / 2 - i0 < RV_ROPE_CHUNK ? d / 2 - i0 : RV_ROPE_CHUNK;
     rope_sincos(t, inv_freq + i0, m, sn, cs);
     for (int64_t i = 0; i < m; i++) {
-      const float q0 = q[2 * (i0 + i)], q1 = q[2 * (i0 + i) + 1];
-      qr[2 * (i0 + i)] = cs[i] * q0 + sn[i] * q1;
-      qr[2 * (i0 + i) + 1] = cs[i] * q1 - sn[i] * q0;
+      const float x0 = x[2 * (i0 + i)], x1 = x[2 * (i0 + i) + 1];
+      out[2 * (i0 + i)] = x0 * cs[i] - x1 * sn[i];
+      out[2 * (i0 + i) + 1] = x0 * sn[i] + x1 * cs[i];
     }
   }
 }
@@ -83,28 +77,15 @@ static int softmax_row(float *w, int64_t n, const float *V, const int64_t *idx, 
   return all_finite(out, dv) ? RV_OK : RV_E_NONFINITE;
 }
 
-static int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
-
 /* ---------------------------------------------------------------- GraphRoPE */
 
 int RV_FN(rope_rotate)(const float *X, const float *pos, int64_t n, int64_t d,
                        const double *inv_freq, float *out) {
   if (n < 0 || d <= 0 || d % 2 || (n && (!X || !pos || !out || !inv_freq))) return RV_E_ARG;
-  float sn[RV_ROPE_CHUNK], cs[RV_ROPE_CHUNK];
   for (int64_t j = 0; j < n; j++) {
     if (!RV_ISFINITE(pos[j])) return RV_E_NONFINITE;
     if (!rope_distance_ok(pos[j])) return RV_E_ARG;
-    const float *x = X + j * d;
-    float *y = out + j * d;
-    for (int64_t i0 = 0; i0 < d / 2; i0 += RV_ROPE_CHUNK) {
-      const int64_t m = d / 2 - i0 < RV_ROPE_CHUNK ? d / 2 - i0 : RV_ROPE_CHUNK;
-      rope_sincos((double)pos[j], inv_freq + i0, m, sn, cs);
-      for (int64_t i = 0; i < m; i++) {
-        const float x0 = x[2 * (i0 + i)], x1 = x[2 * (i0 + i) + 1];
-        y[2 * (i0 + i)] = x0 * cs[i] - x1 * sn[i];
-        y[2 * (i0 + i) + 1] = x0 * sn[i] + x1 * cs[i];
-      }
-    }
+    rope_turn(X + j * d, d, inv_freq, pos[j], out + j * d);
   }
   return RV_OK;
 }
@@ -129,7 +110,7 @@ static int rope_row(const float *q, const float *X, const float *V, const int64_
     const uint32_t slot = (bits * 2654435761u) >> (32 - RV_ROPE_SLOT_BITS);
     float *qr = rotated + slot * d;
     if (tags[slot] != p) {
-      rope_unrotate(q, d, inv_freq, t, qr);
+      rope_turn(q, d, inv_freq, -t, qr);
       tags[slot] = p;
     }
     w[j] = scale * dot(qr, X + (idx ? idx[j] : j) * d, d);
@@ -137,29 +118,20 @@ static int rope_row(const float *q, const float *X, const float *V, const int64_
   return softmax_row(w, n, V, idx, dv, dv, out);
 }
 
-int RV_FN(rope_attend)(const float *q, const float *K, const float *V, const float *pos,
+int RV_FN(rope_attend)(const float *Q, const float *K, const float *V, const int64_t *indptr,
+                       const int64_t *indices, const float *pos, int64_t num_rows, int64_t nnz,
                        int64_t n, int64_t d, int64_t dv, const double *inv_freq, float qpos,
-                       float scale, float *w, float *cache, float *out) {
-  if (bad_sizes(n, d, dv) || d % 2 || !q || !out || !inv_freq ||
-      (n && (!K || !V || !pos || !w || !cache)))
+                       float scale, int64_t row_begin, int64_t row_end, float *scratch,
+                       float *out) {
+  if (bad_sizes(n, d, dv) || d % 2 || !inv_freq || !scratch ||
+      (row_end > row_begin && (!Q || !out)) || (n && (!K || !V || !pos)))
     return RV_E_ARG;
-  return rope_row(q, K, V, NULL, pos, n, d, dv, inv_freq, qpos, scale, w, cache, out);
-}
-
-int RV_FN(rope_graph)(const float *X, const float *V, const int64_t *indptr,
-                      const int64_t *indices, const float *pos, int64_t num_nodes, int64_t d,
-                      int64_t dv, const double *inv_freq, float scale, int64_t row_begin,
-                      int64_t row_end, float *scratch, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || d % 2 || !inv_freq || (num_nodes && (!X || !V || !out)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  int64_t largest = 0;
-  for (int64_t i = row_begin; i < row_end && !rc; i++)
-    if (indptr[i + 1] - indptr[i] > largest) largest = indptr[i + 1] - indptr[i];
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
+  float *cache = scratch, *w = scratch + RV_ROPE_SLOTS * (d + 1);
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
-    const int64_t e0 = indptr[i];
-    rc = rope_row(X + i * d, X, V, indices + e0, pos + e0, indptr[i + 1] - e0, d, dv, inv_freq,
-                  0.0, scale, scratch, scratch + largest, out + i * dv);
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    rc = rope_row(Q + i * d, K, V, idx, pos + (indptr ? indptr[i] : 0), len, d, dv, inv_freq,
+                  qpos, scale, w, cache, out + i * dv);
   }
   return rc;
 }
@@ -197,31 +169,21 @@ static int bad_heads(int64_t d, int64_t dv, int64_t h, int64_t num_layers, const
   return h < 1 || d % h || dv % h || num_layers < 1 || !E || !B;
 }
 
-int RV_FN(hnsw_attend)(const float *q, const float *K, const float *V, const int64_t *layers,
-                       int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
-                       const float *B, int64_t num_layers, float scale, float *w, float *cache,
-                       float *out) {
-  if (bad_sizes(n, d, dv) || bad_heads(d, dv, h, num_layers, E, B) || !q || !out || !cache ||
-      (n && (!K || !V || !layers || !w)))
+int RV_FN(hnsw_attend)(const float *Q, const float *K, const float *V, const int64_t *layers,
+                       const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                       int64_t nnz, int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
+                       const float *B, int64_t num_layers, float scale, int64_t row_begin,
+                       int64_t row_end, float *scratch, float *out) {
+  if (bad_sizes(n, d, dv) || bad_heads(d, dv, h, num_layers, E, B) || !scratch ||
+      (row_end > row_begin && (!Q || !out)) || (n && (!K || !V || !layers)))
     return RV_E_ARG;
-  layer_terms(q, d, h, E, B, num_layers, scale, cache);
-  return hnsw_row(q, K, V, NULL, layers, n, d, dv, h, num_layers, cache, scale, w, out);
-}
-
-int RV_FN(hnsw_graph)(const float *X, const float *V, const int64_t *layers,
-                      const int64_t *indptr, const int64_t *indices, int64_t num_nodes, int64_t d,
-                      int64_t dv, int64_t h, const float *E, const float *B, int64_t num_layers,
-                      float scale, int64_t row_begin, int64_t row_end, float *scratch,
-                      float *out) {
-  if (bad_sizes(num_nodes, d, dv) || bad_heads(d, dv, h, num_layers, E, B) ||
-      (num_nodes && (!X || !V || !out || !layers || !scratch)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   float *cache = scratch, *w = scratch + num_layers * h;
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
-    layer_terms(X + i * d, d, h, E, B, num_layers, scale, cache);
-    rc = hnsw_row(X + i * d, X, V, indices + indptr[i], layers, indptr[i + 1] - indptr[i], d, dv,
-                  h, num_layers, cache, scale, w, out + i * dv);
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    layer_terms(Q + i * d, d, h, E, B, num_layers, scale, cache);
+    rc = hnsw_row(Q + i * d, K, V, idx, layers, len, d, dv, h, num_layers, cache, scale, w,
+                  out + i * dv);
   }
   return rc;
 }
@@ -234,12 +196,13 @@ int RV_FN(hnsw_backward)(const float *q, const float *K, const float *V, const i
                          int64_t n, int64_t d, int64_t dv, int64_t h, const float *E,
                          const float *B, int64_t num_layers, float scale, const float *grad_out,
                          float *grad_q, float *grad_K, float *grad_V, float *grad_E,
-                         float *grad_B, float *w, float *cache, float *work) {
+                         float *grad_B, float *scratch, float *work) {
   if (!grad_out || !grad_q || !grad_E || !grad_B || !work || (n && (!grad_K || !grad_V)))
     return RV_E_ARG;
-  int rc = RV_FN(hnsw_attend)(q, K, V, layers, n, d, dv, h, E, B, num_layers, scale, w, cache,
-                              work);
+  int rc = RV_FN(hnsw_attend)(q, K, V, layers, NULL, NULL, 1, 0, n, d, dv, h, E, B, num_layers,
+                              scale, 0, 1, scratch, work);
   if (rc) return rc;
+  const float *w = scratch + num_layers * h;
   const int64_t hd = d / h, hdv = dv / h;
   for (int64_t t = 0; t < h; t++) {
     const float *g = grad_out + t * hdv, *qh = q + t * hd;
@@ -271,40 +234,23 @@ static int struct_row(const float *q, const float *u, const float *X, const floa
   return softmax_row(w, n, V, idx, dv, dv, out);
 }
 
-int RV_FN(struct_attend)(const float *q, const float *u, const float *K, const float *F,
-                         const float *V, int64_t n, int64_t d, int64_t s, int64_t dv, float scale,
-                         float *w, float *out) {
-  if (bad_sizes(n, d, dv) || s <= 0 || !q || !u || !out || (n && (!K || !F || !V || !w)))
+int RV_FN(struct_attend)(const float *Q, const float *U, const float *K, const float *F,
+                         const float *V, const int64_t *indptr, const int64_t *indices,
+                         int64_t num_rows, int64_t nnz, int64_t n, int64_t d, int64_t s,
+                         int64_t dv, float scale, int64_t row_begin, int64_t row_end, float *w,
+                         float *out) {
+  if (bad_sizes(n, d, dv) || s <= 0 || (row_end > row_begin && (!Q || !U || !out || !w)) ||
+      (n && (!K || !F || !V)))
     return RV_E_ARG;
-  return struct_row(q, u, K, F, V, NULL, n, d, s, dv, scale, w, out);
-}
-
-int RV_FN(struct_graph)(const float *X, const float *U, const float *F, const float *V,
-                        const int64_t *indptr, const int64_t *indices, int64_t num_nodes,
-                        int64_t d, int64_t s, int64_t dv, float scale, int64_t row_begin,
-                        int64_t row_end, float *scratch, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || s <= 0 || (num_nodes && (!X || !U || !F || !V || !out)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  for (int64_t i = row_begin; i < row_end && !rc; i++)
-    rc = struct_row(X + i * d, U + i * s, X, F, V, indices + indptr[i], indptr[i + 1] - indptr[i],
-                    d, s, dv, scale, scratch, out + i * dv);
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
+  for (int64_t i = row_begin; i < row_end && !rc; i++) {
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    rc = struct_row(Q + i * d, U + i * s, K, F, V, idx, len, d, s, dv, scale, w, out + i * dv);
+  }
   return rc;
 }
 
-/* ---------------------------------------------------------------- cross-space helpers */
-
-int RV_FN(attend_rows)(const float *Q, const float *X, const float *V, const int64_t *indptr,
-                       const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv,
-                       float scale, int64_t row_begin, int64_t row_end, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || (num_nodes && (!Q || !X || !V || !out))) return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  softmax_state st;
-  for (int64_t i = row_begin; i < row_end && !rc; i++)
-    rc = attend_group(Q + i * d, 1, X, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d,
-                      dv, scale, 0.0f, 0, out + i * dv, NULL, &st);
-  return rc;
-}
+/* ---------------------------------------------------------------- cross-space fusion */
 
 int RV_FN(fuse_rows)(const float *X0, const float *X1, const float *X2, const float *coef,
                      int64_t n, int64_t d, float *out) {

@@ -9,8 +9,6 @@
  */
 #include "softmax.h"
 
-static int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
-
 /* ---------------------------------------------------------------- exported: attention */
 
 int RV_FN(attend_bias)(const float *q, const float *K, const float *V, const uint8_t *mask,
@@ -19,7 +17,7 @@ int RV_FN(attend_bias)(const float *q, const float *K, const float *V, const uin
   if (bad_sizes(n, d, dv) || !q || !out || (n && (!K || !V)) || !(drop_p >= 0.0f && drop_p < 1.0f))
     return RV_E_ARG;
   softmax_state st;
-  return attend_group_bias(q, 1, K, V, NULL, mask, bias, n, d, dv, scale, drop_p, drop_seed, out,
+  return attend_group(q, 1, K, V, NULL, mask, bias, n, d, dv, scale, drop_p, drop_seed, out,
                            weights, &st);
 }
 
@@ -43,23 +41,8 @@ int RV_FN(attend_batch)(const float *Q, const float *K, const float *V, const ui
   softmax_state st;
   for (int64_t i = 0; i < b; i++) {
     int rc = attend_group(Q + i * d, 1, K + i * n * d, V + i * n * dv, NULL,
-                          mask ? mask + i * n : NULL, n, d, dv, scale, 0.0f, 0, out + i * dv, NULL,
-                          &st);
-    if (rc) return rc;
-  }
-  return RV_OK;
-}
-
-int RV_FN(attend_graph)(const float *X, const float *V, const int64_t *indptr,
-                        const int64_t *indices, int64_t num_nodes, int64_t d, int64_t dv,
-                        float scale, int64_t row_begin, int64_t row_end, float *out) {
-  if (bad_sizes(num_nodes, d, dv) || (num_nodes && (!X || !V || !out))) return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  if (rc) return rc;
-  softmax_state st;
-  for (int64_t i = row_begin; i < row_end; i++) {
-    rc = attend_group(X + i * d, 1, X, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d,
-                      dv, scale, 0.0f, 0, out + i * dv, NULL, &st);
+                          mask ? mask + i * n : NULL, NULL, n, d, dv, scale, 0.0f, 0, out + i * dv,
+                          NULL, &st);
     if (rc) return rc;
   }
   return RV_OK;
@@ -79,7 +62,7 @@ int RV_FN(attend_backward_bias)(const float *q, const float *K, const float *V,
       (n && (!K || !V || !grad_K || !grad_V)))
     return RV_E_ARG;
   softmax_state st;
-  int rc = attend_group_bias(q, 1, K, V, NULL, mask, bias, n, d, dv, scale, drop_p, drop_seed,
+  int rc = attend_group(q, 1, K, V, NULL, mask, bias, n, d, dv, scale, drop_p, drop_seed,
                              work, NULL, &st);
   if (rc) return rc;
   if (st.s == 0.0f) return RV_OK; /* no live key: the output is constant zero */
@@ -189,42 +172,22 @@ static int mha_bad_args(int64_t n, int64_t d, int64_t dv, int64_t h, const float
          !scratch;
 }
 
-int RV_FN(mha_forward_bias)(const float *q, const float *K, const float *V, const uint8_t *mask,
-                            const float *bias, int64_t n, int64_t d, int64_t dv, int64_t h,
-                            const float *Wq, const float *bq, const float *Wk, const float *Wv,
-                            const float *bv, const float *Wo, const float *bo, float *scratch,
-                            float *out, float *weights) {
-  if (mha_bad_args(n, d, dv, h, Wq, Wk, Wv, Wo, scratch) || !q || !out || (n && (!K || !V)))
+int RV_FN(mha_forward)(const float *Q, const float *K, const float *V, const int64_t *indptr,
+                       const int64_t *indices, const uint8_t *mask, const float *bias,
+                       int64_t num_rows, int64_t nnz, int64_t n, int64_t d, int64_t dv, int64_t h,
+                       const float *Wq, const float *bq, const float *Wk, const float *Wv,
+                       const float *bv, const float *Wo, const float *bo, int64_t row_begin,
+                       int64_t row_end, float *scratch, float *out, float *weights) {
+  if (mha_bad_args(n, d, dv, h, Wq, Wk, Wv, Wo, scratch) || (row_end > row_begin && (!Q || !out)) ||
+      (n && (!K || !V)) || (indptr && (mask || bias || weights)))
     return RV_E_ARG;
-  return mha_impl(q, K, V, NULL, mask, bias, n, d, dv, h, Wq, bq, Wk, Wv, bv, Wo, bo, scratch, out,
-                  weights);
-}
-
-int RV_FN(mha_forward)(const float *q, const float *K, const float *V, const uint8_t *mask,
-                       int64_t n, int64_t d, int64_t dv, int64_t h, const float *Wq,
-                       const float *bq, const float *Wk, const float *Wv, const float *bv,
-                       const float *Wo, const float *bo, float *scratch, float *out,
-                       float *weights) {
-  return RV_FN(mha_forward_bias)(q, K, V, mask, NULL, n, d, dv, h, Wq, bq, Wk, Wv, bv, Wo, bo,
-                                 scratch, out, weights);
-}
-
-int RV_FN(mha_graph)(const float *X, const float *V, const int64_t *indptr, const int64_t *indices,
-                     int64_t num_nodes, int64_t d, int64_t dv, int64_t h, const float *Wq,
-                     const float *bq, const float *Wk, const float *Wv, const float *bv,
-                     const float *Wo, const float *bo, int64_t row_begin, int64_t row_end,
-                     float *scratch, float *out) {
-  if (mha_bad_args(num_nodes, d, dv, h, Wq, Wk, Wv, Wo, scratch) ||
-      (num_nodes && (!X || !V || !out)))
-    return RV_E_ARG;
-  int rc = check_csr(indptr, indices, num_nodes, num_nodes, row_begin, row_end);
-  if (rc) return rc;
-  for (int64_t i = row_begin; i < row_end; i++) {
-    rc = mha_impl(X + i * d, X, V, indices + indptr[i], NULL, NULL, indptr[i + 1] - indptr[i], d, dv, h,
-                  Wq, bq, Wk, Wv, bv, Wo, bo, scratch, out + i * d, NULL);
-    if (rc) return rc;
+  int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
+  for (int64_t i = row_begin; i < row_end && !rc; i++) {
+    const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
+    rc = mha_impl(Q + i * d, K, V, idx, mask, bias, len, d, dv, h, Wq, bq, Wk, Wv, bv, Wo, bo,
+                  scratch, out + i * d, weights ? weights + i * h * n : NULL);
   }
-  return RV_OK;
+  return rc;
 }
 
 /* ---------------------------------------------------------------- exported: utilities */

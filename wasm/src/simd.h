@@ -21,6 +21,7 @@
 #ifndef RV_SIMD_H
 #define RV_SIMD_H
 
+#include "approx.h"
 #include "ruvector.h"
 
 #if defined(RV_ISA_AVX2)
@@ -206,19 +207,19 @@ static inline float rv_hmin(rv_v v) {
 }
 
 /* exp(x) on RV_W lanes, any finite x <= 88 (softmax only feeds x <= 0):
- * Cody-Waite range reduction x = n ln2 + r, then Cephes' degree-6 polynomial;
- * within 2 ulp of expf over the range; x below RV_EXP_FLOOR is clamped there. */
+ * Cody-Waite range reduction x = n ln2 + r, then Cephes' degree-6 polynomial
+ * (coefficients in approx.h); x below RV_EXP_FLOOR is clamped there. */
 static inline rv_v rv_exp(rv_v x) {
   x = rv_floor_lo(x);
-  rv_v n = rv_round(rv_mul(x, rv_set1(1.44269504088896341f)));
-  rv_v r = rv_fma(n, rv_set1(-0.693359375f), x);
-  r = rv_fma(n, rv_set1(2.12194440e-4f), r);
-  rv_v p = rv_set1(1.9875691500e-4f);
-  p = rv_fma(p, r, rv_set1(1.3981999507e-3f));
-  p = rv_fma(p, r, rv_set1(8.3334519073e-3f));
-  p = rv_fma(p, r, rv_set1(4.1665795894e-2f));
-  p = rv_fma(p, r, rv_set1(1.6666665459e-1f));
-  p = rv_fma(p, r, rv_set1(5.0000001201e-1f));
+  rv_v n = rv_round(rv_mul(x, rv_set1(RV_EXP_LOG2E)));
+  rv_v r = rv_fma(n, rv_set1(-RV_EXP_LN2_HI), x);
+  r = rv_fma(n, rv_set1(-RV_EXP_LN2_LO), r);
+  rv_v p = rv_set1(RV_EXP_P[0]);
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[1]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[2]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[3]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[4]));
+  p = rv_fma(p, r, rv_set1(RV_EXP_P[5]));
   p = rv_fma(p, rv_mul(r, r), rv_add(r, rv_set1(1.0f)));
   return rv_mul(p, rv_pow2(n));
 }

@@ -49,26 +49,18 @@ static int block_step(softmax_state *st, const float *q, const key_block *blk, i
   for (; j < b; j++) sc[j] = dot(q, blk->k[j], d);
   for (; j < RV_KEY_BLOCK; j++) sc[j] = sc[0]; /* pad a partial block: neutral for max / min */
 
+  float add[RV_KEY_BLOCK]; /* torch SDPA's float attn_mask: scale * q.k + bias_j (padded) */
+  for (j = 0; j < RV_KEY_BLOCK; j++) add[j] = st->bias ? st->bias[blk->pos[j < b ? j : 0]] : 0.0f;
+
   /* scale, block max and min in vector form; -inf / +inf / NaN scores are errors
    * (a NaN that slips past max / min makes the sum NaN, checked at the end) */
   const rv_v vscale = rv_set1(scale);
   rv_v vmax = rv_set1(-RV_INF), vmin = rv_set1(RV_INF);
   for (j = 0; j < RV_KEY_BLOCK; j += RV_W) {
-    rv_v x = rv_mul(rv_load(sc + j), vscale);
+    rv_v x = rv_add(rv_mul(rv_load(sc + j), vscale), rv_load(add + j));
     rv_store(sc + j, x);
     vmax = rv_max(vmax, x);
     vmin = rv_min(vmin, x);
-  }
-  if (st->bias) { /* torch SDPA's float attn_mask: scale * q.k + bias_j */
-    float hi = -RV_INF, lo = RV_INF;
-    for (j = 0; j < b; j++) {
-      sc[j] += st->bias[blk->pos[j]];
-      hi = sc[j] > hi ? sc[j] : hi;
-      lo = sc[j] < lo ? sc[j] : lo;
-    }
-    for (; j < RV_KEY_BLOCK; j++) sc[j] = sc[0];
-    vmax = rv_set1(hi);
-    vmin = rv_set1(lo);
   }
   const float bm = rv_hmax(vmax);
   if (!(rv_hmin(vmin) > -RV_INF) || !(bm < RV_INF)) return RV_E_NONFINITE;
@@ -168,10 +160,10 @@ static inline void next_block(key_block *blk, int64_t *i, int64_t n, const float
 
 /* h queries (h <= RV_MAX_HEADS) over the same keys: each key block is read once;
  * bias (optional, N) is added to every query's scores. */
-static int attend_group_bias(const float *Q, int64_t h, const float *K, const float *V,
-                             const int64_t *idx, const uint8_t *mask, const float *bias,
-                             int64_t n, int64_t d, int64_t dv, float scale, float drop_p,
-                             uint64_t drop_seed, float *out, float *weights, softmax_state *st) {
+static int attend_group(const float *Q, int64_t h, const float *K, const float *V,
+                        const int64_t *idx, const uint8_t *mask, const float *bias, int64_t n,
+                        int64_t d, int64_t dv, float scale, float drop_p, uint64_t drop_seed,
+                        float *out, float *weights, softmax_state *st) {
   float *scores[RV_MAX_HEADS];
   for (int64_t j = 0; j < h; j++) {
     scores[j] = weights ? weights + j * n : NULL;
@@ -195,14 +187,6 @@ static int attend_group_bias(const float *Q, int64_t h, const float *K, const fl
   return RV_OK;
 }
 
-static int attend_group(const float *Q, int64_t h, const float *K, const float *V,
-                        const int64_t *idx, const uint8_t *mask, int64_t n, int64_t d,
-                        int64_t dv, float scale, float drop_p, uint64_t drop_seed, float *out,
-                        float *weights, softmax_state *st) {
-  return attend_group_bias(Q, h, K, V, idx, mask, NULL, n, d, dv, scale, drop_p, drop_seed, out,
-                           weights, st);
-}
-
 static int attend_multi_impl(const float *Q, int64_t h, const float *K, const float *V,
                              const int64_t *idx, const uint8_t *mask, const float *bias,
                              int64_t n, int64_t d, int64_t dv, float scale, float *out,
@@ -210,26 +194,47 @@ static int attend_multi_impl(const float *Q, int64_t h, const float *K, const fl
   softmax_state st[RV_MAX_HEADS];
   for (int64_t g = 0; g < h; g += RV_MAX_HEADS) {
     const int64_t hg = h - g < RV_MAX_HEADS ? h - g : RV_MAX_HEADS;
-    int rc = attend_group_bias(Q + g * d, hg, K, V, idx, mask, bias, n, d, dv, scale, 0.0f, 0,
+    int rc = attend_group(Q + g * d, hg, K, V, idx, mask, bias, n, d, dv, scale, 0.0f, 0,
                                out + g * dv, weights ? weights + g * n : NULL, st);
     if (rc) return rc;
   }
   return RV_OK;
 }
 
-/* Check CSR rows [begin, end) of a graph with num_rows rows over num_src source nodes:
- * indptr starts at 0 and never decreases, ids in [0, num_src). Shared by every CSR kernel. */
+/* Sizes every attention kernel shares: N >= 0 keys (or nodes), D >= 1, DV >= 1. */
+static inline int bad_sizes(int64_t n, int64_t d, int64_t dv) { return n < 0 || d <= 0 || dv <= 0; }
+
+/* The one CSR check, shared by every CSR kernel and by rv_csr_check: a graph of num_rows
+ * rows whose indices array holds nnz ids of num_src sources. Rows [begin, end) may be one
+ * thread's share: the bounds come from the whole array (indptr[0] == 0, indptr[num_rows] ==
+ * nnz), never from the slice's own end. Every offset of the slice must not decrease and
+ * stay in [0, nnz] before any index is read, then every id must lie in [0, num_src). */
 static int check_csr(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
-                     int64_t num_src, int64_t begin, int64_t end) {
-  if (!indptr || begin < 0 || end > num_rows || begin > end) return RV_E_ARG;
-  if (indptr[0] != 0) return RV_E_ARG;
-  const int64_t nnz = indptr[num_rows];
-  for (int64_t i = begin; i < end; i++) {
-    if (indptr[i] < 0 || indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
-    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
-      if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
-  }
+                     int64_t nnz, int64_t num_src, int64_t begin, int64_t end) {
+  if (!indptr || num_rows < 0 || nnz < 0 || num_src < 0 || (nnz && !indices) || begin < 0 ||
+      end > num_rows || begin > end || indptr[0] != 0 || indptr[num_rows] != nnz)
+    return RV_E_ARG;
+  if (indptr[begin] < 0) return RV_E_ARG;
+  for (int64_t i = begin; i < end; i++)
+    if (indptr[i + 1] < indptr[i] || indptr[i + 1] > nnz) return RV_E_ARG;
+  for (int64_t e = indptr[begin]; e < indptr[end]; e++)
+    if (indices[e] < 0 || indices[e] >= num_src) return RV_E_INDEX;
   return RV_OK;
+}
+
+/* Kernels whose rows are CSR rows or, with indptr and indices both NULL, dense rows that
+ * each attend to all num_src keys: check_csr, or the row range alone. */
+static int check_rows(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                      int64_t nnz, int64_t num_src, int64_t begin, int64_t end) {
+  if (indptr || indices) return check_csr(indptr, indices, num_rows, nnz, num_src, begin, end);
+  return num_src < 0 || begin < 0 || end > num_rows || begin > end ? RV_E_ARG : RV_OK;
+}
+
+/* Row i's keys: *idx = its CSR ids and their count, or (dense) idx NULL and all n keys. */
+static inline int64_t row_keys(const int64_t *indptr, const int64_t *indices, int64_t n,
+                               int64_t i, const int64_t **idx) {
+  *idx = indptr ? indices + indptr[i] : NULL;
+  return indptr ? indptr[i + 1] - indptr[i] : n;
 }
 
 #endif

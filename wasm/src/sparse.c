@@ -209,16 +209,11 @@ static void features(const float *x, int64_t d, const float *W, int64_t m, int k
     }
     return;
   }
-  xscale *= ns;
-  int64_t i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const float *rows[4] = {W + i * d, W + (i + 1) * d, W + (i + 2) * d, W + (i + 3) * d};
-    dot4(x, rows, d, feat + i);
-  }
-  for (; i < m; i++) feat[i] = dot(x, W + i * d, d);
-  scale_vec(feat, xscale, m);
+  RV_FN(linear)(x, W, NULL, feat, 1, d, m, 0); /* feat = W x */
+  scale_vec(feat, xscale * ns, m);
   if (kind == RV_FEATURE_RELU) /* written so a NaN passes through (the callers report it) */
-    for (i = 0; i < m; i++) feat[i] = (feat[i] <= 0.0f ? 0.0f : feat[i]) + RV_LINEAR_RELU_EPS;
+    for (int64_t i = 0; i < m; i++)
+      feat[i] = (feat[i] <= 0.0f ? 0.0f : feat[i]) + RV_LINEAR_RELU_EPS;
 }
 
 static void exp_minus(float *x, const float *sub, int64_t m) {
@@ -379,22 +374,21 @@ int RV_FN(orthonormalize)(float *W, int64_t r, int64_t d) {
 
 /* ---------------------------------------------------------------- gathered (CSR) attention */
 
-int RV_FN(attend_csr)(const float *Q, int64_t b, const float *K, const float *V,
-                      const int64_t *indptr, const int64_t *indices, int64_t n, int64_t d,
-                      int64_t dv, float scale, float *out, float *weights) {
-  if (b < 0 || n < 0 || d <= 0 || dv <= 0 || !indptr || (b && (!Q || !out)) || indptr[0] != 0)
+int RV_FN(csr_check)(const int64_t *indptr, const int64_t *indices, int64_t num_rows,
+                     int64_t nnz, int64_t num_src) {
+  return check_csr(indptr, indices, num_rows, nnz, num_src, 0, num_rows);
+}
+
+int RV_FN(attend_csr)(const float *Q, const float *K, const float *V, const int64_t *indptr,
+                      const int64_t *indices, int64_t num_rows, int64_t nnz, int64_t n, int64_t d,
+                      int64_t dv, float scale, int64_t row_begin, int64_t row_end, float *out,
+                      float *weights) {
+  if (bad_sizes(n, d, dv) || (row_end > row_begin && (!Q || !out)) || (nnz && (!K || !V)))
     return RV_E_ARG;
-  for (int64_t i = 0; i < b; i++) {
-    if (indptr[i + 1] < indptr[i]) return RV_E_ARG;
-    for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
-      if (indices[e] < 0 || indices[e] >= n) return RV_E_INDEX;
-  }
+  int rc = check_csr(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   softmax_state st;
-  for (int64_t i = 0; i < b; i++) {
-    const int64_t len = indptr[i + 1] - indptr[i];
-    int rc = attend_group(Q + i * d, 1, K, V, indices + indptr[i], NULL, len, d, dv, scale, 0.0f,
-                          0, out + i * dv, weights ? weights + indptr[i] : NULL, &st);
-    if (rc) return rc;
-  }
-  return RV_OK;
+  for (int64_t i = row_begin; i < row_end && !rc; i++)
+    rc = attend_group(Q + i * d, 1, K, V, indices + indptr[i], NULL, NULL, indptr[i + 1] - indptr[i],
+                      d, dv, scale, 0.0f, 0, out + i * dv, weights ? weights + indptr[i] : NULL, &st);
+  return rc;
 }

@@ -18,13 +18,13 @@ import { meanRows, sum, entropy, topKMass } from './stats.js';
 import { renderComparison } from './views/compare.js';
 import { renderGraph } from './views/graph.js';
 import { renderHeatmap } from './views/heatmap.js';
-import { SPARSE_MECHANISMS, renderSparse, sparseCard, sparseDetails } from './views/sparse.js';  // issue 6
+import { SPARSE_MECHANISMS, renderSparse, sparseCard, sparseDetails } from './views/sparse.js';
 import { METADATA_SOURCES } from './data/metadata.js';
 import { evaluate } from './evaluate.js';
 import { loadWeightsFromForm, showWeightsIn } from './trained.js';
-import { distanceEffectCard, distanceEffectDetails, renderDistanceEffect } from './views/distance_effect.js';  // issue 7
-import { renderLayerLegend } from './views/layers.js';  // issue 7
-import { curvedSpace, poincareCard, poincareDetails, renderPoincare } from './views/poincare.js';  // issue 5
+import { distanceEffectCard, distanceEffectDetails, renderDistanceEffect } from './views/distance_effect.js';
+import { renderLayerLegend } from './views/layers.js';
+import { curvedSpace, poincareCard, poincareDetails, renderPoincare } from './views/poincare.js';
 
 const MAX_KNN_VECTORS = 10_000;  // exact kNN in the page is O(N²·D); beyond this ask for an edge list
 const $ = (id) => document.getElementById(id);
@@ -292,7 +292,7 @@ async function refresh() {
     state.coldStartMs = mark('first-weights');
     document.body.dataset.coldStartMs = state.coldStartMs.toFixed(0);
   }
-  // issue 6: mask pattern / approximation error of the sparse mechanisms
+  // mask pattern / approximation error of the sparse mechanisms
   const sparseView = sparseCard($('views'), $('compare-card'));
   let sparse = null;
   if (SPARSE_MECHANISMS.has(mechanism)) {
@@ -305,7 +305,7 @@ async function refresh() {
     if (seq !== state.seq) return;
   }
   renderSparse(sparseView, mechanism, sparse);
-  // issue 5: the Poincaré disk of the curved mechanisms
+  // the Poincaré disk of the curved mechanisms
   const diskView = poincareCard($('views'), $('compare-card'));
   let disk = null;
   if (curvedSpace(mechanism, options, graph.dim)) {

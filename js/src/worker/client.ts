@@ -1,9 +1,14 @@
-// The main-thread side of worker mode: an AsyncRuntime whose objects are
-// thin handles; every method posts one Request and awaits its Response.
+// The main-thread side of worker mode: an AsyncRuntime whose objects are thin
+// handles built from the catalogue the worker sends at boot; every method posts one
+// Request and awaits its Response.
 import { AttentionError, deserializeError, disposedError } from '../errors.ts';
 import { startWorker, type WorkerLike } from '../platform.ts';
-import { GEOMETRY_METHODS, GRAPH_FUNCTIONS, type BootResult, type CreateResult, type MatrixResult, type Request, type Response } from './protocol.ts';
-import type { AsyncRuntime, InitOptions, MechanismInfo } from '../../../ts-types/index.d.ts';
+import { checkMembers } from '../handle.ts';
+import { INTERNALS } from '../runtime.ts';
+import {
+  isObjectRef, type BootResult, type CallResult, type MatrixResult, type ObjectRef, type Request, type Response,
+} from './protocol.ts';
+import type { AsyncRuntime, Catalog, ClassInfo, InitOptions } from '../../../ts-types/index.d.ts';
 
 type Pending = { resolve: (v: any) => void; reject: (e: Error) => void };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -75,6 +80,21 @@ class Connection {
     return this.request<T>(body, transfer);
   }
 
+  #classes = new Map<string, { json: string; cls: RemoteClass }>();
+
+  /** A result with every { $object } reference made a RemoteObject. */
+  adopt(value: unknown): unknown {
+    if (!isObjectRef(value)) return value;
+    const ref = value as ObjectRef;
+    const json = JSON.stringify(ref.info);
+    let known = this.#classes.get(ref.info.name);
+    if (!known || known.json !== json) {
+      known = { json, cls: remoteClass(ref.info) };
+      this.#classes.set(ref.info.name, known);
+    }
+    return new known.cls(this, ref);
+  }
+
   fail(error: AttentionError): void {
     if (this.dead) return;
     this.dead = error;
@@ -89,6 +109,9 @@ class Connection {
 }
 
 const MATRIX = Symbol('remote-matrix');
+const TARGET = Symbol('remote-object');
+const CALL = Symbol('remote-call');
+const PROPERTY = Symbol('remote-property');
 
 // Worker-side objects of handles garbage-collected without dispose(): freed by a late request.
 const leaked = new FinalizationRegistry<{ conn: Connection; target: number }>(({ conn, target }) => {
@@ -106,12 +129,14 @@ class RemoteMatrix {
     leaked.register(this, { conn, target: r.target }, this);
   }
   get disposed(): boolean { return this.#disposed; }
-  #call(method: string, args: unknown[]): Promise<any> {
+  set(data: Float32Array): Promise<void> {
     if (this.#disposed) return Promise.reject(disposedError('Matrix'));
-    return this.#conn.send(enc => ({ type: 'call', target: this[MATRIX], method, args: enc(args) as unknown[] }));
+    return this.#conn.send(enc => ({ type: 'matrix-set', target: this[MATRIX], data: enc(data) }));
   }
-  set(data: Float32Array): Promise<void> { return this.#call('set', [data]); }
-  toFloat32Array(): Promise<Float32Array> { return this.#call('toFloat32Array', []); }
+  toFloat32Array(): Promise<Float32Array> {
+    if (this.#disposed) return Promise.reject(disposedError('Matrix'));
+    return this.#conn.request({ type: 'matrix-read', target: this[MATRIX] });
+  }
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -123,16 +148,17 @@ class RemoteMatrix {
 type TypedArrayClass = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
 
 /**
- * An argument as it is sent: a RemoteMatrix becomes a reference the worker resolves, and a
- * typed array a copy of just its own bytes in a pooled buffer, transferred (structured
- * cloning would copy a view's whole buffer, twice: serialising and deserialising); arrays
- * and plain objects are encoded element by element.
+ * An argument as it is sent: a RemoteMatrix or a remote object becomes a reference the
+ * worker resolves, and a typed array a copy of just its own bytes in a pooled buffer,
+ * transferred (structured cloning would copy a view's whole buffer, twice: serialising
+ * and deserialising); arrays and plain objects are encoded element by element.
  */
 function encode(x: unknown, transfer: Transferable[], pool: BufferPool): unknown {
   if (x instanceof RemoteMatrix) {
     if (x.disposed) throw disposedError('Matrix');
     return { $matrix: x[MATRIX] };
   }
+  if (x instanceof RemoteObject) return { $object: x[TARGET]() };
   if (ArrayBuffer.isView(x)) {
     if (x instanceof DataView) return x;
     const buffer = pool.take(x.byteLength);
@@ -150,55 +176,36 @@ function encode(x: unknown, transfer: Transferable[], pool: BufferPool): unknown
   return x;
 }
 
-class RemoteMechanism {
+/** The worker-side twin of an exported object: every method posts one 'call'; properties
+ *  are the values the worker last sent (with the object, and after each mutating method). */
+class RemoteObject {
   readonly name: string;
   #conn: Connection;
   #target: number;
   #disposed = false;
-  #training = false;
-  constructor(conn: Connection, r: CreateResult) {
-    this.#conn = conn; this.#target = r.target; this.name = r.name;
-    leaked.register(this, { conn, target: r.target }, this);
+  #props: Record<string, unknown>;
+  constructor(conn: Connection, ref: ObjectRef) {
+    this.#conn = conn; this.#target = ref.$object; this.name = ref.info.name; this.#props = ref.props;
+    leaked.register(this, { conn, target: ref.$object }, this);
   }
   get disposed(): boolean { return this.#disposed; }
-  get training(): boolean { return this.#training; }
+  [TARGET] = (): number => {
+    if (this.#disposed) throw disposedError(this.name);
+    return this.#target;
+  };
 
-  protected call(method: string, args: unknown[]): Promise<any> {
-    if (this.#disposed) return Promise.reject(disposedError(this.name));
-    return this.#conn.send(enc => ({ type: 'call', target: this.#target, method, args: enc(args) as unknown[] }));
+  async [CALL](method: string, args: unknown[]): Promise<unknown> {
+    if (this.#disposed) throw disposedError(this.name);
+    const r = await this.#conn.send<CallResult>(enc => ({ type: 'call', target: this.#target, method, args: enc(args) as unknown[] }));
+    if (r.props) this.#props = r.props;
+    return this.#conn.adopt(r.value);
   }
 
-  forward(...a: unknown[]) { return this.call('forward', a); }
-  attentionWeights(...a: unknown[]) { return this.call('attentionWeights', a); }
-  forwardBatch(...a: unknown[]) { return this.call('forwardBatch', a); }
-  forwardGraph(...a: unknown[]) { return this.call('forwardGraph', a); }
-  backward(...a: unknown[]) { return this.call('backward', a); }
-  config() { return this.call('config', []); }
-  stateDict() { return this.call('stateDict', []); }
-  loadStateDict(state: unknown) { return this.call('loadStateDict', [state]); }
-  headAttentionWeights(...a: unknown[]) { return this.call('headAttentionWeights', a); }
-  headOutput(...a: unknown[]) { return this.call('headOutput', a); }
-  forwardWithMetadata(...a: unknown[]) { return this.call('forwardWithMetadata', a); }  // issue 7
-  applyRotation(...a: unknown[]) { return this.call('applyRotation', a); }
-  forwardCross(...a: unknown[]) { return this.call('forwardCross', a); }
-  attentionMask(...a: unknown[]) { return this.call('attentionMask', a); }  // issue 6
-  redrawFeatures() { return this.call('redrawFeatures', []); }
-  setKeys(...a: unknown[]) { return this.call('setKeys', a); }
-  forwardPrepared(...a: unknown[]) { return this.call('forwardPrepared', a); }
-  forwardWithEdges(...a: unknown[]) { return this.call('forwardWithEdges', a); }  // issue 5
-  poincareDistance(...a: unknown[]) { return this.call('poincareDistance', a); }
-  mobiusAdd(...a: unknown[]) { return this.call('mobiusAdd', a); }
-  expMap(...a: unknown[]) { return this.call('expMap', a); }
-  logMap(...a: unknown[]) { return this.call('logMap', a); }
-  projectToBall(...a: unknown[]) { return this.call('projectToBall', a); }
-  spaceScores(...a: unknown[]) { return this.call('spaceScores', a); }
-  /** issue 5: read a property (MECHANISM_PROPERTIES) of the worker-side object. */
-  protected get(property: string): Promise<any> {
-    if (this.#disposed) return Promise.reject(disposedError(this.name));
-    return this.#conn.request({ type: 'get', target: this.#target, property });
+  [PROPERTY](name: string): unknown {
+    if (this.#disposed) throw disposedError(this.name);
+    return this.#props[name];
   }
-  async train(mode = true) { await this.call('train', [mode]); this.#training = mode; }
-  async eval() { await this.train(false); }
+
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -207,29 +214,23 @@ class RemoteMechanism {
   }
 }
 
-/**
- * issue 5: hyperbolic / manifold / mixed-curvature handles. `curvature` is synchronous as on
- * the main thread: the worker sends it with the object, and again after loadStateDict (the
- * only call that changes a learned curvature).
- */
-class RemoteCurvedMechanism extends RemoteMechanism {
-  #curvature: number;
-  constructor(conn: Connection, r: CreateResult & { curvature: number }) {
-    super(conn, r);
-    this.#curvature = r.curvature;
-  }
-  get curvature(): number {
-    if (this.disposed) throw disposedError(this.name);
-    return this.#curvature;
-  }
-  override async loadStateDict(state: unknown) {
-    await super.loadStateDict(state);
-    this.#curvature = await this.get('curvature');
-  }
-}
+type RemoteClass = new (conn: Connection, ref: ObjectRef) => RemoteObject;
 
-function remoteMechanism(conn: Connection, r: CreateResult): RemoteMechanism {
-  return r.curvature === undefined ? new RemoteMechanism(conn, r) : new RemoteCurvedMechanism(conn, r as CreateResult & { curvature: number });
+/** A RemoteObject subclass per catalogue entry: its methods and property getters. */
+function remoteClass(info: ClassInfo): RemoteClass {
+  checkMembers(info);
+  const cls = class extends RemoteObject {};
+  Object.defineProperty(cls, 'name', { value: info.name });
+  for (const call of info.signatures) {
+    Object.defineProperty(cls.prototype, call.name, {
+      value(this: RemoteObject, ...args: unknown[]) { return this[CALL](call.name, args); },
+      writable: true, configurable: true,
+    });
+  }
+  for (const p of info.properties) {
+    Object.defineProperty(cls.prototype, p.name, { get(this: RemoteObject) { return this[PROPERTY](p.name); }, configurable: true });
+  }
+  return cls;
 }
 
 /** Start a worker, boot Pyodide inside it, and wrap it as an AsyncRuntime. */
@@ -253,25 +254,31 @@ export async function bootWorker(options: InitOptions): Promise<AsyncRuntime> {
     const err = e as AttentionError;
     throw err.code === 'INIT_FAILED' ? err : new AttentionError('INIT_FAILED', err.message);
   }
+  const namespaces: Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>> = {};
+  for (const fn of booted.catalog.functions) {
+    (namespaces[fn.namespace] ??= {})[fn.name] = (...args: unknown[]) => conn.send(enc =>
+      ({ type: 'function', namespace: fn.namespace, name: fn.name, args: enc(args) as unknown[] }))
+      .then(v => conn.adopt(v));
+  }
   const rt = {
     mode: 'worker' as const,
     versions: Object.freeze({ ...booted.versions }),
-    mechanisms: () => conn.request<MechanismInfo[]>({ type: 'mechanisms' }),
+    mechanisms: async () => (await conn.request<Catalog>({ type: 'catalog' })).mechanisms,
+    catalog: () => conn.request<Catalog>({ type: 'catalog' }),
     create: async (name: string, opts?: unknown) =>
-      remoteMechanism(conn, await conn.request<CreateResult>({ type: 'create', name, options: opts })),
+      conn.adopt(await conn.send<ObjectRef>(enc => ({ type: 'create', name, options: enc(opts) }))),
     matrix: async (data: unknown, rows?: number) => {
       return new RemoteMatrix(conn, await conn.send<MatrixResult>(enc =>
         ({ type: 'matrix', data: enc(data), ...(rows === undefined ? {} : { rows }) })));
     },
-    datasets: {
-      hnswGraph: (...args: unknown[]) => conn.send(enc => ({ type: 'datasets', method: 'hnswGraph', args: enc(args) as unknown[] })),
-      knnGraph: (...args: unknown[]) => conn.send(enc => ({ type: 'datasets', method: 'knnGraph', args: enc(args) as unknown[] })),
-    },
-    geometric: Object.fromEntries([...GEOMETRY_METHODS].map(method =>  // issue 5
-      [method, (...args: unknown[]) => conn.send(enc => ({ type: 'geometric', method, args: enc(args) as unknown[] }))])),
-    graph: Object.fromEntries([...GRAPH_FUNCTIONS].map(method =>  // issue 7
-      [method, (...args: unknown[]) => conn.send(enc => ({ type: 'graph', method, args: enc(args) as unknown[] }))])),
+    ...namespaces,
     terminate: () => conn.terminate(),
   };
+  Object.defineProperty(rt, INTERNALS, {
+    value: {
+      runPython: (code: string) => conn.request({ type: 'internal', what: 'runPython', code }),
+      liveObjects: () => conn.request({ type: 'internal', what: 'liveObjects' }),
+    },
+  });
   return rt as unknown as AsyncRuntime;
 }

@@ -2,10 +2,10 @@
 // synchronous runtime inside the worker and serves Requests one at a time.
 import { boot } from '../boot.ts';
 import { AttentionError, serializeError } from '../errors.ts';
-import { MechanismBase } from '../mechanism.ts';
-import { CurvedAttentionImpl, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
+import { ExportedObject, type Exports } from '../handle.ts';
+import { EXPORTS, MatrixImpl, makeMatrix, makeRuntime } from '../runtime.ts';
 import {
-  GEOMETRY_METHODS, GRAPH_FUNCTIONS, MATRIX_METHODS, MECHANISM_METHODS, MECHANISM_PROPERTIES, isMatrixRef, transferables, type Request, type Response,
+  isMatrixRef, isObjectRef, transferables, type CallResult, type ObjectRef, type Request, type Response,
 } from './protocol.ts';
 import type { Bridge } from '../bridge.ts';
 import type { Runtime } from '../../../ts-types/index.d.ts';
@@ -26,32 +26,56 @@ async function port(): Promise<Port> {
 
 let runtime: Runtime | null = null;
 let bridge: Bridge | null = null;
-const objects = new Map<number, MechanismBase | MatrixImpl>();
+let exports: Exports | null = null;
+const objects = new Map<number, ExportedObject | MatrixImpl>();
 let nextTarget = 1;
 
-function live(): { rt: Runtime; bridge: Bridge } {
-  if (!runtime || !bridge) throw new AttentionError('NOT_INITIALIZED', 'the worker has not booted');
-  return { rt: runtime, bridge };
+function live(): { rt: Runtime; bridge: Bridge; exports: Exports } {
+  if (!runtime || !bridge || !exports) throw new AttentionError('NOT_INITIALIZED', 'the worker has not booted');
+  return { rt: runtime, bridge, exports };
 }
 
-function target(id: number): MechanismBase | MatrixImpl {
+function target(id: number): ExportedObject | MatrixImpl {
   const obj = objects.get(id);
   if (!obj) throw new AttentionError('DISPOSED', `object ${id} has been disposed`);
   return obj;
 }
 
+function matrix(id: number): MatrixImpl {
+  const m = target(id);
+  if (!(m instanceof MatrixImpl)) throw new AttentionError('UNSUPPORTED', 'not a matrix reference');
+  return m;
+}
+
 function decode(x: unknown): unknown {
-  if (isMatrixRef(x)) {
-    const m = target(x.$matrix);
-    if (!(m instanceof MatrixImpl)) throw new AttentionError('UNSUPPORTED', 'not a matrix reference');
-    return m;
+  if (isMatrixRef(x)) return matrix(x.$matrix);
+  if (isObjectRef(x)) {
+    const obj = target(x.$object);
+    if (obj instanceof MatrixImpl) throw new AttentionError('UNSUPPORTED', 'not an object reference');
+    return obj;
   }
-  if (x && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+  if (Array.isArray(x)) return x.some(v => v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) ? x.map(decode) : x;
+  if (x && typeof x === 'object' && !ArrayBuffer.isView(x)) {
     const o: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(x)) o[k] = decode(v);
     return o;
   }
   return x;
+}
+
+/** The values of obj's exported properties now (the client reads them synchronously). */
+function properties(obj: ExportedObject): Record<string, unknown> {
+  const info = live().exports.info(obj.name)!;
+  const o = obj as unknown as Record<string, unknown>;
+  return Object.fromEntries(info.properties.map(p => [p.name, o[p.name]]));
+}
+
+/** A result as it is posted: an exported object becomes a reference with its class. */
+function reply(value: unknown): unknown {
+  if (!(value instanceof ExportedObject)) return value;
+  const id = nextTarget++;
+  objects.set(id, value);
+  return { $object: id, info: live().exports.info(value.name)!, props: properties(value) } satisfies ObjectRef;
 }
 
 async function handle(req: Request, progress: (stage: any, detail: string) => void): Promise<unknown> {
@@ -61,18 +85,28 @@ async function handle(req: Request, progress: (stage: any, detail: string) => vo
         const booted = await boot(req.indexURL, progress);
         bridge = booted.bridge;
         runtime = makeRuntime(booted);
+        exports = (runtime as unknown as Record<symbol, Exports>)[EXPORTS]!;
       }
-      return { versions: runtime.versions };
+      return { versions: runtime.versions, catalog: live().exports.catalog() };
     }
-    case 'mechanisms':
-      return live().rt.mechanisms();
-    case 'create': {
-      const mech = (await live().rt.create(req.name, req.options as Record<string, unknown>)) as unknown as MechanismBase;
-      const id = nextTarget++;
-      objects.set(id, mech);
-      return mech instanceof CurvedAttentionImpl
-        ? { target: id, name: mech.name, curvature: mech.curvature }
-        : { target: id, name: mech.name };
+    case 'catalog':
+      return live().exports.catalog();
+    case 'create':
+      return reply(live().exports.create(req.name, decode(req.options)));
+    case 'call': {
+      const obj = target(req.target);
+      if (obj instanceof MatrixImpl) throw new AttentionError('UNSUPPORTED', `Matrix has no method ${req.method}`);
+      const call = live().exports.info(obj.name)?.signatures.find(s => s.name === req.method);
+      if (!call) throw new AttentionError('UNSUPPORTED', `${obj.name} has no method ${String(req.method)}`);
+      const fn = (obj as unknown as Record<string, (...a: unknown[]) => unknown>)[call.name]!;
+      const value = reply(fn.apply(obj, req.args.map(decode)));
+      return (call.mutates ? { value, props: properties(obj) } : { value }) satisfies CallResult;
+    }
+    case 'function': {
+      const ns = (live().rt as unknown as Record<string, Record<string, (...a: unknown[]) => unknown> | undefined>)[req.namespace];
+      const fn = ns && Object.hasOwn(ns, req.name) ? ns[req.name] : undefined;
+      if (!fn) throw new AttentionError('UNSUPPORTED', `${req.namespace} has no function ${String(req.name)}`);
+      return reply(fn(...req.args.map(decode)));
     }
     case 'matrix': {
       const m = makeMatrix(live().bridge, req.data, req.rows);
@@ -80,48 +114,18 @@ async function handle(req: Request, progress: (stage: any, detail: string) => vo
       objects.set(id, m);
       return { target: id, rows: m.rows, cols: m.cols };
     }
-    case 'call': {
-      const obj = target(req.target);
-      const allowed = obj instanceof MatrixImpl ? MATRIX_METHODS : MECHANISM_METHODS;
-      const fn = (obj as unknown as Record<string, unknown>)[req.method];
-      if (!allowed.has(req.method) || typeof fn !== 'function') {
-        throw new AttentionError('UNSUPPORTED', `${obj instanceof MatrixImpl ? 'Matrix' : (obj as MechanismBase).name} has no method ${req.method}`);
-      }
-      return (fn as (...a: unknown[]) => unknown).apply(obj, req.args.map(decode));
-    }
-    case 'get': {  // issue 5
-      const obj = target(req.target);
-      if (obj instanceof MatrixImpl || !MECHANISM_PROPERTIES.has(req.property) || !(req.property in obj)) {
-        throw new AttentionError('UNSUPPORTED', `${obj instanceof MatrixImpl ? 'Matrix' : obj.name} has no property ${String(req.property)}`);
-      }
-      return (obj as unknown as Record<string, unknown>)[req.property];
-    }
-    case 'datasets': {
-      const ds = live().rt.datasets as unknown as Record<string, (...a: unknown[]) => unknown>;
-      if (req.method !== 'hnswGraph' && req.method !== 'knnGraph') {
-        throw new AttentionError('UNSUPPORTED', `datasets has no method ${String(req.method)}`);
-      }
-      return ds[req.method]!(...req.args);
-    }
-    case 'geometric': {  // issue 5
-      if (!GEOMETRY_METHODS.has(req.method)) {
-        throw new AttentionError('UNSUPPORTED', `geometric has no function ${String(req.method)}`);
-      }
-      const geo = live().rt.geometric as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return geo[req.method]!(...req.args.map(decode));
-    }
-    case 'graph': {  // issue 7
-      if (!GRAPH_FUNCTIONS.has(req.method)) {
-        throw new AttentionError('UNSUPPORTED', `graph has no function ${String(req.method)}`);
-      }
-      const helpers = live().rt.graph as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return helpers[req.method]!(...req.args);
-    }
+    case 'matrix-set':
+      return matrix(req.target).set(req.data as Float32Array);
+    case 'matrix-read':
+      return matrix(req.target).toFloat32Array();
     case 'dispose': {
       objects.get(req.target)?.dispose();
       objects.delete(req.target);
       return undefined;
     }
+    case 'internal':  // not public API: what the tests need inside the worker
+      if (req.what === 'runPython') { live().bridge.runPython(String(req.code)); return undefined; }
+      return live().bridge.liveObjects();
     default:
       throw new AttentionError('INTERNAL', `unknown request ${(req as { type: string }).type}`);
   }

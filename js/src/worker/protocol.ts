@@ -6,35 +6,37 @@
 // arrays stay usable; the worker hands those buffers back (`spare`) once the request
 // is served and the client reuses them, so steady traffic allocates nothing (a new
 // 1 MB buffer per call made the garbage collector pause for milliseconds every few
-// dozen calls). Resident matrices cross as { $matrix: target } references.
+// dozen calls). Resident matrices cross as { $matrix: target } references, exported
+// objects as { $object: target }.
+//
+// Methods, properties and functions are not listed here: the worker serves whatever
+// the catalogue declares (js/src/handle.ts), and refuses everything else.
 import type { SerializedError } from '../errors.ts';
-import type { BootStage, MechanismInfo, Versions } from '../../../ts-types/index.d.ts';
+import type { BootStage, Catalog, ClassInfo, Versions } from '../../../ts-types/index.d.ts';
 
 export type Request =
   | { id: number; type: 'boot'; indexURL?: string }
-  | { id: number; type: 'mechanisms' }
+  | { id: number; type: 'catalog' }
   | { id: number; type: 'create'; name: string; options: unknown }
-  | { id: number; type: 'matrix'; data: unknown; rows?: number }
   | { id: number; type: 'call'; target: number; method: string; args: unknown[] }
-  | { id: number; type: 'get'; target: number; property: string }  // issue 5: a mechanism's read-only property
+  | { id: number; type: 'function'; namespace: string; name: string; args: unknown[] }
+  | { id: number; type: 'matrix'; data: unknown; rows?: number }
+  | { id: number; type: 'matrix-set'; target: number; data: unknown }
+  | { id: number; type: 'matrix-read'; target: number }
   | { id: number; type: 'dispose'; target: number }
-  | { id: number; type: 'datasets'; method: 'hnswGraph' | 'knnGraph'; args: unknown[] }
-  | { id: number; type: 'geometric'; method: string; args: unknown[] }  // issue 5: rt.geometric
-  | { id: number; type: 'graph'; method: string; args: unknown[] };  // issue 7: rt.graph
+  | { id: number; type: 'internal'; what: 'runPython' | 'liveObjects'; code?: string };
 
 export type Response =
   | { id: number; type: 'result'; value: unknown; spare: ArrayBuffer[] }
   | { id: number; type: 'error'; error: SerializedError; spare: ArrayBuffer[] }
   | { id: 0; type: 'progress'; stage: BootStage; detail: string };
 
-export interface BootResult { versions: Versions }
-export interface CreateResult {
-  target: number; name: string;
-  /** issue 5: set for curved mechanisms; the handle's synchronous `curvature` (refreshed after loadStateDict). */
-  curvature?: number;
-}
+export interface BootResult { versions: Versions; catalog: Catalog }
+/** An exported object living in the worker: its class and its properties' values now. */
+export interface ObjectRef { $object: number; info: ClassInfo; props: Record<string, unknown> }
+/** The answer to a 'call': the result, and the properties again after a mutating method. */
+export interface CallResult { value: unknown; props?: Record<string, unknown> }
 export interface MatrixResult { target: number; rows: number; cols: number }
-export type MechanismsResult = MechanismInfo[];
 
 /** Marker for a resident matrix inside call arguments. */
 export interface MatrixRef { $matrix: number }
@@ -43,24 +45,9 @@ export function isMatrixRef(x: unknown): x is MatrixRef {
   return typeof x === 'object' && x !== null && typeof (x as MatrixRef).$matrix === 'number';
 }
 
-/** Methods the worker will call on a mechanism / matrix (anything else is refused). */
-export const MECHANISM_METHODS = new Set([
-  'forward', 'attentionWeights', 'forwardBatch', 'forwardGraph', 'backward', 'config',
-  'stateDict', 'loadStateDict', 'train', 'eval', 'headAttentionWeights', 'headOutput',
-  'forwardWithMetadata', 'applyRotation', 'forwardCross', // issue 7: graph-aware
-  'attentionMask', 'redrawFeatures', 'setKeys', 'forwardPrepared', // issue 6: sparse
-  'forwardWithEdges', 'poincareDistance', 'mobiusAdd', 'expMap', 'logMap', 'projectToBall', 'spaceScores', // issue 5
-]);
-/** issue 5: the rt.geometric functions the worker will call. */
-export const GEOMETRY_METHODS = new Set([
-  'poincareDistance', 'mobiusAdd', 'mobiusScalarMul', 'expMap', 'logMap', 'expMap0', 'logMap0',
-  'projectToBall', 'gyromidpoint',
-]);
-/** issue 7: the rt.graph functions the worker will call. */
-export const GRAPH_FUNCTIONS = new Set(['bfsDistances', 'structuralFeatures']);
-export const MATRIX_METHODS = new Set(['set', 'toFloat32Array']);
-/** issue 5: properties a 'get' request may read from a mechanism. */
-export const MECHANISM_PROPERTIES = new Set(['curvature']);
+export function isObjectRef(x: unknown): x is { $object: number } {
+  return typeof x === 'object' && x !== null && typeof (x as ObjectRef).$object === 'number';
+}
 
 /** ArrayBuffers inside a message, to transfer instead of copy. */
 export function transferables(x: unknown, out: Transferable[] = [], seen = new Set<unknown>()): Transferable[] {

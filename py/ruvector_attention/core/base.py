@@ -1,6 +1,6 @@
 """What every mechanism shares: validated frozen configs, the ``Attention`` base class
-(parameters, state_dict, save/load, train/eval) and the registry the JS layer and the
-visualizer read."""
+(parameters, state_dict, save/load, train/eval). The registry (``MECHANISMS``,
+``register``) lives in ``exports``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays, _kernel
 from .._version import __version__
 from ..errors import DimensionMismatchError, InternalError, InvalidConfigError, UnsupportedError
+from ..exports import MECHANISMS, exported, register  # noqa: F401  (re-exported for the families)
 from ..io import load_file_with_metadata, save_file
 from ..numerics import FLOAT32_BYTES
 
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 _META_CLASS = "ruvector_attention.mechanism"
 _META_CONFIG = "ruvector_attention.config"
 _META_VERSION = "ruvector_attention.version"
-
-#: name -> mechanism class, in registration order.
-MECHANISMS = {}
 
 
 class Complexity(enum.Enum):
@@ -97,11 +95,6 @@ def validate(config: Any) -> Any:
                                      field=f.name)
 
 
-def register(cls: Any) -> Any:
-    """Class decorator: list a mechanism in ``MECHANISMS``."""
-    MECHANISMS[cls.__name__] = cls
-    return cls
-
 
 
 def direct_plan(dim: int, value_dim: int, out_length: Any, kernel: str, args: Any) -> Any:
@@ -127,9 +120,10 @@ class Attention:
         validate(config)
         self._config = config
         self._params = {}  # name -> (array('f'), shape)
-        self.training = False
+        self._training = False
 
     # -- configuration ----------------------------------------------------------------
+    @exported(returns="json")
     def config(self) -> Any:
         """The frozen, validated configuration dataclass."""
         return self._config
@@ -138,11 +132,23 @@ class Attention:
     def hidden_dim(self) -> int:
         return self._config.dim
 
+    @exported(returns="bool")
+    @property
+    def training(self) -> bool:
+        """Whether the mechanism is in training mode (dropout active where configured)."""
+        return self._training
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        self._training = bool(mode)
+
+    @exported(mutates=True)
     def train(self, mode: bool = True) -> Attention:
         """Training mode (dropout active where configured); returns self, like torch."""
-        self.training = bool(mode)
+        self.training = mode
         return self
 
+    @exported(mutates=True)
     def eval(self) -> Attention:
         return self.train(False)
 
@@ -166,6 +172,7 @@ class Attention:
             return 0
         return self._params[name][0].buffer_info()[0] + offset * FLOAT32_BYTES
 
+    @exported(returns="state")
     def state_dict(self) -> dict[str, Array]:
         """Copies of the parameters: numpy arrays when numpy is installed, else shaped
         float32 memoryviews. Names follow PyTorch / PyG where they define the same layer."""
@@ -176,6 +183,7 @@ class Attention:
             out[name] = _arrays.result(owner, shape)
         return out
 
+    @exported(mutates=True)
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""

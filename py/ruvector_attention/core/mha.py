@@ -25,6 +25,7 @@ from .. import _arrays, _kernel
 from .._masks import combine
 from .._parallel import run_rows
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
@@ -138,9 +139,9 @@ class MultiHeadAttention(Attention):
         out, optr = _arrays.output((d,), numpy)
         scratch, sptr = _arrays.output((self._scratch_size(),), False)
         weights, wptr = _arrays.output((h, n), numpy) if want_weights else (None, None)
-        rc = _kernel.K.mha_forward_bias(q.ptr, K.ptr, V.ptr, m.ptr if m else None,
-                                        bias.ptr if bias else None, n, d, self.value_dim, h,
-                                        *self._weights(), sptr, optr, wptr)
+        rc = _kernel.K.mha_forward(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None,
+                                   bias.ptr if bias else None, 1, 0, n, d, self.value_dim, h,
+                                   *self._weights(), 0, 1, sptr, optr, wptr)
         raise_for_status(rc, (q, K, V), "MultiHeadAttention.forward")
         return (q, K, V, m, bias, numpy), (out, scratch, weights)
 
@@ -149,9 +150,11 @@ class MultiHeadAttention(Attention):
         parameter addresses change with load_state_dict, which JS knows to ask again after)."""
         d, h = self._config.dim, self._config.num_heads
         return direct_plan(d, self.value_dim, d, "mha_forward",
-                           ["query", "keys", "values", "mask", "n", d, self.value_dim, h,
-                            *self._weights(), {"scratch": self._scratch_size()}, "out", None])
+                           ["query", "keys", "values", None, None, "mask", None, 1, 0, "n", d,
+                            self.value_dim, h, *self._weights(), 0, 1,
+                            {"scratch": self._scratch_size()}, "out", None])
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                 mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Output (D,) for one query. ``mask`` (N,) is torch's ``attn_mask``: boolean /
@@ -161,6 +164,7 @@ class MultiHeadAttention(Attention):
         _, (out, _, _) = self._run(query, keys, values, mask, False, key_padding_mask)
         return _arrays.result(out, (self._config.dim,))
 
+    @exported(returns="matrix")
     def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
                                mask: MaskLike | None = None,
                                key_padding_mask: MaskLike | None = None) -> Array:
@@ -171,6 +175,7 @@ class MultiHeadAttention(Attention):
         _, (_, _, w) = self._run(query, keys, values, mask, True, key_padding_mask)
         return _arrays.result(w, (self._config.num_heads, n))
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
                           key_padding_mask: MaskLike | None = None) -> Array:
         """Mean of the heads' weights, (N,) (torch's ``average_attn_weights=True``)."""
@@ -185,6 +190,7 @@ class MultiHeadAttention(Attention):
         _kernel.K.matmul(onesp, w.ptr, optr, 1, h, n, 0)
         return _arrays.result(out, (n,))
 
+    @exported(returns="vector", head_idx="int")
     def head_output(self, head_idx: int, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                     mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Output of head ``head_idx`` before the output projection, (D/H,)."""
@@ -199,6 +205,7 @@ class MultiHeadAttention(Attention):
         _kernel.copy_bytes(optr, scratch.buffer_info()[0] + start * F32, hd * F32)
         return _arrays.result(out, (hd,))
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or over their own
@@ -219,10 +226,11 @@ class MultiHeadAttention(Attention):
         def call(begin, end):
             _scratch, sptr = _arrays.output((self._scratch_size(),), False)
             for i in range(begin, end):
-                rc = _kernel.K.mha_forward_bias(
-                    Q.ptr + i * d * F32, K.ptr + i * kstep * F32, V.ptr + i * vstep * F32,
-                    (m.ptr + i * mstep) if m else None,
-                    (bias.ptr + i * mstep * F32) if bias else None, n, d, dv, h, *weights,
+                rc = _kernel.K.mha_forward(
+                    Q.ptr + i * d * F32, K.ptr + i * kstep * F32, V.ptr + i * vstep * F32, None,
+                    None, (m.ptr + i * mstep) if m else None,
+                    (bias.ptr + i * mstep * F32) if bias else None, 1, 0, n, d, dv, h, *weights,
+                    0, 1,
                     sptr, optr + i * d * F32, None)
                 if rc:
                     return rc
@@ -237,12 +245,14 @@ class MultiHeadAttention(Attention):
                 f"values rows have {V.shape[-1]} features, expected value_dim = {self.value_dim}",
                 expected=self.value_dim, actual=V.shape[-1])
 
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and every parameter (``params``, keyed by the state_dict names)."""
         return mha_backward(self, query, keys, values, grad_output, mask, key_padding_mask)
 
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours (one kernel call per thread);
@@ -257,8 +267,9 @@ class MultiHeadAttention(Attention):
 
         def call(begin, end):
             _scratch, sptr = _arrays.output((self._scratch_size(),), False)
-            return _kernel.K.mha_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
-                                       *weights, begin, end, sptr, optr)
+            return _kernel.K.mha_forward(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, None, num_nodes,
+                                         ix.shape[0], num_nodes, d, dv, h, *weights, begin, end,
+                                         sptr, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                "MultiHeadAttention.forward_graph")

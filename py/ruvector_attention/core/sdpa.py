@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
+from ..exports import exported
 from ..numerics import DROPOUT_SEED_SHIFT
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import (
+    SHAPES_KEPT,
     batch_inputs,
     graph_inputs,
-    key_value_pair,
+    known_query_inputs,
     mask_row,
+    query_inputs,
     raise_for_graph_status,
     raise_for_status,
     softmax_weights,
@@ -31,6 +34,7 @@ from .base import Attention, Complexity, Gradients, direct_plan, option, registe
 
 if TYPE_CHECKING:
     from .._typing import Array, ArrayLike, IndexLike, MaskLike
+_NO_DROPOUT = _kernel.bound_args("attend", 8, 0.0, 0)  # (p, seed) outside training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +80,15 @@ class ScaledDotProductAttention(Attention):
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
         self._calls = 0
         self._last_drop_seed = 0
+        self._sizes = {}  # (n, dv) -> attend's size and scale arguments, see _bind_sizes
+
+    def _bind_sizes(self, n, dv):
+        """attend's (n, d, dv, scale) converted once for ctypes, kept per shape."""
+        if len(self._sizes) >= SHAPES_KEPT:
+            self._sizes.clear()
+        sizes = self._sizes[(n, dv)] = _kernel.bound_args("attend", 4, n, self._config.dim, dv,
+                                                          self._scale)
+        return sizes
 
     # -- dropout --------------------------------------------------------------------
     def _dropout(self):
@@ -89,25 +102,36 @@ class ScaledDotProductAttention(Attention):
 
     # -- single query -----------------------------------------------------------------
     def _inputs(self, query, keys, values, mask):
-        q = _arrays.vector(query, "query", self._config.dim)
-        K, V = key_value_pair(keys, values, self._config.dim)
+        """(q, K, V, m, bias): ``query_inputs`` without the mask, then the mask by dtype
+        (boolean / 0-1 bytes, or a float bias added to the scores)."""
+        q, K, V, _ = query_inputs(query, keys, values, None, self._config.dim)
         m, bias = _arrays.mask_and_bias(mask, K.shape[0]) if mask is not None else (None, None)
         return q, K, V, m, bias
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Attention output for one query. ``mask`` (N,) as torch SDPA's ``attn_mask``:
         boolean / 0-1 keeps the True keys, float is added to the scores (0 keeps, -inf
         removes). A fully masked query gives zeros."""
-        q, K, V, m, bias = self._inputs(query, keys, values, mask)
-        numpy = q.numpy or K.numpy or V.numpy
-        n, dv = V.shape
-        out, optr = _arrays.output((dv,), numpy)
-        p, seed = self._dropout()
-        rc = _kernel.K.attend_bias(q.ptr, K.ptr, V.ptr, m.ptr if m else None,
-                                   bias.ptr if bias else None, n, self._config.dim, dv,
-                                   self._scale, p, seed, optr, None)
-        if rc:
-            raise_for_status(rc, (q, K, V), "ScaledDotProductAttention.forward")
+        d = self._config.dim
+        known = known_query_inputs(query, keys, values, mask, d)
+        if known is not None:  # plain float32 arrays of shapes validated before, no mask
+            qp, kp, vp, n, dv = known
+            out, optr = _arrays.output((dv,), True)
+            cn, cd, cdv, cscale = self._sizes.get((n, dv)) or self._bind_sizes(n, dv)
+            p, seed = self._dropout() if self.training else _NO_DROPOUT
+            rc = _kernel.K.attend(qp, kp, vp, None, cn, cd, cdv, cscale, p, seed, optr, None)
+        else:
+            q, K, V, m, bias = self._inputs(query, keys, values, mask)
+            n, dv = V.shape
+            out, optr = _arrays.output((dv,), q.numpy or K.numpy or V.numpy)
+            p, seed = self._dropout() if self.training else (0.0, 0)
+            rc = _kernel.K.attend_bias(q.ptr, K.ptr, V.ptr, m.ptr if m else None,
+                                       bias.ptr if bias else None, n, d, dv, self._scale, p, seed,
+                                       optr, None)
+        if rc:  # the validated tensors name the offending input
+            raise_for_status(rc, self._inputs(query, keys, values, mask)[:3],
+                             "ScaledDotProductAttention.forward")
         return _arrays.result(out, (dv,))
 
     def _direct_plan(self):
@@ -119,12 +143,14 @@ class ScaledDotProductAttention(Attention):
         return direct_plan(d, None, None, "attend", ["query", "keys", "values", "mask", "n", d,
                                                      "dv", self._scale, 0.0, 0, "out", None])
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Softmax weights (N,) before dropout (``mask`` as ``forward``); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "ScaledDotProductAttention.attention_weights", additive=True)
 
     # -- many queries -----------------------------------------------------------------
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or each query over
@@ -164,6 +190,7 @@ class ScaledDotProductAttention(Attention):
         raise_for_status(run_rows(b, call), (Q, K, V), "ScaledDotProductAttention.forward_batch")
         return _arrays.result(out, (b, dv))
 
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours in one kernel call:
@@ -176,14 +203,16 @@ class ScaledDotProductAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end):
-            return _kernel.K.attend_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
-                                          self._config.dim, dv, self._scale, begin, end, optr)
+            return _kernel.K.attend_csr(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes,
+                                        ix.shape[0], num_nodes, self._config.dim, dv,
+                                        self._scale, begin, end, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                "ScaledDotProductAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values

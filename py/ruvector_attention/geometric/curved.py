@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, Gradients, direct_plan
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import FLOAT64_BYTES as F64
 from ..numerics import GEO_BALL_EPS, GEO_PULL, GEO_PULL_OR_REFUSE
@@ -76,9 +77,9 @@ class CurvedAttention(Attention):
         we, wh = self._score_weights()
         value_dim, dve, dvh = self._plan_values()
         return direct_plan(self.hidden_dim, value_dim, None, "geo_attend",
-                           ["query", "keys", "values", None, "mask", "n", de, dh, dve, dvh,
-                            self.curvature, we, wh, GEO_PULL_OR_REFUSE, {"scratch": max(dh, 1)},
-                            "out", None])
+                           ["query", "keys", "values", None, None, "mask", 1, 0, "n", de, dh, dve,
+                            dvh, self.curvature, we, wh, GEO_PULL_OR_REFUSE, 0, 1,
+                            {"scratch": max(dh, 1)}, "out", None])
 
     def _points(self, tensors, geo, what):
         """The kernel's points for (query, keys, values): checked against the ball (BALL
@@ -102,19 +103,24 @@ class CurvedAttention(Attention):
         """The curvature k in use (the learned value when curvature is learned)."""
         return self.curvature
 
+    @exported(returns="scalars")
     def poincare_distance(self, x: ArrayLike, y: ArrayLike) -> float | Array:
         """d_k(x, y) at this mechanism's curvature (see ``geometric.poincare_distance``)."""
         return poincare.poincare_distance(x, y, k=self.curvature)
 
+    @exported(returns="points")
     def mobius_add(self, x: ArrayLike, y: ArrayLike) -> Array:
         return poincare.mobius_add(x, y, k=self.curvature)
 
+    @exported(returns="points")
     def exp_map(self, x: ArrayLike, v: ArrayLike) -> Array:
         return poincare.exp_map(x, v, k=self.curvature)
 
+    @exported(returns="points")
     def log_map(self, x: ArrayLike, y: ArrayLike) -> Array:
         return poincare.log_map(x, y, k=self.curvature)
 
+    @exported(returns="points")
     def project_to_ball(self, x: ArrayLike, eps: float = GEO_BALL_EPS) -> Array:
         return poincare.project_to_ball(x, eps, k=self.curvature)
 
@@ -130,12 +136,13 @@ class CurvedAttention(Attention):
         n = K.shape[0]
         de, dh, dve, dvh, we, wh = geo
         _, scratch = _arrays.output((max(dh, 1),), False)
-        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, m.ptr if m else None, n, de, dh,
-                                  dve, dvh, self.curvature, we, wh, GEO_PULL, scratch,
+        rc = _kernel.K.geo_attend(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None, 1, 0, n,
+                                  de, dh, dve, dvh, self.curvature, we, wh, GEO_PULL, 0, 1, scratch,
                                   optr, weights_ptr)
         if rc:
             raise_for_status(rc, (q, K, V), what)
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Attention output for one query (DV,). A fully masked query gives zeros."""
         q, K, V, m = self._inputs(query, keys, values, mask)
@@ -147,6 +154,7 @@ class CurvedAttention(Attention):
         self._attend(q, K, V, m, None, geo, optr, f"{type(self).__name__}.forward")
         return _arrays.result(out, (dv,))
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Softmax weights (N,); masked keys get 0."""
         d = self.hidden_dim
@@ -162,6 +170,7 @@ class CurvedAttention(Attention):
         return _arrays.result(w, (n,))
 
     # -- many queries -----------------------------------------------------------------
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or per-query sets
@@ -178,6 +187,7 @@ class CurvedAttention(Attention):
             _kernel.copy_bytes(optr + i * dv * F32, _arrays.f32(o, "row").ptr, dv * F32)
         return _arrays.result(out, (b, dv))
 
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours: out[i] = forward(X[i], X[nbrs(i)],
@@ -194,14 +204,15 @@ class CurvedAttention(Attention):
 
         def call(begin, end):
             _, scratch = _arrays.output((max(dh, 1),), False)
-            return _kernel.K.geo_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, de, dh, dve, dvh,
-                                       k, we, wh, GEO_PULL, begin, end, scratch, optr)
-
+            return _kernel.K.geo_attend(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, num_nodes,
+                                        ix.shape[0], num_nodes, de, dh, dve, dvh, k, we, wh,
+                                        GEO_PULL, begin, end, scratch, optr, None)
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                f"{type(self).__name__}.forward_graph")
         return _arrays.result(out, (num_nodes, dv))
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None) -> Gradients:
         """Gradients of <forward(...), grad_output> w.r.t. query (D,), keys (N, D),

@@ -32,6 +32,7 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..numerics import MAX_HEADS
 from ..validation import graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
@@ -193,9 +194,10 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.matrix(edge_features, "edge_features", cols=fe, rows=count,
                               allow_empty=count == 0)
 
-    def _aggregate(self, Xdst, Xsrc, Vsrc, E, indptr_ptr, indices_ptr, num_dst, num_src,
-                   row_range, out_ptr, weights_ptr, tensors, what):
-        """Logits from the folded score matrices, then rv_gat_aggregate over CSR rows."""
+    def _aggregate(self, Xdst, Xsrc, Vsrc, E, indptr_ptr, indices_ptr, num_dst, num_src, nnz,
+                   out_ptr):
+        """Logits from the folded score matrices, then rv_gat_aggregate over the num_dst
+        CSR rows (nnz edges), split across threads."""
         c, d, h = self._config, self._config.node_dim, self._config.num_heads
         hc = h * self.head_channels
         ms = self._score_matrix("att_src", "lin.weight", d)  # kept alive across the calls
@@ -208,13 +210,14 @@ class EdgeFeaturedAttention(Attention):
             _aedge, aep = self._linear(E, E.shape[0], me.buffer_info()[0], h, c.edge_dim)
         _y, yp = self._linear(Vsrc, num_src, self._ptr("lin.weight"), hc, d)
         bias = self._ptr("bias") or None
+        _w, wptr = _arrays.output((nnz * h,), False)  # (E,H): the kernel's logits, then weights
 
         def call(begin, end):
-            return _kernel.K.gat_aggregate(asp, adp, aep, yp, indptr_ptr, indices_ptr, num_src, h,
-                                           self.head_channels, c.negative_slope, int(c.concat),
-                                           bias, begin, end, out_ptr, weights_ptr)
+            return _kernel.K.gat_aggregate(asp, adp, aep, yp, indptr_ptr, indices_ptr, num_dst, nnz,
+                                           num_src, h, self.head_channels, c.negative_slope,
+                                           int(c.concat), bias, begin, end, out_ptr, wptr)
 
-        return run_rows(row_range, call) if weights_ptr is None else call(0, row_range)
+        return run_rows(num_dst, call)
 
     def _neighbourhood(self, q, K, V, E, indptr_ptr, indices_ptr, edges, out_ptr, weights_ptr):
         """One target over its CSR row of ``edges`` keys: per head, logits x·(Wᵀa)_h, the
@@ -227,6 +230,8 @@ class EdgeFeaturedAttention(Attention):
         if E is not None:
             scores.append(self._score_matrix("att_edge", "lin_edge.weight", c.edge_dim))
         z, zp = _arrays.output((h, d), False)  # (H,D)
+        if not weights_ptr:  # the kernel's per-head logits and weights: (H, edges)
+            _w, weights_ptr = _arrays.output((h * max(edges, 1),), False)
         for hh in range(h):
             _as, asp = self._linear(K, n, scores[0].buffer_info()[0] + hh * d * F32, 1, d)
             _ad, adp = self._linear(q, 1, scores[1].buffer_info()[0] + hh * d * F32, 1, d)
@@ -234,9 +239,9 @@ class EdgeFeaturedAttention(Attention):
             if E is not None:
                 _ae, aep = self._linear(E, E.shape[0], scores[2].buffer_info()[0] + hh * c.edge_dim * F32,
                                         1, c.edge_dim)
-            rc = _kernel.K.gat_aggregate(asp, adp, aep, V.ptr, indptr_ptr, indices_ptr, n, 1, d,
-                                         c.negative_slope, 1, None, 0, 1, zp + hh * d * F32,
-                                         weights_ptr + hh * edges * F32 if weights_ptr else None)
+            rc = _kernel.K.gat_aggregate(asp, adp, aep, V.ptr, indptr_ptr, indices_ptr, 1, edges, n,
+                                         1, d, c.negative_slope, 1, None, 0, 1, zp + hh * d * F32,
+                                         weights_ptr + hh * edges * F32)
             if rc:
                 return rc
         w, bias = self._ptr("lin.weight"), self._ptr("bias") or None
@@ -288,6 +293,7 @@ class EdgeFeaturedAttention(Attention):
             raise_for_status(rc, tuple(t for t in (q, K, V, E) if t is not None), what)
         return out, w, live, numpy
 
+    @exported(returns="vector")
     def forward_with_edges(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
                            edge_features: ArrayLike) -> Array:
         """Output (out,) of node i (query) over its neighbours j (keys, values) with the
@@ -296,6 +302,7 @@ class EdgeFeaturedAttention(Attention):
                                     "EdgeFeaturedAttention.forward_with_edges")
         return _arrays.result(out, (self.out_width,))
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                 mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """As ``forward_with_edges``; masked keys take no part (all masked: bias only)."""
@@ -316,6 +323,7 @@ class EdgeFeaturedAttention(Attention):
                 flat[hh * n + j] = w[hh * k + e]
         return flat, n, numpy
 
+    @exported(returns="matrix")
     def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
                                mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Per-head softmax weights (H, N); masked keys get 0."""
@@ -323,6 +331,7 @@ class EdgeFeaturedAttention(Attention):
                                             "EdgeFeaturedAttention.head_attention_weights")
         return _filled((self._config.num_heads, n), flat, numpy)
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
                           edge_features: ArrayLike | None = None) -> Array:
         """Softmax weights (N,), the mean over heads."""
@@ -332,6 +341,7 @@ class EdgeFeaturedAttention(Attention):
         return _filled((n,), [sum(flat[hh * n + j] for hh in range(h)) / h for j in range(n)],
                        numpy)
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Queries (B, Din) over the same keys / values / edge features -> (B, out)."""
@@ -344,6 +354,7 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.result(out, (b, w))
 
     # -- the whole graph ------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """PyG GATConv over a CSR graph: row i lists the sources j of the edges j -> i,
@@ -361,12 +372,13 @@ class EdgeFeaturedAttention(Attention):
         if self._config.add_self_loops:
             raise_for_graph_status(csr_status(ip, ix, num_nodes), X, V, ip, ix, what)
             ip, ix, E = with_self_loops(ip, ix, E, num_nodes)
-        rc = self._aggregate(X, X, V, E, ip.ptr, ix.ptr or None, num_nodes, num_nodes, num_nodes,
-                             optr, None, (X, V), what)
+        rc = self._aggregate(X, X, V, E, ip.ptr, ix.ptr or None, num_nodes, num_nodes,
+                             ix.shape[0], optr)
         raise_for_graph_status(rc, X, V, ip, ix, what)
         return _arrays.result(out, (num_nodes, self.out_width))
 
     # -- gradients ------------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Gradients:
         """Gradients of <forward(...), grad_output> w.r.t. query, keys, values and every

@@ -30,6 +30,7 @@ import dataclasses
 from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import InvalidConfigError
+from ..exports import exported
 from .curved import CurvedAttention, inverse_softplus, softplus
 from .inputs import InputMode, as_input_mode
 
@@ -80,6 +81,7 @@ class HyperbolicAttention(CurvedAttention):
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
 
+    @exported(returns="number")
     @property
     def curvature(self) -> float:
         """The live curvature k (< 0)."""
@@ -146,6 +148,7 @@ class ManifoldAttention(CurvedAttention):
         super().__init__(ManifoldConfig(dim, float(k), temperature,
                                         as_input_mode(input_mode, "ManifoldConfig"), seed))
 
+    @exported(returns="number")
     @property
     def curvature(self) -> float:
         return float(self._config.k)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays
 from ..core.base import option, register, temperature_option
 from ..errors import DimensionMismatchError
+from ..exports import exported
 from .curved import CurvedAttention
 from .hyperbolic import _param_value
 from .inputs import InputMode, as_input_mode
@@ -84,6 +85,7 @@ class MixedCurvatureAttention(CurvedAttention):
     def hidden_dim(self) -> int:
         return self._config.euclidean_dim + self._config.hyperbolic_dim
 
+    @exported(returns="number")
     @property
     def curvature(self) -> float:
         return float(self._config.curvature)
@@ -116,6 +118,7 @@ class MixedCurvatureAttention(CurvedAttention):
         return {"euclidean_weight": _param_value(g_we / (math.sqrt(self._config.euclidean_dim) * t)),
                 "hyperbolic_weight": _param_value(g_wh / t)}
 
+    @exported(returns="matrix")
     def space_scores(self, query: ArrayLike, keys: ArrayLike) -> Array:
         """The two unweighted score components per key, (2, N): row 0 the scaled
         dot-products <q_E, k_E>/sqrt(a), row 1 the negated distances -d_k(q_H, k_H)."""

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError
+from ..exports import exported
 from ..numerics import (
     GEO_BALL_EPS,
     GEO_OP_DIST,
@@ -102,16 +103,19 @@ def _rows(op, fn, x, y, k, r=0.0, xname="x", yname="y"):
     return _arrays.result(out, shape)
 
 
+@exported(returns="scalars")
 def poincare_distance(x: ArrayLike, y: ArrayLike, *, k: float = -1.0) -> float | Array:
     """Geodesic distance d_k(x, y) (a float for two points, (N,) for rows)."""
     return _rows(GEO_OP_DIST, "poincare_distance", x, y, k)
 
 
+@exported(returns="points")
 def mobius_add(x: ArrayLike, y: ArrayLike, *, k: float = -1.0) -> Array:
     """Möbius (gyrovector) addition x ⊕_k y."""
     return _rows(GEO_OP_MOBIUS_ADD, "mobius_add", x, y, k)
 
 
+@exported(returns="points", r="float")
 def mobius_scalar_mul(r: float, x: ArrayLike, *, k: float = -1.0) -> Array:
     """Möbius scalar multiplication r ⊗_k x = tan_k(r artan_k(|x|)) x/|x|."""
     if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r):
@@ -120,26 +124,31 @@ def mobius_scalar_mul(r: float, x: ArrayLike, *, k: float = -1.0) -> Array:
     return _rows(GEO_OP_SCALAR_MUL, "mobius_scalar_mul", None, x, k, float(r), yname="x")
 
 
+@exported(returns="points")
 def exp_map(x: ArrayLike, v: ArrayLike, *, k: float = -1.0) -> Array:
     """Exponential map at base point x of the tangent vector v."""
     return _rows(GEO_OP_EXP, "exp_map", x, v, k, yname="v")
 
 
+@exported(returns="points")
 def log_map(x: ArrayLike, y: ArrayLike, *, k: float = -1.0) -> Array:
     """Logarithmic map at base point x of the point y (inverse of ``exp_map``)."""
     return _rows(GEO_OP_LOG, "log_map", x, y, k)
 
 
+@exported(returns="points")
 def exp_map0(v: ArrayLike, *, k: float = -1.0) -> Array:
     """Exponential map at the origin: tan_k(|v|) v/|v|."""
     return _rows(GEO_OP_EXP0, "exp_map0", None, v, k, yname="v")
 
 
+@exported(returns="points")
 def log_map0(y: ArrayLike, *, k: float = -1.0) -> Array:
     """Logarithmic map at the origin: artan_k(|y|) y/|y|."""
     return _rows(GEO_OP_LOG0, "log_map0", None, y, k)
 
 
+@exported(returns="points", as_options=("eps",))
 def project_to_ball(x: ArrayLike, eps: float = GEO_BALL_EPS, *, k: float = -1.0) -> Array:
     """Pull points with |x| > (1 - eps)/sqrt(-k) onto that radius (k < 0); identity for k >= 0."""
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 <= eps < 1.0:
@@ -153,6 +162,7 @@ def row_norms(x: ArrayLike) -> Array:
     return _rows(GEO_OP_NORM, "row_norms", None, x, 0.0)
 
 
+@exported(returns="vector")
 def gyromidpoint(points: ArrayLike, weights: ArrayLike | None = None, *, k: float = -1.0) -> Array:
     """Weighted gyromidpoint of points (N, D) (closed form, one pass): (D,).
     ``weights`` (N,) default to 1; the result is a convex-like mean in the manifold

@@ -30,6 +30,7 @@ from .. import _arrays, _kernel
 from .._parallel import run_rows
 from ..core.base import Attention, Complexity, option, register
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError, UnsupportedError
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
 from .cross_backward import cross_backward
@@ -184,6 +185,7 @@ class CrossSpaceAttention(Attention):
         raise_for_status(rc, (q, G, L), "CrossSpaceAttention.forward_cross")
         return views, [(int(ng > 0), int(nl > 0), int(ng > 0 and nl > 0))]
 
+    @exported(returns="vector")
     def forward_cross(self, h: ArrayLike, graph_neighbors: ArrayLike, latent_neighbors: ArrayLike) -> Array:
         """Fused output (D,) for node ``h``; either neighbour set may be empty (not both)."""
         q, G, L = self._inputs(h, graph_neighbors, latent_neighbors)
@@ -192,6 +194,7 @@ class CrossSpaceAttention(Attention):
         d = self._config.dim
         return out.reshape(d) if hasattr(out, "reshape") else _arrays.result(out, (d,))
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
         the latent neighbours (both (N, D))."""
@@ -199,6 +202,7 @@ class CrossSpaceAttention(Attention):
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
         return self.forward_cross(query, keys, values)
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Weights (N,) of the graph view x_g = Att(h, keys, keys): softmax(K h / sqrt(D));
         masked keys get 0 (what the visualizer draws on the neighbour edges)."""
@@ -215,6 +219,7 @@ class CrossSpaceAttention(Attention):
         views, present = self._single_views(q, G, L)
         return cross_backward(self, q, G, L, g, views, present[0])
 
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None) -> Gradients:
         """``backward_cross(query, keys, values, grad_output)``."""
@@ -223,6 +228,7 @@ class CrossSpaceAttention(Attention):
         return self.backward_cross(query, keys, values, grad_output)
 
     # -- whole graph --------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
                       latent_indptr: IndexLike | None = None,
@@ -243,23 +249,20 @@ class CrossSpaceAttention(Attention):
         if lp.shape[0] != ip.shape[0]:
             raise DimensionMismatchError("latent_indptr and indptr describe different node counts")
 
-        def rows(kernel_call, indptr_t, indices_t, what):
-            def run(optr):
-                rc = run_rows(n, lambda b, e: kernel_call(optr, b, e))
+        def rows(indptr_t, indices_t, what):
+            """Row i: query queries[i] over X[nbrs(i)] of the CSR (indptr_t, indices_t)."""
+            def run(optr, queries=X.ptr):
+                rc = run_rows(n, lambda b, e: k.attend_csr(
+                    queries, X.ptr, X.ptr, indptr_t.ptr, indices_t.ptr, n, indices_t.shape[0], n,
+                    d, d, s, b, e, optr, None))
                 raise_for_graph_status(rc, X, X, indptr_t, indices_t,
                                        f"CrossSpaceAttention.forward_graph ({what})")
                 return 0
             return run
 
-        _, views = self._views(
-            n,
-            rows(lambda o, b, e: k.attend_graph(X.ptr, X.ptr, ip.ptr, ix.ptr, n, d, d, s, b, e, o),
-                 ip, ix, "graph"),
-            rows(lambda o, b, e: k.attend_graph(X.ptr, X.ptr, lp.ptr, lx.ptr, n, d, d, s, b, e, o),
-                 lp, lx, "latent"),
-            lambda xg, o: rows(lambda o2, b, e: k.attend_rows(xg, X.ptr, X.ptr, lp.ptr, lx.ptr, n,
-                                                              d, d, s, b, e, o2),
-                               lp, lx, "cross")(o))
+        cross = rows(lp, lx, "cross")
+        _, views = self._views(n, rows(ip, ix, "graph"), rows(lp, lx, "latent"),
+                               lambda xg, o: cross(o, xg))
         present = []
         for i in range(n):
             pg = int(ip.owner[i + 1] > ip.owner[i])

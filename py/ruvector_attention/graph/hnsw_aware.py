@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
+from ..exports import exported
 from ..metadata import GraphMetadata
 from ..numerics import MAX_HEADS
 from ..validation import key_value_pair, raise_for_status
@@ -136,19 +137,20 @@ class HNSWAwareAttention(Attention):
         m, dv = K.shape[0], V.shape[1]
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
-        w, wptr = _arrays.output((max(h * m, 1),), False)
-        _cache, cptr = _arrays.output((L * h,), False)
-        rc = _kernel.K.hnsw_attend(q.ptr, K.ptr, V.ptr, lptr, m, d, dv, h,
+        scratch, sptr = _arrays.output((L * h + max(h * m, 1),), False)  # layer terms, weights
+        rc = _kernel.K.hnsw_attend(q.ptr, K.ptr, V.ptr, lptr, None, None, 1, 0, m, d, dv, h,
                                    self._ptr("layer_embedding.weight"), self._ptr("layer_bias"),
-                                   L, self._scale, wptr, cptr, optr)
+                                   L, self._scale, 0, 1, sptr, optr)
         raise_for_status(rc, (q, K, V), f"HNSWAwareAttention.{what}")
-        return out, w, rows, n, m, numpy
+        return out, scratch, rows, n, m, numpy  # the weights (H, m) follow the L*H layer terms
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) with every key on HNSW layer 0."""
         out = self._run(query, keys, values, None, mask, "forward")[0]
         return _arrays.result(out, (len(out),))
 
+    @exported(returns="vector")
     def forward_with_metadata(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
                               metadata: Any, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) using ``metadata.hnsw_layers`` (N,); missing -> InvalidConfigError."""
@@ -158,22 +160,25 @@ class HNSWAwareAttention(Attention):
         out = self._run(query, keys, values, metadata, mask, "forward_with_metadata")[0]
         return _arrays.result(out, (len(out),))
 
+    @exported(returns="matrix")
     def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
                                mask: MaskLike | None = None, metadata: Any = None) -> Array:
         """Softmax weights of every head, (H, N); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         values = K.owner if K.shape[1] % self.num_heads == 0 else [[0.0] * self.num_heads] * K.shape[0]
-        _, w, rows, n, m, numpy = self._run(query, K.owner, values, metadata, mask,
-                                            "head_attention_weights")
+        _, scratch, rows, n, m, numpy = self._run(query, K.owner, values, metadata, mask,
+                                                  "head_attention_weights")
         h = self._config.num_heads
+        w0 = self._config.max_layers * h
         kept = rows if rows is not None else list(range(n))
         out, _ = _arrays.output((h, n), numpy)
         flat = out.reshape(-1) if numpy else out
         for t in range(h):
             for i, r in enumerate(kept):
-                flat[t * n + r] = w[t * m + i]
+                flat[t * n + r] = scratch[w0 + t * m + i]
         return _arrays.result(out, (h, n))
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
                           metadata: Any = None) -> Array:
         """Mean of the heads' weights, (N,)."""
@@ -184,6 +189,7 @@ class HNSWAwareAttention(Attention):
         mean = [sum(flat[t * n + j] for t in range(h)) / h for j in range(n)]
         return scatter(mean, list(range(n)), n, hw.numpy)
 
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None, metadata: Any = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
@@ -198,13 +204,11 @@ class HNSWAwareAttention(Attention):
         gv, gvp = _arrays.output((max(m, 1), dv), False)
         ge, gep = _arrays.output((L, d), numpy)
         gb, gbp = _arrays.output((L, h), numpy)
-        _w, wptr = _arrays.output((max(h * m, 1),), False)
-        _c, cptr = _arrays.output((L * h,), False)
+        _scratch, sptr = _arrays.output((L * h + max(h * m, 1),), False)
         _work, workp = _arrays.output((dv,), False)
         rc = _kernel.K.hnsw_backward(q.ptr, K.ptr, V.ptr, lptr, m, d, dv, h,
                                      self._ptr("layer_embedding.weight"), self._ptr("layer_bias"),
-                                     L, self._scale, g.ptr, gqp, gkp, gvp, gep, gbp, wptr, cptr,
-                                     workp)
+                                     L, self._scale, g.ptr, gqp, gkp, gvp, gep, gbp, sptr, workp)
         raise_for_status(rc, (q, K, V, g), "HNSWAwareAttention.backward")
         kept = rows if rows is not None else list(range(n))
         return Gradients(_arrays.result(gq, (d,)), _expand(gk, kept, n, d, numpy),
@@ -212,6 +216,7 @@ class HNSWAwareAttention(Attention):
                          {"layer_embedding.weight": _arrays.result(ge, (L, d)),
                           "layer_bias": _arrays.result(gb, (L, h))})
 
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
                       metadata: Any = None) -> Array:
@@ -226,10 +231,11 @@ class HNSWAwareAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.hnsw_graph(X.ptr, V.ptr, lptr, ip.ptr, ix.ptr, num_nodes, d, dv, h,
-                                        self._ptr("layer_embedding.weight"),
-                                        self._ptr("layer_bias"), L, self._scale, begin, end,
-                                        sptr, optr)
+            return _kernel.K.hnsw_attend(X.ptr, X.ptr, V.ptr, lptr, ip.ptr, ix.ptr, num_nodes,
+                                         ix.shape[0], num_nodes, d, dv, h,
+                                         self._ptr("layer_embedding.weight"),
+                                         self._ptr("layer_bias"), L, self._scale, begin, end,
+                                         sptr, optr)
 
         run_csr(X, V, ip, ix, h * largest + L * h, call, "HNSWAwareAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
+from ..exports import exported
 from ..metadata import GraphMetadata
 from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
 from ..validation import key_value_pair, raise_for_status
@@ -86,6 +87,7 @@ class GraphRoPE(Attention):
     def _freq(self):
         return self._inv_freq.buffer_info()[0]
 
+    @exported(returns="vector")
     def apply_rotation(self, embedding: Any, distance: Any) -> Array:
         """Rotate ``embedding`` (D,) by ``distance`` (a number, fractional allowed), or
         rows (N, D) by distances (N,)."""
@@ -121,26 +123,28 @@ class GraphRoPE(Attention):
             K, V, pos = take_rows(K, rows), take_rows(V, rows), take_rows(pos, rows)
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((dv,), numpy)
-        w, wptr = _arrays.output((max(K.shape[0], 1),), False)
         qpos = float(query_distance)
         if not math.isfinite(qpos):
             raise InvalidConfigError(f"query_distance must be finite, got {query_distance!r}",
                                      field="query_distance")
-        _cache, cptr = _arrays.output((ROPE_SLOTS * (d + 1),), False)
-        rc = _kernel.K.rope_attend(q.ptr, K.ptr, V.ptr, pos.ptr, K.shape[0], d, dv, self._freq(),
-                                   qpos, self._scale, wptr, cptr, optr)
+        cache = ROPE_SLOTS * (d + 1)  # the kernel's rotated-query cache, then the weights
+        scratch, sptr = _arrays.output((cache + max(K.shape[0], 1),), False)
+        rc = _kernel.K.rope_attend(q.ptr, K.ptr, V.ptr, None, None, pos.ptr, 1, 0, K.shape[0], d,
+                                   dv, self._freq(), qpos, self._scale, 0, 1, sptr, optr)
         _raise_for_distance(rc, pos, qpos, "metadata.distances")
         raise_for_status(rc, (q, K, V, pos), f"GraphRoPE.{want}")
         if want == "attention_weights":
             kept = rows if rows is not None else range(n)
-            return scatter(w, list(kept), n, numpy)
+            return scatter(scratch[cache:], list(kept), n, numpy)
         return _arrays.result(out, (dv,))
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) with key j at distance j (sequence RoPE); use
         ``forward_with_metadata`` for graph distances. A fully masked query gives zeros."""
         return self._run(query, keys, values, None, mask, 0.0, "forward")
 
+    @exported(returns="vector")
     def forward_with_metadata(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
                               metadata: Any, *, mask: MaskLike | None = None,
                               query_distance: float = 0.0) -> Array:
@@ -149,6 +153,7 @@ class GraphRoPE(Attention):
         return self._run(query, keys, values, _distances(metadata), mask, query_distance,
                          "forward_with_metadata")
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
                           metadata: Any = None, query_distance: float = 0.0) -> Array:
         """Softmax weights (N,); distances from ``metadata`` (default: key j at j)."""
@@ -157,6 +162,7 @@ class GraphRoPE(Attention):
         return self._run(query, K.owner, K.owner, dist, mask, query_distance, "attention_weights")
 
     # -- gradients --------------------------------------------------------------------
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None, metadata: Any = None, query_distance: float = 0.0) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
@@ -209,6 +215,7 @@ class GraphRoPE(Attention):
                          _arrays.result(gv, (n, dv)), {})
 
     # -- whole graph ------------------------------------------------------------------
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
                       metadata: Any = None) -> Array:
@@ -226,8 +233,9 @@ class GraphRoPE(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.rope_graph(X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, d, dv,
-                                        self._freq(), self._scale, begin, end, sptr, optr)
+            return _kernel.K.rope_attend(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, pos.ptr, num_nodes, e,
+                                         num_nodes, d, dv, self._freq(), 0.0, self._scale, begin,
+                                         end, sptr, optr)
 
         try:
             run_csr(X, V, ip, ix, largest + ROPE_SLOTS * (d + 1), call, "GraphRoPE.forward_graph")

@@ -24,6 +24,7 @@ from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
 from ..csr import structural_features
 from ..errors import DimensionMismatchError, InvalidConfigError
+from ..exports import exported
 from ..metadata import GraphMetadata
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
@@ -107,17 +108,19 @@ class StructuralAttention(Attention):
         _kernel.K.matmul(q.ptr, self._ptr("struct_proj.weight"), uptr, 1, d, s, 0)
         out, optr = _arrays.output((dv,), numpy)
         w, wptr = _arrays.output((max(m, 1),), False)
-        rc = _kernel.K.struct_attend(q.ptr, uptr, K.ptr, F.ptr, V.ptr, m, d, s, dv, self._scale,
-                                     wptr, optr)
+        rc = _kernel.K.struct_attend(q.ptr, uptr, K.ptr, F.ptr, V.ptr, None, None, 1, 0, m, d, s,
+                                     dv, self._scale, 0, 1, wptr, optr)
         raise_for_status(rc, (q, K, V, F), f"StructuralAttention.{what}")
         if what == "attention_weights":
             return scatter(w, rows if rows is not None else list(range(n)), n, numpy)
         return _arrays.result(out, (dv,))
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) with zero structural features (plain scaled dot-product)."""
         return self._run(query, keys, values, None, mask, "forward")
 
+    @exported(returns="vector")
     def forward_with_metadata(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
                               metadata: Any, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) using ``metadata.structural_features`` (N, S)."""
@@ -126,12 +129,14 @@ class StructuralAttention(Attention):
                                      field="structural_features")
         return self._run(query, keys, values, metadata, mask, "forward_with_metadata")
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
                           metadata: Any = None) -> Array:
         """Softmax weights (N,); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         return self._run(query, K.owner, K.owner, metadata, mask, "attention_weights")
 
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None, metadata: Any = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
@@ -178,6 +183,7 @@ class StructuralAttention(Attention):
                          _arrays.result(gv, (n, dv)),
                          {"struct_proj.weight": _arrays.result(gw, (d, s))})
 
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
                       metadata: Any = None) -> Array:
@@ -200,8 +206,9 @@ class StructuralAttention(Attention):
         out, optr = _arrays.output((num_nodes, dv), X.numpy or V.numpy)
 
         def call(begin, end, sptr):
-            return _kernel.K.struct_graph(X.ptr, uptr, F.ptr, V.ptr, ip.ptr, ix.ptr, num_nodes, d,
-                                          s, dv, self._scale, begin, end, sptr, optr)
+            return _kernel.K.struct_attend(X.ptr, uptr, X.ptr, F.ptr, V.ptr, ip.ptr, ix.ptr,
+                                           num_nodes, ix.shape[0], num_nodes, d, s, dv,
+                                           self._scale, begin, end, sptr, optr)
 
         run_csr(X, V, ip, ix, largest, call, "StructuralAttention.forward_graph")
         return _arrays.result(out, (num_nodes, dv))

@@ -32,6 +32,7 @@ from ..core.base import (
     scale_option,
     temperature_option,
 )
+from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import batch_inputs, key_value_pair, mask_size, raise_for_status, softmax_weights
 
@@ -82,6 +83,7 @@ class FlashAttention(Attention):
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
 
+    @exported(returns="number")
     @property
     def block_size(self) -> Any:
         return self._config.block_size
@@ -94,6 +96,7 @@ class FlashAttention(Attention):
                                        K.shape[0], c.dim, V.shape[1], self._scale, c.block_size,
                                        int(causal), qpos0, sptr, out_ptr, lse_ptr)
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Attention output for one query (DV,); a fully masked query gives zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
@@ -111,6 +114,7 @@ class FlashAttention(Attention):
                            ["query", 1, "keys", "values", "mask", 0, "n", c.dim, "dv", self._scale,
                             c.block_size, 0, 0, {"scratch": c.block_size}, "out", None])
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Softmax weights (N,) (formed only because they are returned); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
@@ -130,6 +134,7 @@ class FlashAttention(Attention):
             g = _arrays.matrix(grad_output, "grad_output", cols=V.shape[1], rows=b)
         return Q, K, V, m, stride, g
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV) -> (B, DV).
@@ -179,6 +184,7 @@ class FlashAttention(Attention):
         raise_for_status(rc, (Q, K, V, g), what)
         return gq, gk, gv
 
+    @exported(returns="gradients")
     def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
                  *, mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, option, register, temperature_option
 from ..errors import InvalidConfigError, UnsupportedError
+from ..exports import exported
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import batch_inputs, key_value_pair, raise_for_status
@@ -151,6 +152,7 @@ class LinearAttention(Attention):
             self._add_param("projection_matrix", (self._m, c.dim),
                             random_features(self._m, c.dim, seed, orthogonal=c.orthogonal))
 
+    @exported(mutates=True)
     def redraw_features(self) -> Any:
         """Draw new random features (the next draw of this seed); summaries made before
         must be prepared again (using them raises an error)."""
@@ -162,6 +164,7 @@ class LinearAttention(Attention):
         super().load_state_dict(state_dict)
         self._draw += 1  # loaded features: earlier summaries are stale
 
+    @exported(returns="number")
     @property
     def num_features(self) -> Any:
         return self._m
@@ -184,11 +187,13 @@ class LinearAttention(Attention):
         raise_for_status(rc, (K, V), "LinearAttention.prepare_keys")
         return PreparedKeys(kv, ksum, kmax, n, dv, self._draw, K.numpy or V.numpy)
 
+    @exported(mutates=True)
     def set_keys(self, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> None:
         """``prepare_keys`` and keep the summaries as the default of ``forward_prepared``
         (what the JS API uses: the summaries stay on the Python side)."""
         self._prepared = self.prepare_keys(keys, values, mask=mask)
 
+    @exported(returns="vector", prepared="object")
     def forward_prepared(self, query: ArrayLike, prepared: Any = None) -> Any:
         """Query (D,) -> (DV,) or queries (B, D) -> (B, DV) from ``prepare_keys``
         (default: the keys given to ``set_keys``); O(M·(D + DV)) per query."""
@@ -221,11 +226,13 @@ class LinearAttention(Attention):
         return _arrays.result(out, shape)
 
     # -- the Attention interface -----------------------------------------------------
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """prepare_keys + forward_prepared for one query (DV,); all masked -> zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
         return self._query(q, True, self.prepare_keys(keys, values, mask=mask))
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV): summarised once.
@@ -242,6 +249,7 @@ class LinearAttention(Attention):
         Q = _arrays.matrix(queries, "queries", cols=self._config.dim)
         return self._query(Q, False, self.prepare_keys(keys, values, mask=mask))
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """The implied weights (N,): φ(q)·φ(k_j) / Σ_l φ(q)·φ(k_l), one O(N·M·D) pass
         (favor+ in log space, so no weight underflows); masked keys 0, all masked -> zeros."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, option, register, scale_option, temperature_option
 from ..errors import DimensionMismatchError
+from ..exports import exported
 from ..metadata import GraphMetadata
 from ..numerics import E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
@@ -78,10 +79,12 @@ class LocalGlobalAttention(Attention):
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
 
+    @exported(returns="number")
     @property
     def local_window(self) -> Any:
         return self._config.local_window
 
+    @exported(returns="number")
     @property
     def global_nodes(self) -> Any:
         return self._config.global_nodes
@@ -110,6 +113,7 @@ class LocalGlobalAttention(Attention):
             chosen.update([j for j in ranked if j not in chosen][:c.global_nodes])
         return sorted(chosen)
 
+    @exported(returns="mask", n="int")
     def attention_mask(self, n: int, metadata: Any = None) -> Any:
         """The (1, n) ``SparseMask`` of one query: at most L + G live keys."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -141,9 +145,10 @@ class LocalGlobalAttention(Attention):
         dv = V.shape[1]
         out, optr = _arrays.output(shape or (b, dv), Q.numpy or K.numpy or V.numpy)
         w, wptr = _arrays.output((len(indices),), False) if weights else (None, None)
-        rc = _kernel.K.attend_csr(Q.ptr, b, K.ptr, V.ptr, indptr.buffer_info()[0],
-                                  indices.buffer_info()[0] if len(indices) else None, K.shape[0],
-                                  self._config.dim, dv, self._scale, optr, wptr)
+        rc = _kernel.K.attend_csr(Q.ptr, K.ptr, V.ptr, indptr.buffer_info()[0],
+                                  indices.buffer_info()[0] if len(indices) else None, b,
+                                  len(indices), K.shape[0], self._config.dim, dv, self._scale, 0,
+                                  b, optr, wptr)
         raise_for_status(rc, (Q, K, V), what)
         return out, w
 
@@ -154,6 +159,7 @@ class LocalGlobalAttention(Attention):
             sel = [j for j in sel if m[j]]
         return sel
 
+    @exported(returns="vector")
     def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                 mask: MaskLike | None = None, metadata: Any = None) -> Array:
         """Output (DV,) from the selected keys only; all selected keys masked -> zeros."""
@@ -164,6 +170,7 @@ class LocalGlobalAttention(Attention):
                               shape=(V.shape[1],))
         return _arrays.result(out, (V.shape[1],))
 
+    @exported(returns="vector")
     def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
                           metadata: Any = None) -> Array:
         """Weights (N,): softmax over the selected keys, 0 elsewhere."""
@@ -179,6 +186,7 @@ class LocalGlobalAttention(Attention):
             _kernel.copy_bytes(fptr + j * F32, w.buffer_info()[0] + i * F32, F32)
         return _arrays.result(full, (n,))
 
+    @exported(returns="matrix", keys="sets", values="sets")
     def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
                       mask: MaskLike | None = None, metadata: Any = None) -> Array:
         """Sequences: queries (B, D) at positions 0..B-1 over keys (N, D) with the
@@ -195,6 +203,7 @@ class LocalGlobalAttention(Attention):
         out, _ = self._gather(Q, b, K, V, rows, "LocalGlobalAttention.forward_batch")
         return _arrays.result(out, (b, V.shape[1]))
 
+    @exported(returns="matrix")
     def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
                       values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
                       hnsw_layers: IndexLike | None = None) -> Array:

@@ -1,4 +1,4 @@
-// How GraphRoPE's distance encoding moves the weights (issue 7): the weights of
+// How GraphRoPE's distance encoding moves the weights: the weights of
 // GraphRoPE on the current query and neighbours with each key at its latent distance
 // from the query (the metadata the comparison uses), next to the same mechanism
 // with every distance 0 — no rotation at all, which is scaled dot-product attention

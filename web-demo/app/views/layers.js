@@ -1,4 +1,4 @@
-// HNSW-layer colours of the neighbour graph and their legend (issue 7).
+// HNSW-layer colours of the neighbour graph and their legend.
 // Each neighbour node is filled by its HNSW layer (ColorBrewer Set2: colour-blind
 // friendly, distinct from the viridis edge colours); data without layers gets one
 // neutral fill and no key. The legend is HTML next to the SVG: one button per layer

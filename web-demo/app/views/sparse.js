@@ -1,4 +1,4 @@
-// Sparse / efficient attention panel (issue 6), shown when the selected mechanism is
+// Sparse / efficient attention panel, shown when the selected mechanism is
 // one of them:
 //   LocalGlobalAttention  the mask pattern over the query's neighbours (nearest first):
 //                         L = local window, G = global (highest HNSW layers), · = skipped,
