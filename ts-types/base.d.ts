@@ -71,9 +71,12 @@ export interface MatrixHandle {
 /**
  * Key mask, read by its type as torch reads a mask's dtype: a Uint8Array, boolean[] or
  * 0/1 number[] keeps the keys that are true / nonzero (torch SDPA's boolean attn_mask);
- * a Float32Array is added to the scores (torch SDPA's float attn_mask).
+ * a Float32Array / Float64Array is added to the scores (torch SDPA's float attn_mask: 0
+ * keeps, -Infinity removes, a finite value shifts — finite shifts in
+ * ScaledDotProductAttention and MultiHeadAttention; the other mechanisms take 0 /
+ * -Infinity and refuse shifts with UNSUPPORTED).
  */
-export type Mask = Uint8Array | readonly boolean[] | readonly number[] | Float32Array;
+export type Mask = Uint8Array | readonly boolean[] | readonly number[] | Float32Array | Float64Array;
 
 /** CSR index arrays (int64 in Python; values must fit in 2^53). */
 export type IndexArray = Int32Array | Uint32Array | BigInt64Array | readonly number[];

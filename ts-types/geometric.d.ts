@@ -25,11 +25,13 @@ export interface HyperbolicAttentionOptions {
   temperature?: number;
   /** Learn k = -softplus(rawCurvature) (stays negative). */
   learnCurvature?: boolean;
-  /** Pull inputs outside the ball inside (default true) instead of throwing OUT_OF_BOUNDS. */
-  projectInputs?: boolean;
+  /** 'ball' (default): inputs are points of the ball, one outside it is OUT_OF_BOUNDS; 'euclidean': Euclidean features mapped in by exp_0 (HGCN). */
+  inputMode?: InputMode;
 }
+/** How a curved mechanism reads its inputs: ball points (never clipped silently) or Euclidean features (exp_0, HGCN). */
+export type InputMode = 'ball' | 'euclidean';
 export interface HyperbolicAttentionConfig {
-  dim: number; curvature: number; temperature: number; learnCurvature: boolean; projectInputs: boolean;
+  dim: number; curvature: number; temperature: number; learnCurvature: boolean; inputMode: InputMode;
 }
 /** Scores -d_k(q, k_j)/T, aggregation by the weighted gyromidpoint (output inside the ball). */
 export interface HyperbolicAttention extends CurvedMechanism<HyperbolicAttentionConfig> {
@@ -39,15 +41,17 @@ export interface ManifoldAttentionOptions {
   dim: number;
   /** Signed curvature k: < 0 ball, 0 Euclidean, > 0 sphere (continuous at 0). */
   curvature: number;
-  temperature?: number; projectInputs?: boolean;
+  temperature?: number; inputMode?: InputMode;
 }
-export interface ManifoldAttentionConfig { dim: number; curvature: number; temperature: number; projectInputs: boolean }
+export interface ManifoldAttentionConfig { dim: number; curvature: number; temperature: number; inputMode: InputMode }
 export interface ManifoldAttention extends CurvedMechanism<ManifoldAttentionConfig> { readonly name: 'ManifoldAttention' }
 export interface MixedCurvatureAttentionOptions {
   euclideanDim: number; hyperbolicDim: number; curvature?: number; temperature?: number;
+  /** The hyperbolic part: 'ball' (default) points, or 'euclidean' features mapped in by exp_0. */
+  inputMode?: InputMode;
 }
 export interface MixedCurvatureAttentionConfig {
-  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number;
+  euclideanDim: number; hyperbolicDim: number; curvature: number; temperature: number; inputMode: InputMode;
 }
 /** E^a × H^b: vectors split into a Euclidean and a hyperbolic part; learned fusion weights. */
 export interface MixedCurvatureAttention extends CurvedMechanism<MixedCurvatureAttentionConfig> {
@@ -62,10 +66,12 @@ export interface EdgeFeaturedAttentionOptions {
   /** Edge feature width (default 0: plain GAT). With edgeDim > 0 every call needs edgeFeatures. */
   edgeDim?: number;
   outDim?: number | null; numHeads?: number; concat?: boolean; negativeSlope?: number; bias?: boolean; seed?: number;
+  /** forwardGraph gives every node one self-loop (edge features: the mean of its incoming edges'), as PyG GATConv's default (default false). */
+  addSelfLoops?: boolean;
 }
 export interface EdgeFeaturedAttentionConfig {
   nodeDim: number; edgeDim: number; outDim: number | null; numHeads: number; concat: boolean;
-  negativeSlope: number; bias: boolean; seed: number;
+  negativeSlope: number; bias: boolean; seed: number; addSelfLoops: boolean;
 }
 /** GAT with edge attributes, PyG GATConv semantics and parameter names. */
 export interface EdgeFeaturedAttention extends Mechanism<EdgeFeaturedAttentionConfig>, Batched,

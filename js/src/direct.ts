@@ -89,6 +89,7 @@ export function forwardDirect(bridge: Bridge, direct: NonNullable<Direct>, q: Fl
   if (maskSrc) {
     const dst = bridge.byteSlot(MASK);
     (maskSrc as BytesArg).write(dst);
+    if (dst.subarray(0, n).some(b => b > 1)) return null;  // mask bytes other than 0 / 1: Python refuses them
     mp = dst.byteOffset;
   }
   const inputs = {

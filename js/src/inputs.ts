@@ -234,8 +234,8 @@ export function maskArg(x: unknown, name = 'mask'): BytesArg | FloatArg {
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     if (v !== true && v !== false && v !== 0 && v !== 1) {
-      throw new AttentionError('UNSUPPORTED',
-        `${name}[${i}] = ${String(v)}: a boolean mask holds true / false or 0 / 1; pass a Float32Array for values added to the scores`);
+      throw new AttentionError('UNSUPPORTED', `${name}[${i}] is ${String(v)}: a boolean mask holds true / false or 1 / 0 ` +
+        '(true keeps the key); pass a Float32Array for an additive mask (0 keeps, -Infinity removes)');
     }
   }
   return {

@@ -5,6 +5,7 @@ inside Pyodide); numpy is optional. See docs/mechanisms.md for the guide.
 """
 
 from . import datasets, exports
+from ._floats import FloatArray
 from ._kernel import kernel_info
 from ._parallel import get_num_threads, set_num_threads
 from ._version import __version__
@@ -31,7 +32,7 @@ from .metadata import GraphMetadata
 from .sparse import FlashAttention, LinearAttention, LocalGlobalAttention, SparseMask
 
 __all__ = [
-    "__version__", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
+    "__version__", "FloatArray", "kernel_info", "get_num_threads", "set_num_threads", "mechanism_catalog",
     "object_catalog", "function_catalog", "exports", "datasets",
     "MECHANISMS", "Attention", "Complexity", "Gradients",
     "ScaledDotProductAttention", "MultiHeadAttention", "GraphMetadata",

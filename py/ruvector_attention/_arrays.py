@@ -6,13 +6,14 @@ buffers, nested lists / tuples. Each becomes a contiguous float32 buffer the
 kernel reads through a raw address (zero copy when it already is one).
 
 Outputs follow the input's kind: numpy in -> numpy out; anything else -> a
-float32 ``memoryview`` with the right shape (``.tolist()`` and
-``numpy.asarray()`` both work on it).
+read-only shaped float32 ``FloatArray`` (``_floats.py``: repr, rows, ``.tolist()``,
+zero-copy ``numpy.asarray()``).
 """
 
 from array import array
 
 from . import _kernel
+from ._floats import FloatArray, _shaped
 from ._kernel import addressof, buffer_address, char_view, read_bytes
 from .errors import DimensionMismatchError, EmptyInputError, NumericalInstabilityError, UnsupportedError
 from .numerics import FLOAT32_BYTES
@@ -84,6 +85,8 @@ def _flatten(x, shape, name, out, prefix=""):
 def f32(x, name):
     """Any supported input -> contiguous float32 ``Tensor``. ``bytes`` are refused: raw
     bytes are not numbers (``array('f', ...)`` or numpy say which type they hold)."""
+    if type(x) is FloatArray:  # a result fed back in: its writable memory, no copy
+        x = x._mv
     # Hot path, zero copy: a C-contiguous native float32 ndarray (``is``: numpy keeps one
     # native float32 dtype object; any other spelling of float32 takes the general path).
     if type(x) is _NDARRAY and x.dtype is _FLOAT32 and x.flags.c_contiguous:
@@ -225,36 +228,6 @@ def index_at(t, i):
     return int(t.owner[i])
 
 
-def mask_array(x, n, name="mask"):
-    """Boolean mask of ``n`` keys (True = the key takes part) -> uint8 ``Tensor``.
-    A ``sparse.patterns.SparseMask`` counts as its row-major dense form."""
-    if isinstance(x, (str, bytes)):
-        raise UnsupportedError(f"{name} is a {type(x).__name__}, expected booleans or 0/1 numbers")
-    if hasattr(x, "dense_mask_bytes"):  # SparseMask
-        owner = x.dense_mask_bytes()
-        size, ptr = len(owner), (owner.buffer_info()[0] if len(owner) else 0)
-    elif np is not None and not isinstance(x, (list, tuple, array)):
-        a = np.asarray(x)
-        if a.dtype.kind not in "biuf":  # strings or objects have no truth value to read
-            raise UnsupportedError(f"{name} has dtype {a.dtype}, expected booleans or 0/1 numbers")
-        m = np.ascontiguousarray(a != 0, dtype=np.uint8).reshape(-1)
-        owner, size = m, m.size
-        ptr = buffer_address(m)
-    else:
-        flat = list(_flatten_list(list(x))) if isinstance(x, (list, tuple)) else list(x)
-        bad = [v for v in flat if not isinstance(v, (bool, int, float))
-               and not (np is not None and isinstance(v, np.generic) and v.dtype.kind in "biuf")]
-        if bad:
-            raise UnsupportedError(f"{name} holds {bad[0]!r} ({type(bad[0]).__name__}), expected "
-                                   "booleans or 0/1 numbers")
-        owner = array("B", [1 if v else 0 for v in flat])
-        size, ptr = len(owner), owner.buffer_info()[0]
-    if size != n:
-        raise DimensionMismatchError(f"{name} has {size} entries, expected {n} (one per key)",
-                                     expected=n, actual=size)
-    return Tensor(ptr, (size,), owner, False, name)
-
-
 def output(shape, numpy):
     """A new zeroed float32 buffer of ``shape`` -> (owner, address); too large for the
     memory: UnsupportedError naming the shape (not a bare MemoryError)."""
@@ -279,10 +252,7 @@ def result(owner, shape):
     """The user-facing object for an ``output`` buffer."""
     if np is not None and isinstance(owner, np.ndarray):
         return owner
-    mv = memoryview(owner)
-    if 0 in shape:
-        return mv.cast("B").cast("f")
-    return mv.cast("B").cast("f", shape)
+    return _shaped(memoryview(owner), tuple(shape))
 
 
 def as_floats(t):
@@ -312,3 +282,8 @@ def check_finite(kernel, tensors):
             index = "".join(f"[{k}]" for k in reversed(where))
             value = array("f", read_bytes(t.ptr + i * FLOAT32_BYTES, FLOAT32_BYTES))[0]
             raise NumericalInstabilityError(f"{t.name}{index} is {value} (inputs must be finite)")
+
+
+# Masks (torch's meaning by dtype) live in _masks.py, which builds on this module's Tensor;
+# every family reaches them as _arrays.mask_array / _arrays.mask_and_bias.
+from ._masks import mask_and_bias, mask_array  # noqa: E402, F401

@@ -49,6 +49,7 @@ import sys
 from array import array
 
 from . import errors
+from ._floats import FloatArray, plain
 from ._kernel import buffer_address
 from .numerics import JS_HEAP_LIMIT, MAX_BRIDGE_BYTES
 
@@ -262,8 +263,8 @@ def _emit_array(x, offset):
 
     Integer arrays (CSR indices, layers) travel as int32 bit patterns in the
     float32 buffer, so they stay exact; JS reads them through an Int32Array."""
-    mv = memoryview(x)
-    shape = tuple(mv.shape)
+    mv = memoryview(plain(x))
+    shape = tuple(x.shape) if type(x) is FloatArray else tuple(mv.shape)
     fmt = _format(mv)
     is_int = fmt in _INT_FORMATS
     if is_int or fmt != "f" or not mv.c_contiguous:
@@ -340,6 +341,8 @@ def emit(result):
     """Hand a call's result to JS: 0 (array in ctrl[OUT_*] or no result) or a JSON string."""
     global _result
     _result = None
+    if type(result) is FloatArray and 0 not in result.shape:
+        result = plain(result)
     if type(result) is memoryview and result.format == "f" and result.c_contiguous \
             and not result.readonly:
         # The hot path (a float32 result of the package): JS copies it straight from

@@ -27,11 +27,14 @@ _p, _i64, _i32, _f32, _f64, _u64 = (ctypes.c_void_p, ctypes.c_int64, ctypes.c_in
 SIGNATURES = {
     # core: ruvector.h
     "attend": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64, _p, _p]),
+    "attend_bias": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64, _p, _p]),
     "attend_multi": (_i32, [_p, _i64, _p, _p, _p, _i64, _i64, _i64, _f32, _p, _p]),
     "attend_batch": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i64, _f32, _p]),
     "attend_backward": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64,
                                _p, _p, _p, _p, _p]),
-    "mha_forward": (_i32, [_p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64,
+    "attend_backward_bias": (_i32, [_p, _p, _p, _p, _p, _i64, _i64, _i64, _f32, _f32, _u64,
+                                    _p, _p, _p, _p, _p]),
+    "mha_forward": (_i32, [_p, _p, _p, _p, _p, _p, _p, _i64, _i64, _i64, _i64, _i64, _i64,
                            _p, _p, _p, _p, _p, _p, _p, _i64, _i64, _p, _p, _p]),
     "linear": (_i32, [_p, _p, _p, _p, _i64, _i64, _i64, _i32]),
     "matmul": (_i32, [_p, _p, _p, _i64, _i64, _i64, _i32]),

@@ -8,11 +8,17 @@ A method, property or function is ``{"name", "args", "options", "returns", "muta
 keywords of the trailing options object); kinds are listed in ``kinds``.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import inspect
+from typing import TYPE_CHECKING
 
 from . import exports
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _KIND_NAMES = {int: "int", float: "float", bool: "bool", str: "str"}
 
@@ -73,7 +79,7 @@ def _class_entry(cls):
             "properties": properties, "methods": [m["name"] for m in methods]}
 
 
-def mechanism_catalog():
+def mechanism_catalog() -> Any:
     """One dict per mechanism: ``name``, ``family`` (sub-package), ``summary`` (first
     docstring line), ``complexity``, ``methods`` (exported method names),
     ``signatures`` / ``properties`` (their declarations), ``constructor`` and

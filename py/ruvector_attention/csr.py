@@ -6,11 +6,19 @@ clustering O(sum of degree²).
 Shapes: N nodes, E edges; indptr (N+1,), indices (E,).
 """
 
+from __future__ import annotations
+
 from collections import deque
+from typing import TYPE_CHECKING
 
 from . import _arrays
 from .errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from .exports import exported
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._typing import Array, IndexLike
 
 # PageRank: damping and stopping rule as networkx.pagerank (alpha, tol scaled by N, max_iter).
 PAGERANK_DAMPING = 0.85
@@ -40,7 +48,7 @@ def _rows(indptr, indices):
     return rows
 
 
-def csr_from_edges(num_nodes, edges):
+def csr_from_edges(num_nodes: int, edges: Any) -> Any:
     """(indptr, indices) lists from (src, dst) pairs, neighbours in input order."""
     buckets = [[] for _ in range(num_nodes)]
     for s, t in edges:
@@ -55,14 +63,14 @@ def csr_from_edges(num_nodes, edges):
     return indptr, indices
 
 
-def degree(indptr, indices=None):
+def degree(indptr: IndexLike, indices: IndexLike | None = None) -> Any:
     """Out-degree of every node, (N,) ints (the row lengths)."""
     ip = [int(x) for x in (indptr.tolist() if hasattr(indptr, "tolist") else indptr)]
     return [ip[i + 1] - ip[i] for i in range(len(ip) - 1)]
 
 
 @exported(returns="vector", source="int", unreachable="float", namespace="graph")
-def bfs_distances(indptr, indices, source, *, unreachable=float("inf")):
+def bfs_distances(indptr: IndexLike, indices: IndexLike, source: int, *, unreachable: float = float("inf")) -> Any:
     """Hop distance from ``source`` to every node, (N,) floats; ``unreachable`` where
     no path exists (default inf: pass a finite value before using it as metadata)."""
     rows = _rows(indptr, indices)
@@ -82,8 +90,8 @@ def bfs_distances(indptr, indices, source, *, unreachable=float("inf")):
     return [float(x) if x is not None else unreachable for x in dist]
 
 
-def pagerank(indptr, indices, *, damping=PAGERANK_DAMPING, tol=PAGERANK_TOL,
-             max_iter=PAGERANK_MAX_ITER):
+def pagerank(indptr: IndexLike, indices: IndexLike, *, damping: float = PAGERANK_DAMPING, tol: float = PAGERANK_TOL,
+             max_iter: Any = PAGERANK_MAX_ITER) -> Any:
     """PageRank of every node, (N,) summing to 1 (networkx semantics: dangling nodes
     spread their rank uniformly; stops when the L1 change < N * tol)."""
     if not 0.0 < damping < 1.0:
@@ -109,7 +117,7 @@ def pagerank(indptr, indices, *, damping=PAGERANK_DAMPING, tol=PAGERANK_TOL,
     return rank
 
 
-def clustering(indptr, indices):
+def clustering(indptr: IndexLike, indices: IndexLike) -> Any:
     """Local clustering coefficient of every node on the undirected simple graph the
     CSR describes (edges symmetrised, self loops ignored), (N,) floats in [0, 1]."""
     rows = _rows(indptr, indices)
@@ -131,7 +139,7 @@ def clustering(indptr, indices):
 
 
 @exported(returns="matrix", namespace="graph")
-def structural_features(indptr, indices):
+def structural_features(indptr: IndexLike, indices: IndexLike) -> Array:
     """(N, 3) features [degree, PageRank, clustering coefficient] per node, as a
     float32 memoryview (numpy array when numpy is installed)."""
     deg = degree(indptr)

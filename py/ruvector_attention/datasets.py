@@ -31,10 +31,14 @@ import math
 import random
 from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import _kernel
 from .errors import InternalError, InvalidConfigError, OutOfBoundsError
 from .exports import exported
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, IndexLike
 
 __all__ = ["LayeredGraph", "hnsw_graph", "knn_graph"]
 
@@ -165,7 +169,7 @@ def hnsw_graph(num_nodes: int = 2000, dim: int = 32, *, m: int = 8,
 
 
 @exported(returns="record", vectors="vector", dim="int", k="int", layers="json")
-def knn_graph(vectors, dim: int, *, k: int = 16, layers=None) -> LayeredGraph:
+def knn_graph(vectors: ArrayLike, dim: int, *, k: int = 16, layers: IndexLike | None = None) -> LayeredGraph:
     """An exact k-nearest-neighbour graph over user vectors (for data without edges).
 
     Args:

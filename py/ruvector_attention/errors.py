@@ -2,6 +2,13 @@
 builtin (``ValueError``, or ``IndexError`` for out-of-bounds), so ordinary Python
 handling works. ``code`` is the name the TypeScript API reports."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class AttentionError(Exception):
     """Base of every error this package raises on purpose."""
@@ -14,7 +21,7 @@ class DimensionMismatchError(AttentionError, ValueError):
 
     code = "DIMENSION_MISMATCH"
 
-    def __init__(self, message, *, expected=None, actual=None):
+    def __init__(self, message: Any, *, expected: Any = None, actual: Any = None) -> None:
         super().__init__(message)
         self.expected = expected
         self.actual = actual
@@ -37,7 +44,7 @@ class InvalidConfigError(AttentionError, ValueError):
 
     code = "INVALID_CONFIG"
 
-    def __init__(self, message, *, field=None):
+    def __init__(self, message: Any, *, field: Any = None) -> None:
         super().__init__(message)
         self.field = field
 
@@ -47,7 +54,7 @@ class OutOfBoundsError(AttentionError, IndexError):
 
     code = "OUT_OF_BOUNDS"
 
-    def __init__(self, message, *, index=None, length=None):
+    def __init__(self, message: Any, *, index: Any = None, length: Any = None) -> None:
         super().__init__(message)
         self.index = index
         self.length = length

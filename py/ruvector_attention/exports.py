@@ -19,8 +19,14 @@ An override of an exported method inherits its declaration when the parameters a
 the same; a different signature must be declared again (``spec_of`` refuses it).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import inspect
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: name -> mechanism class, in registration order.
 MECHANISMS = {}
@@ -87,19 +93,19 @@ _SPEC = "__export__"
 _revision = [0]  # bumped by every registration: JS re-reads the catalogue when it changed
 
 
-def revision():
+def revision() -> int:
     """How many registrations happened so far (the catalogue's version)."""
     return _revision[0]
 
 
-def register(cls):
+def register(cls: type) -> type:
     """Class decorator: list an attention mechanism in ``MECHANISMS``."""
     MECHANISMS[cls.__name__] = cls
     _revision[0] += 1
     return cls
 
 
-def stateful(cls):
+def stateful(cls: type) -> type:
     """Class decorator: list a stateful object (not an attention) in ``OBJECTS``; its
     ``__init__`` must be ``@exported`` (its parameters are the JS options)."""
     if not hasattr(cls.__init__, _SPEC):
@@ -109,7 +115,8 @@ def stateful(cls):
     return cls
 
 
-def exported(returns="none", *, mutates=False, as_options=(), namespace=None, **kinds):
+def exported(returns: str = "none", *, mutates: bool = False, as_options: tuple[str, ...] = (),
+             namespace: str | None = None, **kinds: str) -> Any:
     """Declare a method, property or module function (see the module docstring);
     ``as_options`` names positional parameters JS passes in its options object;
     ``namespace`` is a module function's JS namespace when it is not its sub-package
@@ -163,7 +170,7 @@ def _parameters(fn, kinds, as_options=()):
     return out
 
 
-def spec_of(cls, name):
+def spec_of(cls: type, name: str) -> dict[str, Any] | None:
     """The declaration of ``cls.name`` (inherited through same-signature overrides),
     or None when it is not exported."""
     attr = inspect.getattr_static(cls, name, None)
@@ -192,7 +199,7 @@ def _kinds_of(spec):
     return {p["name"]: p["kind"] for p in spec["args"] + spec["options"]}
 
 
-def members(cls):
+def members(cls: type) -> dict[str, Any]:
     """{name: declaration} of every exported method and property of ``cls``, in
     definition order (bases first)."""
     names = []
@@ -206,7 +213,7 @@ def members(cls):
     return out
 
 
-def constructor(cls):
+def constructor(cls: type) -> dict[str, Any]:
     """The JS options of ``cls``: its ``@exported`` ``__init__``, or for a mechanism
     without one the fields of its ``Config`` dataclass (scalar kinds)."""
     spec = getattr(cls.__init__, _SPEC, None)
@@ -220,6 +227,6 @@ def constructor(cls):
          "optional": f.name not in required} for f in dataclasses.fields(cls.Config)]}
 
 
-def lookup(name):
+def lookup(name: str) -> type | None:
     """The exported class ``name`` (mechanism or object), or None."""
     return MECHANISMS.get(name) or OBJECTS.get(name)

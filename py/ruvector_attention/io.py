@@ -8,15 +8,23 @@ compiled extension that is not available inside Pyodide; the format is small
 with the real package natively.
 """
 
+from __future__ import annotations
+
 import json
 import struct
 import sys
 from array import array
+from typing import TYPE_CHECKING
 
 from . import _arrays
 from ._kernel import copy_bytes
 from .errors import UnsupportedError
 from .numerics import FLOAT32_BYTES
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._typing import PathLike
 
 _MAX_HEADER_BYTES = 100 * 1024 * 1024  # the safetensors limit
 _DTYPE_BYTES = {"F32": 4, "F64": 8, "F16": 2, "BF16": 2}
@@ -29,7 +37,7 @@ def _little_endian(a):
     return a
 
 
-def save_file(tensors, path, metadata=None):
+def save_file(tensors: Any, path: PathLike, metadata: Any = None) -> Any:
     """Write ``{name: array-like}`` as float32 safetensors; ``metadata`` is str -> str."""
     header, chunks, offset = {}, [], 0
     if metadata:
@@ -63,9 +71,15 @@ def _decode(dtype, data):
                                                                    *(h << 16 for h in halves))))
 
 
-def load_file(path):
-    """Read safetensors -> (``{name: tensor}``, metadata). Tensors are numpy arrays when
-    numpy is installed, else shaped float32 memoryviews. F32 / F64 / F16 / BF16."""
+def load_file(path: PathLike) -> Any:
+    """``{name: tensor}`` of a safetensors file, as ``safetensors.numpy.load_file``:
+    numpy arrays when numpy is installed, else ``FloatArray``s (F32 / F64 / F16 / BF16,
+    all widened or narrowed to float32). The metadata: ``load_file_with_metadata``."""
+    return load_file_with_metadata(path)[0]
+
+
+def load_file_with_metadata(path: PathLike) -> Any:
+    """Read safetensors -> (``{name: tensor}``, metadata dict), tensors as ``load_file``."""
     with open(path, "rb") as f:
         blob = f.read()
     bad = f"{path} is not a valid safetensors file"

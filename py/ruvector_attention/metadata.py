@@ -4,12 +4,20 @@ neighbour besides its vector.
 Shapes: N keys, S structural features per key.
 """
 
+from __future__ import annotations
+
 import dataclasses
 from array import array
+from typing import TYPE_CHECKING
 
 from . import _arrays
 from .csr import bfs_distances, structural_features
 from .errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError, UnsupportedError
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._typing import ArrayLike, IndexLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +45,7 @@ class GraphMetadata:
     structural_features: object = None
 
     @classmethod
-    def coerce(cls, metadata):
+    def coerce(cls, metadata: Any) -> Any:
         """``metadata`` itself, or a GraphMetadata built from a dict (snake_case or the
         camelCase keys JavaScript sends); anything else -> InvalidConfigError."""
         if isinstance(metadata, cls):
@@ -52,7 +60,8 @@ class GraphMetadata:
         return cls(**fields)
 
     @classmethod
-    def from_csr(cls, indptr, indices, source, keys=None, *, structural=False):
+    def from_csr(cls, indptr: IndexLike, indices: IndexLike, source: int,
+                 keys: ArrayLike | None = None, *, structural: Any = False) -> Any:
         """Metadata of the nodes ``keys`` (default: every node) as seen from node
         ``source`` of a CSR graph: BFS hop ``distances`` (unreachable -> -1) and, with
         ``structural=True``, [degree, PageRank, clustering] ``structural_features``.
@@ -72,7 +81,7 @@ class GraphMetadata:
             feats = [[float(table[k, c]) for c in range(3)] for k in rows]
         return cls(distances=distances, structural_features=feats)
 
-    def validate(self, n):
+    def validate(self, n: int) -> Any:
         """Return self with every given field checked against ``n`` keys; layers as a list of ints."""
         for name in ("distances", "edge_weights"):
             value = getattr(self, name)

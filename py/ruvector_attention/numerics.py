@@ -33,6 +33,8 @@ GEO_OP_LOG0 = 5
 GEO_OP_SCALAR_MUL = 6
 GEO_OP_PROJECT = 7
 GEO_OP_NORM = 8
+GEO_PULL = 1  # rv_geo_attend project: pull points within the margin into the ball
+GEO_PULL_OR_REFUSE = 2  # ... and refuse one outside it with E_ARG (JS's direct path)
 # end geometric
 # graph-aware attention (rv_graph.h)
 ROPE_SLOT_BITS = 5  # GraphRoPE caches 2^5 rotated queries, one per distinct distance

@@ -89,17 +89,24 @@ def known_query_inputs(query, keys, values, mask, dim):
         return None
 
 
-def batch_inputs(queries, keys, values, mask, dim):
+def batch_inputs(queries, keys, values, mask, dim, *, bias=False):
     """Validate forward_batch inputs -> (Q, K, V, mask, own): queries (B, D) with shared
     keys (N, D) / values (N, DV) / mask (N,), or (own=True) per-query keys (B, N, D),
-    values (B, N, DV), mask (B, N)."""
+    values (B, N, DV), mask (B, N). With ``bias=True`` also the additive part of a float
+    mask (or None) as a sixth item; without, a float mask's finite shifts are refused."""
     Q = _arrays.matrix(queries, "queries", cols=dim)
     b = Q.shape[0]
     K = _arrays.f32(keys, "keys")
+
+    def masks(size):
+        if mask is None:
+            return None, None
+        return _arrays.mask_and_bias(mask, size) if bias else (_arrays.mask_array(mask, size), None)
+
     if len(K.shape) != 3:
         K, V = key_value_pair(K.owner, values, dim)
-        m = _arrays.mask_array(mask, K.shape[0]) if mask is not None else None
-        return Q, K, V, m, False
+        m, shift = masks(K.shape[0])
+        return (Q, K, V, m, False, shift) if bias else (Q, K, V, m, False)
     if K.shape[0] != b or K.shape[2] != dim:
         raise DimensionMismatchError(
             f"keys has shape {tuple(K.shape)}, expected ({b}, N, {dim}) for {b} queries",
@@ -112,14 +119,17 @@ def batch_inputs(queries, keys, values, mask, dim):
             expected=(b, n, "DV"), actual=tuple(V.shape))
     if n == 0:
         raise EmptyInputError("keys is empty (0 keys per query)")
-    m = _arrays.mask_array(mask, b * n) if mask is not None else None
-    return Q, K, V, m, True
+    m, shift = masks(b * n)
+    return (Q, K, V, m, True, shift) if bias else (Q, K, V, m, True)
 
 
-def mask_row(m, i, n, own):
-    """The mask of query i as a list of bools."""
-    flat = m.owner
-    return [bool(flat[j]) for j in (range(i * n, (i + 1) * n) if own else range(n))]
+def mask_row(m, bias, i, n, own):
+    """The mask of query i: bools, or the additive floats when the mask has shifts."""
+    rows = range(i * n, (i + 1) * n) if own else range(n)
+    if bias is None:
+        return [bool(m.owner[j]) for j in rows]
+    shifts = _arrays.as_floats(bias)
+    return [float(shifts[j]) if m.owner[j] else float("-inf") for j in rows]
 
 
 def mask_size(mask):
@@ -187,18 +197,21 @@ def _raise_for_csr(rc, ip, ix, num_src, what):
             prev = cur
 
 
-def softmax_weights(query, keys, mask, dim, scale, what):
+def softmax_weights(query, keys, mask, dim, scale, what, *, additive=False):
     """softmax(scale * K q) over the keys, (N,); masked keys get 0. Shared by every
-    mechanism whose weights are scaled dot-product weights."""
+    mechanism whose weights are scaled dot-product weights; ``additive``: a float mask's
+    finite shifts are added to the scores (else refused, as that mechanism's forward)."""
     q = _arrays.vector(query, "query", dim)
     K = _arrays.matrix(keys, "keys", cols=dim)
     n = K.shape[0]
-    m = _arrays.mask_array(mask, n) if mask is not None else None
+    m, bias = None, None
+    if mask is not None:
+        m, bias = _arrays.mask_and_bias(mask, n) if additive else (_arrays.mask_array(mask, n), None)
     w, wptr = _arrays.output((n,), q.numpy or K.numpy)
     # the kernel needs values: a zero column of width 1 (cheaper than a second kernel)
     _zero_values, zptr = _arrays.output((n,), False)
     _unused_out, uptr = _arrays.output((1,), False)
-    rc = _kernel.K.attend(q.ptr, K.ptr, zptr, m.ptr if m else None, n, dim, 1, scale, 0.0, 0,
-                          uptr, wptr)
+    rc = _kernel.K.attend_bias(q.ptr, K.ptr, zptr, m.ptr if m else None,
+                               bias.ptr if bias else None, n, dim, 1, scale, 0.0, 0, uptr, wptr)
     raise_for_status(rc, (q, K), what)
     return _arrays.result(w, (n,))

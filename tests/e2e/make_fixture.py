@@ -83,16 +83,16 @@ def head_weights(mechanism, entry, query, keys, metadata=None):
     """(H, n) as lists: one row per head for multi-head mechanisms, else one row."""
     kw = {"metadata": metadata} if metadata is not None else {}
     if "head_attention_weights" in entry["methods"]:
-        return memoryview(mechanism.head_attention_weights(query, keys, **kw)).tolist()
-    return [memoryview(mechanism.attention_weights(query, keys, **kw)).tolist()]
+        return mechanism.head_attention_weights(query, keys, **kw).tolist()
+    return [mechanism.attention_weights(query, keys, **kw).tolist()]
 
 
 def output(mechanism, entry, query, keys, metadata=None):
     """forward with the keys as values (as the page), or the error's class name."""
     try:
         if metadata is not None and "forward_with_metadata" in entry["methods"]:
-            return memoryview(mechanism.forward_with_metadata(query, keys, keys, metadata)).tolist()
-        return memoryview(mechanism.forward(query, keys, keys)).tolist()
+            return mechanism.forward_with_metadata(query, keys, keys, metadata).tolist()
+        return mechanism.forward(query, keys, keys).tolist()
     except ra.AttentionError as exc:
         return type(exc).__name__
 
@@ -137,7 +137,7 @@ def ball_inputs(graph, space, query, keys):
     scale = BALL_TANGENT_RADIUS / (math.sqrt(-k) * top) if top > 0 else 1.0
     rows = [list(query)] + [list(r) for r in keys]
     tangent = [[float(array("f", [x * scale])[0]) for x in r[start:]] for r in rows]
-    mapped = memoryview(geometric.exp_map0(tangent, k=k)).tolist()
+    mapped = geometric.exp_map0(tangent, k=k).tolist()
     out = [r[:start] + m for r, m in zip(rows, mapped)]
     return out[0], out[1:]  # float32 values, as lists
 
@@ -164,7 +164,7 @@ def metadata_for(name, graph, node):
         return ra.GraphMetadata(hnsw_layers=[graph.layers[j] for j in nbrs])
     if name == "StructuralAttention":
         if id(graph) not in _FEATURES:
-            _FEATURES[id(graph)] = memoryview(structural_features(graph.indptr, graph.indices)).tolist()
+            _FEATURES[id(graph)] = structural_features(graph.indptr, graph.indices).tolist()
         table = _FEATURES[id(graph)]
         return ra.GraphMetadata(structural_features=[table[j] for j in nbrs])
     return None
@@ -178,8 +178,8 @@ def distance_effect(catalog, graph, nodes, dim):
         k = len(graph.neighbours(node))
         keys = memoryview(graph.neighbour_vectors(node)).cast("B").cast("f", (k, graph.dim))
         dist = latent_distances(graph, node)
-        at = lambda d: memoryview(rope.attention_weights(graph.vector(node), keys,  # noqa: E731
-                                                         metadata=ra.GraphMetadata(distances=d))).tolist()
+        at = lambda d: rope.attention_weights(graph.vector(node), keys,  # noqa: E731
+                                              metadata=ra.GraphMetadata(distances=d)).tolist()
         out[str(node)] = {"distances": dist, "with": at(dist), "without": at([0.0] * k)}
     return out
 
@@ -208,9 +208,9 @@ def trained_weights(catalog, graph, nodes, dim, folder):
     options = {**default_options(entry, dim), "num_heads": 2, "seed": 7}
     mech = ra.MultiHeadAttention(**options)
     seeded = case(entry, options, graph, nodes)["weights"]
-    state = {name: [0.5 * x + 0.05 * math.sin(i) for i, x in enumerate(memoryview(t).cast("B").cast("f").tolist())]
+    state = {name: [0.5 * x + 0.05 * math.sin(i) for i, x in enumerate(t.data.cast("B").cast("f").tolist())]
              for name, t in mech.state_dict().items()}
-    shapes = {name: tuple(memoryview(t).shape) for name, t in mech.state_dict().items()}
+    shapes = {name: tuple(t.shape) for name, t in mech.state_dict().items()}
     mech.load_state_dict({name: memoryview(array("f", v)).cast("B").cast("f", shapes[name])
                           for name, v in state.items()})
     files = {name: f"{folder}/{name}.safetensors" for name in ("trained", "other", "wrong", "garbage")}
@@ -253,8 +253,8 @@ def plain_half_file(entry, graph, nodes, dim, folder):
     mech = ra.MultiHeadAttention(**options)
     header, body, halves = {}, b"", {}
     for name, t in sorted(mech.state_dict().items()):
-        shape = list(memoryview(t).shape)
-        data = struct.pack(f"<{math.prod(shape)}e", *(0.7 * x for x in memoryview(t).cast("B").cast("f").tolist()))
+        shape = list(t.shape)
+        data = struct.pack(f"<{math.prod(shape)}e", *(0.7 * x for x in t.data.cast("B").cast("f").tolist()))
         header[name] = {"dtype": "F16", "shape": shape, "data_offsets": [len(body), len(body) + len(data)]}
         halves[name] = memoryview(array("f", struct.unpack(f"<{math.prod(shape)}e", data))).cast("B").cast("f", shape)
         body += data

@@ -19,7 +19,7 @@ import { relativeScores } from '../../web-demo/app/evaluate.js';
 // prints what the library's reader gives back.
 const WRITER = `
 import json, math, struct, sys
-from ruvector_attention.io import load_file
+from ruvector_attention.io import load_file_with_metadata
 folder = sys.argv[1]
 values = [math.sin(i * 1.7) * 10 ** (i % 7 - 3) for i in range(15)] + [0.0, -0.0, 65504.0, 1e-7]
 shape = [len(values)]
@@ -35,7 +35,7 @@ for dtype in ["F32", "F64", "F16", "BF16"]:
     path = f"{folder}/{dtype}.safetensors"
     with open(path, "wb") as fh:
         fh.write(struct.pack("<Q", len(header)) + header + data)
-    tensors, meta = load_file(path)
+    tensors, meta = load_file_with_metadata(path)
     out[dtype] = {"path": path, "values": [float(x) for x in memoryview(tensors["w"]).tolist()], "meta": meta}
 print(json.dumps(out))
 `;

@@ -83,11 +83,13 @@ describe('direct path: the same bytes as through Python, without reaching Python
     });
   }
 
-  test('masks (Uint8Array of any non-zero byte, boolean[]); a fully masked query gives zeros', () => {
+  test('masks (Uint8Array of 0 / 1, boolean[]); other bytes are refused; a fully masked query gives zeros', () => {
     const n = 9, d = 4;
     const sdpa = new rt.ScaledDotProductAttention({ dim: d });
     const q = randomF32(d, 3), K = randomF32(n * d, 4), V = randomF32(n * d, 5);
-    const keep = [1, 0, 2, 0, 0, 255, 1, 0, 1];
+    expectAttentionError(() => sdpa.forward(q, { data: K, rows: n }, { data: V, rows: n },
+      { mask: Uint8Array.of(1, 0, 2, 0, 0, 255, 1, 0, 1) }), 'UNSUPPORTED', ['mask[2] = 2']);
+    const keep = [1, 0, 1, 0, 0, 1, 1, 0, 1];
     const kept = keep.flatMap((m, j) => (m ? [j] : []));
     const pick = (X, w) => Float32Array.from(kept.flatMap(j => Array.from(X.subarray(j * w, (j + 1) * w))));
     const want = referenceSdpa(q, pick(K, d), pick(V, d), kept.length, d, d);
@@ -135,12 +137,15 @@ describe('MultiHeadAttention: the same through its own plan', () => {
       const mha = new rt.MultiHeadAttention({ dim: d, numHeads: h, valueDim: vd, seed: d });
       const q = randomF32(d, 1), K = randomF32(n * d, 2), V = randomF32(n * vd, 3);
       const mk = rt.matrix(K, n);
-      const mask = Uint8Array.from({ length: n }, (_, j) => (j % 3 === 1 ? 0 : 1 + (j % 2)));
+      const mask = Uint8Array.from({ length: n }, (_, j) => (j % 3 === 1 ? 0 : 1));
       for (const [keys, opts] of [[{ data: K, rows: n }, undefined], [mk, undefined], [mk, { mask }]]) {
         const { direct, viaPython } = bothPaths(mha, q, keys, { data: V, rows: n }, opts);
         assert.equal(direct.length, d);
         assertSameBytes(direct, viaPython, `d=${d} h=${h} vd=${vd} n=${n}`);
       }
+      // a byte other than 0 / 1 is not a boolean: Python refuses it, never reads it by truthiness
+      const two = Uint8Array.from(mask, (b, j) => (j === 0 ? 2 : b));
+      expectAttentionError(() => mha.forward(q, mk, { data: V, rows: n }, { mask: two }), 'UNSUPPORTED', ['mask[0] = 2']);
       mk.dispose();
       mha.dispose();
     }
@@ -177,7 +182,7 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < w; j++) s += x[i * w + j] ** 2;
-      const scale = (i % 7 === 3 ? 1.5 : 0.9 * ((i % 5) + 1) / 5) * r / Math.sqrt(s);
+      const scale = (i % 7 === 3 ? 0.999 : 0.9 * ((i % 5) + 1) / 5) * r / Math.sqrt(s); // 0.999: within the margin, pulled in
       for (let j = 0; j < w; j++) x[i * w + j] *= scale;
     }
     return x;
@@ -194,7 +199,8 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
       const mech = await rt.create(name, options);
       for (const n of [1, 37, 300]) {
         const dv = valueDim ?? 7;
-        const q = ballRows(1, d, -0.7, n), K = ballRows(n, d, -0.7, n + 1), V = ballRows(n, dv, -0.7, n + 2);
+        const k = Math.min(options.curvature ?? -0.7, -0.7);  // inside this mechanism's ball
+        const q = ballRows(1, d, k, n), K = ballRows(n, d, k, n + 1), V = ballRows(n, dv, k, n + 2);
         const mk = rt.matrix(K, n);
         const mask = Uint8Array.from({ length: n }, (_, j) => (j % 4 === 2 ? 0 : 1));
         mask[0] = 1;
@@ -210,7 +216,7 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
 
   test('a learned curvature: after loadStateDict the plan carries the new curvature', async () => {
     const h = await rt.create('HyperbolicAttention', { dim: 6, learnCurvature: true });
-    const n = 9, q = ballRows(1, 6, -1, 1), K = { data: ballRows(n, 6, -1, 2), rows: n }, V = { data: ballRows(n, 6, -1, 3), rows: n };
+    const n = 9, q = ballRows(1, 6, -3, 1), K = { data: ballRows(n, 6, -3, 2), rows: n }, V = { data: ballRows(n, 6, -3, 3), rows: n }; // inside both balls
     const before = h.forward(q, K, V);
     h.loadStateDict({ raw_curvature: new Float32Array([2.5]) });
     const { direct, viaPython } = bothPaths(h, q, K, V);
@@ -219,12 +225,23 @@ describe('flash and the curved mechanisms: the same through their plans', () => 
     h.dispose();
   });
 
-  test('project_inputs = false: Python checks the ball, so forward goes through it', async () => {
-    const h = await rt.create('HyperbolicAttention', { dim: 4, projectInputs: false });
+  test('a point outside the ball: the kernel refuses it, Python names it (OUT_OF_BOUNDS)', async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 4 });
     const before = pythonCalls();
-    expectAttentionError(() => h.forward([0.1, 0, 0, 0], [[2, 0, 0, 0]], [[0.1, 0, 0, 0]]), 'OUT_OF_BOUNDS');
-    h.forward([0.1, 0, 0, 0], [[0.2, 0, 0, 0]], [[0.1, 0, 0, 0]]);
-    assert.equal(pythonCalls(), before + 2);
+    expectAttentionError(() => h.forward([0.1, 0, 0, 0], [[2, 0, 0, 0]], [[0.1, 0, 0, 0]]), 'OUT_OF_BOUNDS',
+      ['keys[0] has norm 2 >= the ball radius 1', "input_mode='euclidean'"]);
+    assert.equal(pythonCalls(), before + 1);
+    h.forward([0.1, 0, 0, 0], [[0.2, 0, 0, 0]], [[0.1, 0, 0, 0]]); // inside: the direct path
+    assert.equal(pythonCalls(), before + 1);
+    h.dispose();
+  });
+
+  test('euclidean input mode: exp_0 runs in Python, so forward goes through it', async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 4, inputMode: 'euclidean' });
+    const before = pythonCalls();
+    const out = h.forward([3, 0, 0, 0], [[2, 0, 0, 0]], [[5, 0, 0, 0]]);
+    assert.ok(Math.hypot(...out) < 1, 'a point of the ball');
+    assert.equal(pythonCalls(), before + 1);
     h.dispose();
   });
 });

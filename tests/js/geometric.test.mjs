@@ -4,7 +4,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lib, tolerance, REFERENCE_RTOL, SCALAR_ATOL } from './helpers.mjs';
+import { expectAttentionError, lib, tolerance, REFERENCE_RTOL, SCALAR_ATOL } from './helpers.mjs';
 
 // Seeded inputs (inside the unit ball) built identically here and in the native run.
 function lcg(seed) {
@@ -84,12 +84,16 @@ describe('geometry from JS', () => {
     h.dispose();
   });
 
-  test("the spec's boundary case: queries at 0.99 per coordinate give an output inside the ball", async () => {
-    const h = await rt.create('HyperbolicAttention', { dim: 128, curvature: -1 });
+  test("the spec's boundary case: far-out Euclidean inputs are mapped in (HGCN), refused as ball points", async () => {
+    const h = await rt.create('HyperbolicAttention', { dim: 128, curvature: -1, inputMode: 'euclidean' });
     const keys = rows(10, 128, 9).map(r => r.map(v => v * 10));
     const out = h.forward(new Float32Array(128).fill(0.99), keys, keys);
     assert.ok(Math.hypot(...out) < 1);
     h.dispose();
+    const ball = await rt.create('HyperbolicAttention', { dim: 128, curvature: -1 });
+    expectAttentionError(() => ball.forward(new Float32Array(128).fill(0.99), keys, keys), 'OUT_OF_BOUNDS',
+      ['query has norm 11.2', "input_mode='euclidean'"]);
+    ball.dispose();
   });
 
   test('edge-featured: per-head weights, graph, and the missing-edge-features error', async () => {

@@ -22,8 +22,10 @@ import ruvector_attention as ra  # noqa: E402  (the installed native build)
 def array(x):
     if hasattr(x, "reshape"):  # numpy, when the native run has it
         return {"shape": list(x.shape), "data": x.reshape(-1).tolist()}
-    mv = memoryview(x)
-    return {"shape": list(mv.shape), "data": mv.cast("B").cast("f").tolist() if mv.nbytes else []}
+    flat = x.tolist()  # a FloatArray (no numpy): nested lists like numpy's
+    while flat and isinstance(flat[0], list):
+        flat = [v for row in flat for v in row]
+    return {"shape": list(x.shape), "data": flat}
 
 
 def main(names):

@@ -35,6 +35,8 @@ def config_kwargs(name, **overrides):
     for f in CATALOG[name]["fields"]:
         if f["required"]:
             kwargs[f["name"]] = WIDTH if f["type"] == "int" and f["name"].endswith("dim") else f["default"]
+        if f["name"] == "input_mode":  # the shared Gaussian and bait inputs are Euclidean features
+            kwargs["input_mode"] = "euclidean"
     kwargs.update(overrides)
     return kwargs
 

@@ -65,7 +65,7 @@ static int run(int kernel, const csr_case *c) {
       break;
     case 2: {
       float *W = floats(4 * D * D), *bias = floats(3 * D);
-      rc = KERNEL(mha_forward)(X, X, V, ip, ix, NULL, n, e, n, D, D, 2, W, bias, W + D * D,
+      rc = KERNEL(mha_forward)(X, X, V, ip, ix, NULL, NULL, n, e, n, D, D, 2, W, bias, W + D * D,
                                W + 2 * D * D, bias + D, W + 3 * D * D, bias + 2 * D, b, r, scratch,
                                out, NULL);
       free(W), free(bias);

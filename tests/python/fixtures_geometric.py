@@ -49,22 +49,23 @@ def call(mech, case):
     return getattr(mech, method)(*positional, **keywords)
 
 
-def _hyp(dim, k=-1.0, t=1.0):
+def _hyp(dim, k=-1.0, t=1.0, mode="ball"):
     return {"dim": dim, "curvature": k, "temperature": t, "learn_curvature": False,
-            "project_inputs": True}
+            "input_mode": mode}
 
 
 def _man(dim, k):
-    return {"dim": dim, "curvature": k, "temperature": 1.0, "project_inputs": True}
+    return {"dim": dim, "curvature": k, "temperature": 1.0, "input_mode": "ball"}
 
 
-def _mixed(a, b, k=-1.0, t=1.0):
-    return {"euclidean_dim": a, "hyperbolic_dim": b, "curvature": k, "temperature": t}
+def _mixed(a, b, k=-1.0, t=1.0, mode="ball"):
+    return {"euclidean_dim": a, "hyperbolic_dim": b, "curvature": k, "temperature": t,
+            "input_mode": mode}
 
 
-def _gat(node, edge, heads, concat=True, out=None, slope=0.2, seed=0):
+def _gat(node, edge, heads, concat=True, out=None, slope=0.2, seed=0, loops=False):
     return {"node_dim": node, "edge_dim": edge, "out_dim": out, "num_heads": heads, "concat": concat,
-            "negative_slope": slope, "bias": True, "seed": seed}
+            "negative_slope": slope, "bias": True, "seed": seed, "add_self_loops": loops}
 
 
 def _case(arr, name, mechanism, config, method, state=None, **args):
@@ -89,7 +90,7 @@ def _ball(shape, seed, radius=0.9):
 
 
 def _near_boundary(shape, seed):
-    """Rows of norm 1 - 1e-7 (outside the float32 margin: projected in)."""
+    """Rows of norm 1 - 1e-7 (inside the ball, within its float32 margin: pulled in)."""
     x = rand(shape, seed).astype(np.float64)
     return (x / np.linalg.norm(x, axis=-1, keepdims=True) * (1 - 1e-7)).astype(np.float32)
 
@@ -97,7 +98,8 @@ def _near_boundary(shape, seed):
 def _raw_cases(arr):
     H, M, X, G = "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "EdgeFeaturedAttention"
     for n, d, dv, k, t in [(1, 3, 3, -1.0, 1.0), (17, 15, 5, -0.5, 0.7), (33, 33, 17, -2.0, 1.3)]:
-        q, K, V = _ball(d, 100 + n), _ball((n, d), 101 + n), _ball((n, dv), 102 + n)
+        r = 0.9 / math.sqrt(-k)  # inside this curvature's ball
+        q, K, V = _ball(d, 100 + n, r), _ball((n, d), 101 + n, r), _ball((n, dv), 102 + n, r)
         tag = f"n={n} d={d} dv={dv} k={k} T={t}"
         yield _case(arr, f"hyperbolic forward {tag}", H, _hyp(d, k, t), "forward", query=q, keys=K, values=V)
         yield _case(arr, f"hyperbolic attention_weights {tag}", H, _hyp(d, k, t), "attention_weights",
@@ -107,7 +109,13 @@ def _raw_cases(arr):
                 mask=rand_mask(20, 4))
     yield _case(arr, "hyperbolic fully masked -> zeros", H, _hyp(8), "forward", query=q, keys=K, values=V,
                 mask=np.zeros(20, bool))
-    yield _case(arr, "hyperbolic near the boundary (norm 1 - 1e-7, projected in)", H, _hyp(7), "forward",
+    yield _case(arr, "hyperbolic euclidean inputs (HGCN: exp_0 into the ball)", H,
+                _hyp(6, -0.8, 0.9, "euclidean"), "forward", query=2 * rand(6, 40),
+                keys=2 * rand((9, 6), 41), values=2 * rand((9, 6), 42))
+    yield _case(arr, "mixed-curvature euclidean inputs E^2 x H^4", X, _mixed(2, 4, -1.3, 1.0, "euclidean"),
+                "forward", state={"euclidean_weight": [0.3], "hyperbolic_weight": [1.7]},
+                query=2 * rand(6, 43), keys=2 * rand((8, 6), 44), values=2 * rand((8, 6), 45))
+    yield _case(arr, "hyperbolic near the boundary (norm 1 - 1e-7, pulled in)", H, _hyp(7), "forward",
                 query=_near_boundary(7, 5), keys=_near_boundary((9, 7), 6), values=_near_boundary((9, 7), 7))
     yield _case(arr, "hyperbolic backward k=-0.8", H, _hyp(6, -0.8, 0.9), "backward", query=_ball(6, 8),
                 keys=_ball((11, 6), 9), values=_ball((11, 5), 10), grad_output=rand(5, 11))
@@ -131,6 +139,9 @@ def _raw_cases(arr):
     indptr, indices = [0, 2, 2, 5, 6], [1, 3, 0, 1, 3, 2]  # node 1 isolated
     yield _case(arr, "edge-featured forward_graph (node 1 isolated)", G, _gat(5, 2, 1, seed=7), "forward_graph",
                 features=rand((4, 5), 30), indptr=indptr, indices=indices, edge_features=rand((6, 2), 31))
+    yield _case(arr, "edge-featured forward_graph add_self_loops (GATConv's default)", G,
+                _gat(5, 2, 1, seed=8, loops=True), "forward_graph", features=rand((4, 5), 32),
+                indptr=indptr, indices=[1, 0, 0, 1, 3, 2], edge_features=rand((6, 2), 33))
 
 
 def _reference(case, mech):
@@ -147,6 +158,13 @@ def _reference(case, mech):
     else:
         kw = dict(k=cfg.get("curvature", cfg.get("k")), wh=1.0 / cfg["temperature"])
     mask = a.get("mask")
+    if cfg.get("input_mode") == "euclidean":  # HGCN: geoopt's expmap0 of the curved columns
+        from geoopt.manifolds.stereographic import math as gm
+        de = kw.get("de", 0)
+        for x in ("query", "keys", "values"):
+            t = torch.tensor(np.float64(a[x]))
+            a[x] = torch.cat([t[..., :de], gm.expmap0(t[..., de:], k=torch.tensor(kw["k"], dtype=torch.float64))],
+                             -1).numpy()
     if method == "backward":
         q, K, V = (torch.tensor(np.float64(a[x]), requires_grad=True) for x in ("query", "keys", "values"))
         out = RG.curved_attention_torch(q, K, V, **kw)
@@ -164,7 +182,7 @@ def _gat_reference(case, mech, a):
     heads, out = cfg["num_heads"], cfg["out_dim"] or cfg["node_dim"]
     conv = GATConv(cfg["node_dim"], out // heads if cfg["concat"] else out, heads=heads, concat=cfg["concat"],
                    edge_dim=cfg["edge_dim"] or None, negative_slope=cfg["negative_slope"],
-                   add_self_loops=False).double()
+                   add_self_loops=cfg["add_self_loops"]).double()
     conv.load_state_dict({k: torch.tensor(np.float64(np.asarray(v))) for k, v in mech.state_dict().items()})
     if case["method"] == "forward_graph":
         indptr, src = a["indptr"], a["indices"]

@@ -57,9 +57,9 @@ int main(void) {
     {
       float *W = rand_vec(4 * d * d + d * dv), scratch[4096];
       const float *Wq = W, *Wk = W + d * d, *Wo = W + 2 * d * d, *Wv = W + 3 * d * d;
-      if (SIMD(mha_forward)(q, K, V, NULL, NULL, NULL, 1, 0, n, d, dv, 1, Wq, NULL, Wk, Wv, NULL,
+      if (SIMD(mha_forward)(q, K, V, NULL, NULL, NULL, NULL, 1, 0, n, d, dv, 1, Wq, NULL, Wk, Wv, NULL,
                             Wo, NULL, 0, 1, scratch, o1, NULL) ||
-          rv_mha_forward_scalar(q, K, V, NULL, NULL, NULL, 1, 0, n, d, dv, 1, Wq, NULL, Wk, Wv,
+          rv_mha_forward_scalar(q, K, V, NULL, NULL, NULL, NULL, 1, 0, n, d, dv, 1, Wq, NULL, Wk, Wv,
                                 NULL, Wo, NULL, 0, 1, scratch, o2, NULL))
         return 2;
       compare("mha.out", o1, o2, d);

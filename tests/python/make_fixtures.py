@@ -320,6 +320,9 @@ def build_all(names=None):
         "graph.json": wrap(__import__("reference_graph_fixtures").graph_cases(arr),
                            "GraphRoPE / HNSW-aware / structural / cross-space attention: inputs, "
                            "metadata and native expected outputs"),
+        "masks.json": wrap(__import__("fixtures_masks").mask_cases(arr),
+                           "every mechanism that takes a mask on torch's forms: boolean (true "
+                           "keeps), additive (added to the scores), all masked; oracle: torch"),
         # geometric attention (cases and oracle checks in fixtures_geometric.py)
         "geometric.json": wrap(__import__("fixtures_geometric").geometric_cases(arr),
                                "Hyperbolic / manifold / mixed-curvature / edge-featured attention: inputs "

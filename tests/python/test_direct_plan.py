@@ -43,7 +43,8 @@ def test_sdpa_plan_carries_the_scale_and_none_while_dropout_trains():
 
 def test_no_plan_for_classes_without_one_or_overriding_forward():
     assert plan_of(ra.LinearAttention(8)) is None
-    assert plan_of(ra.HyperbolicAttention(8, project_inputs=False)) is None  # Python checks the ball
+    assert plan_of(ra.HyperbolicAttention(8, input_mode="euclidean")) is None  # exp_0 runs in Python
+    assert plan_of(ra.HyperbolicAttention(8))["args"][16] == ["i32", 2]  # the kernel refuses outside points
 
     class Shifted(ra.ScaledDotProductAttention):
         def forward(self, query, keys, values, *, mask=None):

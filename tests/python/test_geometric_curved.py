@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import ruvector_attention as ra
 import torch
+from geoopt.manifolds.stereographic import math as gm
 from reference_geometric import curved_attention, curved_attention_torch
 from ruvector_attention import _kernel
 from tolerances import assert_close
 
 H_FWD, H_W = ("hyperbolic", "forward"), ("hyperbolic", "weights")
+H_TORCH = ("hyperbolic", "torch")
 
 
 def ball(rng, shape, k=-1.0, top=0.9):
@@ -56,25 +58,88 @@ def test_manifold_is_continuous_at_k_zero():
 
 
 def test_spec_boundary_cases():
+    """The spec's far-out inputs (a query of 0.5s in 128-d has norm 5.7) are Euclidean
+    features: mapped in with exp_0 they give a ball point; as ball points they are refused."""
     rng = np.random.default_rng(0)
     keys, values = rng.normal(size=(10, 128)), rng.normal(size=(10, 128))
-    attn = ra.HyperbolicAttention(128, -1.0)
-    assert np.linalg.norm(attn.forward(np.full(128, 0.5), keys, values)) < 0.99
+    attn = ra.HyperbolicAttention(128, -1.0, input_mode="euclidean")
+    assert np.linalg.norm(attn.forward(np.full(128, 0.5), keys, values)) < 1.0
     assert np.linalg.norm(attn.forward([0.99] * 128, keys, values)) < 1.0
-    u = np.ones(128) / math.sqrt(128) * (1 - 1e-7)  # norm 1 - 1e-7
-    out = attn.forward(u, np.stack([u, -u, 0.5 * u]), np.stack([u, -u, 0.5 * u]))
+    with pytest.raises(ra.OutOfBoundsError, match="input_mode='euclidean'"):
+        ra.HyperbolicAttention(128, -1.0).forward(np.full(128, 0.5), keys, values)
+    u = np.ones(128) / math.sqrt(128) * (1 - 1e-7)  # norm 1 - 1e-7: inside, pulled in
+    out = ra.HyperbolicAttention(128, -1.0).forward(u, np.stack([u, -u, 0.5 * u]),
+                                                    np.stack([u, -u, 0.5 * u]))
     assert np.all(np.isfinite(out)) and np.linalg.norm(out) < 1.0
 
 
-def test_inputs_outside_the_ball_can_raise_instead():
-    attn = ra.HyperbolicAttention(2, project_inputs=False)
-    with pytest.raises(ra.OutOfBoundsError, match=r"keys\[1\] has norm"):
+def test_inputs_outside_the_ball_are_refused_naming_the_mode():
+    attn = ra.HyperbolicAttention(2)
+    with pytest.raises(ra.OutOfBoundsError, match=r"keys\[1\] has norm 1.11803 >= the ball "
+                       r"radius 1 .*input_mode='euclidean'"):
         attn.forward([0.1, 0.1], [[0.1, 0.0], [1.0, 0.5]], [[0.1, 0.0], [0.1, 0.0]])
     with pytest.raises(ra.OutOfBoundsError, match="query"):
         attn.attention_weights([2.0, 0.0], [[0.1, 0.0]])
-    half = ra.HyperbolicAttention(2, curvature=-4.0, project_inputs=False)  # radius 0.5
+    with pytest.raises(ra.OutOfBoundsError, match=r"features\[1\]"):
+        attn.forward_graph([[0.1, 0.0], [1.0, 0.0]], [0, 1, 2], [1, 0])
+    with pytest.raises(ra.OutOfBoundsError, match="keys"):
+        attn.backward([0.1, 0.1], [[1.0, 0.0]], [[0.1, 0.0]], [1.0, 1.0])
+    half = ra.HyperbolicAttention(2, curvature=-4.0)  # radius 0.5
     with pytest.raises(ra.OutOfBoundsError, match=r"values\[0\]"):
         half.forward([0.1, 0.1], [[0.1, 0.0]], [[0.6, 0.0]])
+    mixed = ra.MixedCurvatureAttention(2, 2)  # only the hyperbolic columns are points
+    mixed.forward([5.0, 5.0, 0.1, 0.0], [[9.0, 9.0, 0.1, 0.0]], [[9.0, 9.0, 0.1, 0.0]])
+    with pytest.raises(ra.OutOfBoundsError, match=r"keys\[0\]"):
+        mixed.forward([0.0, 0.0, 0.1, 0.0], [[0.0, 0.0, 0.9, 0.9]], [[0.0, 0.0, 0.1, 0.0]])
+    sphere = ra.ManifoldAttention(2, curvature=1.0)  # k >= 0: no ball, every point is one
+    sphere.forward([3.0, 0.0], [[5.0, 1.0]], [[2.0, 0.0]])
+    with pytest.raises(ra.InvalidConfigError) as e:
+        ra.HyperbolicAttention(2, input_mode="tangent")
+    assert e.value.field == "input_mode"
+
+
+def test_points_within_the_float32_margin_are_accepted():
+    r = 1.0 / math.sqrt(2.0)
+    attn = ra.HyperbolicAttention(2, curvature=-2.0)
+    edge = np.array([np.nextafter(np.float32(r), np.float32(0)), 0.0], np.float32)
+    assert np.linalg.norm(edge) < r
+    out = attn.forward(edge, np.stack([edge, -edge]), np.stack([edge, 0.5 * edge]))
+    assert np.all(np.isfinite(out)) and np.linalg.norm(out) < r
+
+
+@pytest.mark.parametrize("name,make,k", [
+    ("HyperbolicAttention", lambda m: ra.HyperbolicAttention(5, -0.8, input_mode=m), -0.8),
+    ("ManifoldAttention", lambda m: ra.ManifoldAttention(5, curvature=0.7, input_mode=m), 0.7),
+    ("MixedCurvatureAttention", lambda m: ra.MixedCurvatureAttention(2, 3, curvature=-1.2,
+                                                                     input_mode=m), -1.2)])
+def test_euclidean_mode_is_exp0_then_ball_mode(name, make, k):
+    """HGCN: euclidean mode equals exp_0 of the inputs (geoopt's expmap0) fed to ball mode."""
+    rng = np.random.default_rng(3)
+    q, K, V = rng.normal(size=5), rng.normal(size=(7, 5)), rng.normal(size=(7, 5))
+    start = 2 if name == "MixedCurvatureAttention" else 0
+
+    def exp0_t(x):  # geoopt's expmap0 on the curved columns
+        return torch.cat([x[..., :start], gm.expmap0(x[..., start:], k=torch.tensor(k,
+                          dtype=torch.float64))], dim=-1)
+
+    def exp0(x):
+        return exp0_t(torch.tensor(x, dtype=torch.float64)).numpy()
+
+    if k > 0:  # keep tan below its pole
+        q, K, V = 0.3 * q, 0.3 * K, 0.3 * V
+    euclid, ball = make("euclidean"), make("ball")
+    assert_close(euclid.forward(q, K, V), ball.forward(exp0(q), exp0(K), exp0(V)), H_TORCH)
+    assert_close(euclid.attention_weights(q, K), ball.attention_weights(exp0(q), exp0(K)), H_TORCH)
+    g = rng.normal(size=5)
+    ge = euclid.backward(q, K, V, g)
+    tq, tK, tV = (torch.tensor(x, requires_grad=True) for x in (q, K, V))
+
+    gb = ball.backward(exp0(q), exp0(K), exp0(V), g)  # gradients at the ball points
+    t64 = lambda x: torch.tensor(np.asarray(x), dtype=torch.float64)  # noqa: E731
+    (exp0_t(tq) @ t64(gb.query) + (exp0_t(tK) * t64(gb.keys)).sum()
+     + (exp0_t(tV) * t64(gb.values)).sum()).backward()
+    for got, want in ((ge.query, tq.grad), (ge.keys, tK.grad), (ge.values, tV.grad)):
+        assert_close(got, want.numpy(), H_TORCH)
 
 
 @pytest.mark.parametrize("bad", [0.0, 0.5, float("nan"), "x"])
@@ -91,7 +156,8 @@ def test_curvature_must_be_negative(bad):
 def test_hyperbolic_backward_matches_torch(k, learn):
     rng = np.random.default_rng(11)
     q, K, V, g = ball(rng, (6,), k), ball(rng, (7, 6), k), ball(rng, (7, 4), k), rng.normal(size=4)
-    K[2] *= 3.0  # outside the ball: the projection is differentiated too
+    K[2] *= (1 - 1e-3) / math.sqrt(-k) / np.linalg.norm(K[2])  # inside, within the float32
+    # margin: the kernel pulls it in, and that pull is differentiated too
     mask = [True, True, True, False, True, True, True]
     attn = ra.HyperbolicAttention(6, curvature=k, temperature=0.8, learn_curvature=learn)
     got = attn.backward(q, K, V, g, mask=mask)
@@ -113,14 +179,16 @@ def test_hyperbolic_backward_matches_torch(k, learn):
 
 def test_mixed_backward_at_size_with_projection_and_mask_matches_torch():
     """The kernel's reverse mode (rv_geo_backward) at n = 301, odd widths, some keys and
-    values outside the ball, a mask; every gradient against torch autograd."""
+    values within the float32 margin of the boundary (pulled in), a mask; every gradient
+    against torch autograd."""
     rng = np.random.default_rng(14)
     a, b, n, k, T = 5, 11, 301, -1.3, 0.7
     q = np.concatenate([rng.normal(size=a), ball(rng, (b,), k)]).astype(np.float32)
     K = np.concatenate([rng.normal(size=(n, a)), ball(rng, (n, b), k)], 1).astype(np.float32)
     V = np.concatenate([rng.normal(size=(n, a)), ball(rng, (n, b), k)], 1).astype(np.float32)
-    K[::17, a:] *= 4.0
-    V[::13, a:] *= 4.0
+    edge = (1 - 1e-3) / math.sqrt(-k)
+    K[::17, a:] *= edge / np.linalg.norm(K[::17, a:], axis=1, keepdims=True)
+    V[::13, a:] *= edge / np.linalg.norm(V[::13, a:], axis=1, keepdims=True)
     g = rng.normal(size=a + b)
     mask = rng.random(n) > 0.1
     attn = ra.MixedCurvatureAttention(a, b, curvature=k, temperature=T)
@@ -162,7 +230,7 @@ def test_learned_curvature_stays_negative():
     for raw in (-50.0, 0.0, 30.0):
         attn.load_state_dict({"raw_curvature": np.array([raw], np.float32)})
         assert attn.curvature < 0
-        assert np.all(np.isfinite(attn.forward([0.1, 0.2], [[0.3, 0.1]], [[0.2, 0.2]])))
+        assert np.all(np.isfinite(attn.forward([0.05, 0.1], [[0.1, 0.05]], [[0.1, 0.1]])))
 
 
 @pytest.mark.parametrize("k", [0.7, -1e-6])
@@ -206,7 +274,7 @@ def test_mixed_curvature_forward_backward_and_params():
 
 def test_graph_batch_and_isa_consistency():
     rng = np.random.default_rng(14)
-    X, V = ball(rng, (30, 8)), ball(rng, (30, 3))
+    X, V = ball(rng, (30, 8), -1.5), ball(rng, (30, 3), -1.5)
     indptr = [0]
     indices = []
     for i in range(30):
@@ -253,7 +321,7 @@ def test_masks_overflow_bait_and_nan():
 def test_lists_in_memoryviews_out_and_save_load(tmp_path):
     attn = ra.HyperbolicAttention(2, curvature=-0.5, learn_curvature=True)
     out = attn.forward([0.1, 0.2], [[0.3, 0.1], [0.0, -0.2]], [[0.2, 0.2], [0.1, 0.0]])
-    assert isinstance(out, memoryview) and out.shape == (2,)
+    assert isinstance(out, ra.FloatArray) and out.shape == (2,)
     attn.save(tmp_path / "h.safetensors")
     back = ra.HyperbolicAttention.load(tmp_path / "h.safetensors")
     assert back.curvature == pytest.approx(attn.curvature)

@@ -68,8 +68,13 @@ def test_torch_weights_saved_by_real_safetensors_load_into_ours(tmp_path, dtype)
     state = {k: v.to(dtype).contiguous() for k, v in m.state_dict().items()}
     path = tmp_path / "torch.safetensors"
     st_torch.save_file(state, str(path))
-    tensors, metadata = rio.load_file(path)
+    tensors, metadata = rio.load_file_with_metadata(path)
     assert metadata == {}
+    same = rio.load_file(path)  # safetensors.numpy.load_file's contract: the dict alone
+    assert set(same) == set(state)
+    if dtype != torch.bfloat16:  # numpy has no bfloat16 for safetensors.numpy to return
+        expect = st_numpy.load_file(str(path))
+        assert all(np.array_equal(same[k], expect[k].astype(np.float32)) for k in expect)
     ours = ra.MultiHeadAttention(16, 4)
     ours.load_state_dict(tensors)
     for name, value in state.items():  # the exact values, widened to f32
@@ -96,6 +101,21 @@ def test_loading_the_wrong_class_or_a_plain_file_is_a_typed_error(tmp_path):
     st_numpy.save_file({"w": np.ones(3, np.float32)}, str(plain))
     with pytest.raises(ra.UnsupportedError):
         ra.load(plain)
+
+
+def test_the_hint_for_a_torch_written_file_is_code_that_works(tmp_path):
+    torch.manual_seed(1)
+    layer = torch.nn.MultiheadAttention(8, 2)
+    path = tmp_path / "torch.safetensors"
+    st_torch.save_file(dict(layer.state_dict()), str(path))
+    with pytest.raises(ra.UnsupportedError) as err:
+        ra.load(path)
+    code = str(err.value).split("e.g. ", 1)[1]
+    scope = {"ra": ra, "dim": 8, "num_heads": 2}
+    exec(code, scope)  # the hint, run as written
+    mech = scope["mech"]
+    for name, value in layer.state_dict().items():
+        np.testing.assert_array_equal(np.asarray(mech.state_dict()[name]), value.numpy())
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage_header", "huge_header_length", "bad_offsets",

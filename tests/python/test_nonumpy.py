@@ -27,7 +27,7 @@ def test_sdpa_on_lists_matches_pure_reference(n, d, dv):
     q, k, v = P.random_matrix(1, d, 1)[0], P.random_matrix(n, d, 2), P.random_matrix(n, dv, 3)
     attn = ra.ScaledDotProductAttention(d, temperature=0.8)
     out = attn.forward(q, k, v)
-    assert isinstance(out, memoryview) and out.format == "f" and out.shape == (dv,)
+    assert isinstance(out, ra.FloatArray) and out.format == "f" and out.shape == (dv,)
     assert_close(out.tolist(), P.sdpa_forward(q, k, v, temperature=0.8), ("pure", "forward"))
     w = attn.attention_weights(q, k)
     assert w.shape == (n,)
@@ -51,7 +51,7 @@ def test_multihead_on_lists_and_state_dict_kind():
     mha = ra.MultiHeadAttention(12, 3, seed=1)
     state = mha.state_dict()
     if os.environ.get("RUVECTOR_HIDE_NUMPY") == "1":  # no numpy: shaped float32 memoryviews
-        assert isinstance(state["in_proj_weight"], memoryview) and state["in_proj_weight"].format == "f"
+        assert isinstance(state["in_proj_weight"], ra.FloatArray) and state["in_proj_weight"].format == "f"
     assert tuple(state["in_proj_weight"].shape) == (36, 12)
     q, k = P.random_matrix(1, 12, 7)[0], P.random_matrix(6, 12, 8)
     out = mha.forward(q, k, k)

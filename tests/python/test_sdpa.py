@@ -137,10 +137,10 @@ def test_non_numpy_inputs_give_shaped_float32_memoryview():
     q, k, v = rand(d, 1), rand((n, d), 2), rand((n, 5), 3)
     attn = ra.ScaledDotProductAttention(d)
     out = attn.forward(array("f", q.tolist()), memoryview(k).cast("B").cast("f", (n, d)), v.tolist())
-    assert isinstance(out, memoryview) and out.format == "f" and out.shape == (5,)
+    assert isinstance(out, ra.FloatArray) and out.format == "f" and out.shape == (5,)
     assert_close(np.asarray(out), R.sdpa_forward(q, k, v), ("sdpa", "forward"))
     w = attn.attention_weights(q.tolist(), k.tolist())
-    assert isinstance(w, memoryview) and w.shape == (n,)
+    assert isinstance(w, ra.FloatArray) and w.shape == (n,)
 
 
 def test_descriptive_attributes():

@@ -95,7 +95,7 @@ def test_mechanisms_without_numpy_on_lists():
     q, k, v = _rows(1, d, 4)[0], _rows(n, d, 5), _rows(n, d, 6)
     sdpa = ra.ScaledDotProductAttention(d).forward(q, k, v).tolist()
     flash = ra.FlashAttention(d, 7).forward(q, k, v)
-    assert isinstance(flash, memoryview)
+    assert isinstance(flash, ra.FloatArray)
     assert max(abs(a - b) for a, b in zip(flash.tolist(), sdpa, strict=False)) < 1e-5
     lin = ra.LinearAttention(d, 64)
     out = lin.forward_prepared([q, q], lin.prepare_keys(k, v)).tolist()

@@ -57,7 +57,7 @@ def flatten(x) -> tuple[list[float], tuple[int, ...]]:
     -> (flat list of floats, shape)."""
     if hasattr(x, "detach"):  # torch tensor
         x = x.detach().cpu().double().numpy()
-    if isinstance(x, memoryview):
+    if isinstance(x, memoryview) or type(x).__name__ == "FloatArray":
         flat, _ = flatten(x.tolist()) if x.ndim else ([float(x.tolist())], ())
         return flat, tuple(x.shape)
     if hasattr(x, "tolist") and hasattr(x, "reshape"):  # numpy array

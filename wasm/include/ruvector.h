@@ -49,6 +49,11 @@ int rv_cpu_features(void);
   int rv_attend_##isa(const float *q, const float *K, const float *V,                   \
                       const uint8_t *mask, int64_t n, int64_t d, int64_t dv, float scale, \
                       float drop_p, uint64_t drop_seed, float *out, float *weights);      \
+  /* rv_attend with bias (N) added to the scores: torch SDPA's float attn_mask. */     \
+  int rv_attend_bias_##isa(const float *q, const float *K, const float *V,              \
+                           const uint8_t *mask, const float *bias, int64_t n, int64_t d,  \
+                           int64_t dv, float scale, float drop_p, uint64_t drop_seed,     \
+                           float *out, float *weights);                                   \
   /* H queries Q(H,D) over shared keys, one pass over K and V. out (H,DV); weights    \
      optional (H,N). Any H >= 1 (processed in groups of RV_MAX_HEADS). */              \
   int rv_attend_multi_##isa(const float *Q, int64_t h, const float *K, const float *V,   \
@@ -65,22 +70,30 @@ int rv_cpu_features(void);
                                float scale, float drop_p, uint64_t drop_seed,             \
                                const float *grad_out, float *grad_q, float *grad_K,       \
                                float *grad_V, float *work);                               \
+  /* rv_attend_backward of rv_attend_bias. */                                         \
+  int rv_attend_backward_bias_##isa(const float *q, const float *K, const float *V,     \
+                                    const uint8_t *mask, const float *bias, int64_t n,    \
+                                    int64_t d, int64_t dv, float scale, float drop_p,     \
+                                    uint64_t drop_seed, const float *grad_out,            \
+                                    float *grad_q, float *grad_K, float *grad_V,          \
+                                    float *work);                                         \
   /* Multi-head attention without projecting the keys, for rows [row_begin, row_end)  \
      of Q (num_rows, D): row i attends to its CSR neighbours K[indices[indptr[i]:       \
      indptr[i+1]]] or, with indptr and indices NULL, to all N keys (mask optional (N),   \
-     weights optional (num_rows, H, N): dense rows only). u_h = Wk_h^T (Wq q + bq)_h,   \
+     bias optional (N) added to every head's scores (a float attn_mask), weights         \
+     optional (num_rows, H, N): dense rows only). u_h = Wk_h^T (Wq q + bq)_h,            \
      a_h = softmax(K u_h / sqrt(D/H)), out_i = Wo concat_h(Wv_h (a_h V) + bv_h) + bo     \
      (torch nn.MultiheadAttention). Wq, Wk (D,D), Wv (D,DV), Wo (D,D); biases may be     \
      NULL (bk cancels in the softmax). scratch: 2D + H*D + H*DV floats (q', U, S,        \
      concat; concat = the last row's head outputs). A row with no live key gives zeros. */ \
   int rv_mha_forward_##isa(const float *Q, const float *K, const float *V,              \
                            const int64_t *indptr, const int64_t *indices,              \
-                           const uint8_t *mask, int64_t num_rows, int64_t nnz, int64_t n, \
-                           int64_t d, int64_t dv, int64_t h, const float *Wq,           \
-                           const float *bq, const float *Wk, const float *Wv,           \
-                           const float *bv, const float *Wo, const float *bo,           \
-                           int64_t row_begin, int64_t row_end, float *scratch,          \
-                           float *out, float *weights);                                 \
+                           const uint8_t *mask, const float *bias, int64_t num_rows,    \
+                           int64_t nnz, int64_t n, int64_t d, int64_t dv, int64_t h,    \
+                           const float *Wq, const float *bq, const float *Wk,           \
+                           const float *Wv, const float *bv, const float *Wo,           \
+                           const float *bo, int64_t row_begin, int64_t row_end,         \
+                           float *scratch, float *out, float *weights);                 \
   /* Y(M,N) (+)= X(M,K) W(N,K)^T + b(N)  (torch F.linear; b may be NULL). */           \
   int rv_linear_##isa(const float *X, const float *W, const float *b, float *Y,          \
                       int64_t m, int64_t k, int64_t n, int accumulate);                  \

@@ -19,6 +19,8 @@
 #define RV_GEO_BALL_EPS 4e-3f       /* float32 ball margin: max norm (1 - eps)/sqrt(-k) (geoopt) */
 #define RV_GEO_SERIES_LIMIT 1e-3f   /* |k| x^2 below this: Taylor series in k (continuous at k = 0) */
 #define RV_GEO_MIN_DENOM 1e-10f     /* |sum w (lambda - 1)| of the gyromidpoint, sign kept */
+#define RV_GEO_PULL 1               /* project: pull points within the margin into the ball */
+#define RV_GEO_PULL_OR_REFUSE 2     /* ... and RV_E_ARG for a point outside (JS's direct path) */
 
 /* Row operations of rv_geo_rows (op argument). */
 #define RV_GEO_OP_DIST 0      /* out(N)   = d_k(X_i, Y_i) */
@@ -45,8 +47,9 @@
      (num_rows, de + dh): row i attends to its CSR neighbours K[indices[indptr[i]:       \
      indptr[i+1]]] or, with indptr and indices NULL, to all N keys (then mask optional   \
      (N)). score_j = we <q_e, K_je> - wh d_k(q_h, K_jh); online softmax; out (num_rows,  \
-     dve + dvh) = [sum a_j V_je, gyromidpoint_k(V_jh; a)]. project: pull q, K, V into   \
-     the ball (k < 0). weights optional: (nnz) aligned with indices, or (num_rows, N).   \
+     dve + dvh) = [sum a_j V_je, gyromidpoint_k(V_jh; a)]. project: RV_GEO_PULL pulls    \
+     q, K, V into the ball (k < 0); RV_GEO_PULL_OR_REFUSE also refuses one outside it    \
+     (RV_E_ARG). weights optional: (nnz) aligned with indices, or (num_rows, N).         \
      scratch: de + dh floats. */                                                         \
   int rv_geo_attend_##isa(const float *Q, const float *K, const float *V,               \
                           const int64_t *indptr, const int64_t *indices,                \

@@ -197,6 +197,11 @@ int RV_FN(geo_midpoint)(const float *X, const float *w, int64_t n, int64_t d, fl
 
 /* ------------------------------------------------------------- attention */
 
+/* RV_GEO_PULL_OR_REFUSE: a point with |x| >= 1/sqrt(-k) is not one of the ball. */
+static int refuses_outside(int project, double x2, double k) {
+  return project == RV_GEO_PULL_OR_REFUSE && k < 0 && !(x2 * -k < 1.0);
+}
+
 static int geo_attend_impl(const float *q, const float *K, const float *V, const int64_t *idx,
                            const uint8_t *mask, int64_t n, int64_t de, int64_t dh, int64_t dve,
                            int64_t dvh, double k, float we, float wh, int project,
@@ -204,6 +209,7 @@ static int geo_attend_impl(const float *q, const float *K, const float *V, const
   const int64_t d = de + dh, dv = dve + dvh;
   /* the curved part of the query, pulled into the ball once */
   for (int64_t i = 0; i < dh; i++) qh[i] = q[de + i];
+  if (refuses_outside(project, dh ? dot(qh, qh, dh) : 0.0, k)) return RV_E_ARG;
   if (project && dh) project_row(qh, dh, k, RV_GEO_BALL_EPS);
   const double q2 = dh ? dot(qh, qh, dh) : 0.0;
   softmax_state st;
@@ -223,6 +229,7 @@ static int geo_attend_impl(const float *q, const float *K, const float *V, const
       if (dh) {
         const float *kh = kj + de;
         double k2, diff2 = sq_diff_norm(qh, kh, dh, &k2);
+        if (refuses_outside(project, k2, k)) return RV_E_ARG;
         const float sk = project ? ball_scale(k2, k, RV_GEO_BALL_EPS) : 1.0f;
         if (sk != 1.0f) { /* rare: a key outside the ball, measured again once pulled in */
           diff2 = 0.0;
@@ -240,6 +247,7 @@ static int geo_attend_impl(const float *q, const float *K, const float *V, const
       if (dvh) {
         const float *vh = blk.v[j] + dve;
         double v2 = dot(vh, vh, dvh);
+        if (refuses_outside(project, v2, k)) return RV_E_ARG;
         vs[j] = project ? ball_scale(v2, k, RV_GEO_BALL_EPS) : 1.0f;
         v2 *= (double)vs[j] * vs[j];
         lam[j] = (float)(2.0 / conformal(v2, k));

@@ -11,21 +11,27 @@
 
 /* ---------------------------------------------------------------- exported: attention */
 
-int RV_FN(attend)(const float *q, const float *K, const float *V, const uint8_t *mask, int64_t n,
-                  int64_t d, int64_t dv, float scale, float drop_p, uint64_t drop_seed, float *out,
-                  float *weights) {
+int RV_FN(attend_bias)(const float *q, const float *K, const float *V, const uint8_t *mask,
+                       const float *bias, int64_t n, int64_t d, int64_t dv, float scale,
+                       float drop_p, uint64_t drop_seed, float *out, float *weights) {
   if (bad_sizes(n, d, dv) || !q || !out || (n && (!K || !V)) || !(drop_p >= 0.0f && drop_p < 1.0f))
     return RV_E_ARG;
   softmax_state st;
-  return attend_group(q, 1, K, V, NULL, mask, n, d, dv, scale, drop_p, drop_seed, out, weights,
-                      &st);
+  return attend_group(q, 1, K, V, NULL, mask, bias, n, d, dv, scale, drop_p, drop_seed, out,
+                           weights, &st);
+}
+
+int RV_FN(attend)(const float *q, const float *K, const float *V, const uint8_t *mask, int64_t n,
+                  int64_t d, int64_t dv, float scale, float drop_p, uint64_t drop_seed, float *out,
+                  float *weights) {
+  return RV_FN(attend_bias)(q, K, V, mask, NULL, n, d, dv, scale, drop_p, drop_seed, out, weights);
 }
 
 int RV_FN(attend_multi)(const float *Q, int64_t h, const float *K, const float *V,
                         const uint8_t *mask, int64_t n, int64_t d, int64_t dv, float scale,
                         float *out, float *weights) {
   if (bad_sizes(n, d, dv) || h < 1 || !Q || !out || (n && (!K || !V))) return RV_E_ARG;
-  return attend_multi_impl(Q, h, K, V, NULL, mask, n, d, dv, scale, out, weights);
+  return attend_multi_impl(Q, h, K, V, NULL, mask, NULL, n, d, dv, scale, out, weights);
 }
 
 int RV_FN(attend_batch)(const float *Q, const float *K, const float *V, const uint8_t *mask,
@@ -35,8 +41,8 @@ int RV_FN(attend_batch)(const float *Q, const float *K, const float *V, const ui
   softmax_state st;
   for (int64_t i = 0; i < b; i++) {
     int rc = attend_group(Q + i * d, 1, K + i * n * d, V + i * n * dv, NULL,
-                          mask ? mask + i * n : NULL, n, d, dv, scale, 0.0f, 0, out + i * dv, NULL,
-                          &st);
+                          mask ? mask + i * n : NULL, NULL, n, d, dv, scale, 0.0f, 0, out + i * dv,
+                          NULL, &st);
     if (rc) return rc;
   }
   return RV_OK;
@@ -47,15 +53,17 @@ int RV_FN(attend_batch)(const float *Q, const float *K, const float *V, const ui
 /* With a_j = softmax weight, m_j = dropout factor, o = sum_j a_j m_j v_j, g = dL/do:
  *   dL/dv_j = a_j m_j g;  ds_j = a_j (m_j g.v_j - g.o);
  *   dL/dq = scale sum_j ds_j k_j;  dL/dk_j = scale ds_j q. */
-int RV_FN(attend_backward)(const float *q, const float *K, const float *V, const uint8_t *mask,
-                           int64_t n, int64_t d, int64_t dv, float scale, float drop_p,
-                           uint64_t drop_seed, const float *grad_out, float *grad_q,
-                           float *grad_K, float *grad_V, float *work) {
+int RV_FN(attend_backward_bias)(const float *q, const float *K, const float *V,
+                                const uint8_t *mask, const float *bias, int64_t n, int64_t d,
+                                int64_t dv, float scale, float drop_p, uint64_t drop_seed,
+                                const float *grad_out, float *grad_q, float *grad_K,
+                                float *grad_V, float *work) {
   if (bad_sizes(n, d, dv) || !q || !grad_out || !grad_q || !work || !(drop_p >= 0.0f && drop_p < 1.0f) ||
       (n && (!K || !V || !grad_K || !grad_V)))
     return RV_E_ARG;
   softmax_state st;
-  int rc = attend_group(q, 1, K, V, NULL, mask, n, d, dv, scale, drop_p, drop_seed, work, NULL, &st);
+  int rc = attend_group(q, 1, K, V, NULL, mask, bias, n, d, dv, scale, drop_p, drop_seed,
+                             work, NULL, &st);
   if (rc) return rc;
   if (st.s == 0.0f) return RV_OK; /* no live key: the output is constant zero */
   const float inv = 1.0f / st.s;
@@ -63,7 +71,7 @@ int RV_FN(attend_backward)(const float *q, const float *K, const float *V, const
   for (int64_t i = 0; i < n; i++) {
     if (mask && !mask[i]) continue;
     const float *k = K + i * d, *v = V + i * dv;
-    const float a = exp1(scale * dot(q, k, d) - st.m) * inv;
+    const float a = exp1(scale * dot(q, k, d) + (bias ? bias[i] : 0.0f) - st.m) * inv;
     float keep = 1.0f;
     if (drop_p > 0.0f) keep = dropout_keep(drop_seed, i, drop_p) ? 1.0f / (1.0f - drop_p) : 0.0f;
     axpy(grad_V + i * dv, grad_out, a * keep, dv);
@@ -72,6 +80,14 @@ int RV_FN(attend_backward)(const float *q, const float *K, const float *V, const
     axpy(grad_K + i * d, q, scale * ds, d);
   }
   return all_finite(grad_q, d) ? RV_OK : RV_E_NONFINITE;
+}
+
+int RV_FN(attend_backward)(const float *q, const float *K, const float *V, const uint8_t *mask,
+                           int64_t n, int64_t d, int64_t dv, float scale, float drop_p,
+                           uint64_t drop_seed, const float *grad_out, float *grad_q,
+                           float *grad_K, float *grad_V, float *work) {
+  return RV_FN(attend_backward_bias)(q, K, V, mask, NULL, n, d, dv, scale, drop_p, drop_seed,
+                                     grad_out, grad_q, grad_K, grad_V, work);
 }
 
 /* ---------------------------------------------------------------- exported: linear algebra */
@@ -118,7 +134,7 @@ int RV_FN(matmul_tn)(const float *G, const float *X, float *Y, int64_t m, int64_
 
 /* Reassociated single-query multi-head attention (see ruvector.h); O(H N D + D^2). */
 static int mha_impl(const float *q, const float *K, const float *V, const int64_t *idx,
-                    const uint8_t *mask, int64_t n, int64_t d, int64_t dv, int64_t h,
+                    const uint8_t *mask, const float *bias, int64_t n, int64_t d, int64_t dv, int64_t h,
                     const float *Wq, const float *bq, const float *Wk, const float *Wv,
                     const float *bv, const float *Wo, const float *bo, float *scratch, float *out,
                     float *weights) {
@@ -139,7 +155,7 @@ static int mha_impl(const float *q, const float *K, const float *V, const int64_
     for (int64_t r = 0; r < hd; r++) axpy(u, Wk + (hh * hd + r) * d, qp[hh * hd + r], d);
   }
   const float scale = (float)(1.0 / __builtin_sqrt((double)hd));
-  int rc = attend_multi_impl(U, h, K, V, idx, mask, n, d, dv, scale, S, weights);
+  int rc = attend_multi_impl(U, h, K, V, idx, mask, bias, n, d, dv, scale, S, weights);
   if (rc) return rc;
   for (int64_t hh = 0; hh < h; hh++)
     for (int64_t r = 0; r < hd; r++) {
@@ -157,19 +173,19 @@ static int mha_bad_args(int64_t n, int64_t d, int64_t dv, int64_t h, const float
 }
 
 int RV_FN(mha_forward)(const float *Q, const float *K, const float *V, const int64_t *indptr,
-                       const int64_t *indices, const uint8_t *mask, int64_t num_rows, int64_t nnz,
-                       int64_t n, int64_t d, int64_t dv, int64_t h, const float *Wq,
-                       const float *bq, const float *Wk, const float *Wv, const float *bv,
-                       const float *Wo, const float *bo, int64_t row_begin, int64_t row_end,
-                       float *scratch, float *out, float *weights) {
+                       const int64_t *indices, const uint8_t *mask, const float *bias,
+                       int64_t num_rows, int64_t nnz, int64_t n, int64_t d, int64_t dv, int64_t h,
+                       const float *Wq, const float *bq, const float *Wk, const float *Wv,
+                       const float *bv, const float *Wo, const float *bo, int64_t row_begin,
+                       int64_t row_end, float *scratch, float *out, float *weights) {
   if (mha_bad_args(n, d, dv, h, Wq, Wk, Wv, Wo, scratch) || (row_end > row_begin && (!Q || !out)) ||
-      (n && (!K || !V)) || (indptr && (mask || weights)))
+      (n && (!K || !V)) || (indptr && (mask || bias || weights)))
     return RV_E_ARG;
   int rc = check_rows(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   for (int64_t i = row_begin; i < row_end && !rc; i++) {
     const int64_t *idx, len = row_keys(indptr, indices, n, i, &idx);
-    rc = mha_impl(Q + i * d, K, V, idx, mask, len, d, dv, h, Wq, bq, Wk, Wv, bv, Wo, bo, scratch,
-                  out + i * d, weights ? weights + i * h * n : NULL);
+    rc = mha_impl(Q + i * d, K, V, idx, mask, bias, len, d, dv, h, Wq, bq, Wk, Wv, bv, Wo, bo,
+                  scratch, out + i * d, weights ? weights + i * h * n : NULL);
   }
   return rc;
 }

@@ -17,6 +17,7 @@ typedef struct {
   float m, s;    /* running max and sum of exp(score - m) */
   float *acc;    /* (DV) running sum of exp(score - m) * v */
   float *scores; /* optional (N): raw scores by position, -inf where masked */
+  const float *bias; /* optional (N): added to the scores by position (a float mask) */
 } softmax_state;
 
 typedef struct {
@@ -31,6 +32,7 @@ static inline void state_init(softmax_state *st, float *acc, float *scores, int6
   st->s = 0.0f;
   st->acc = acc;
   st->scores = scores;
+  st->bias = NULL;
   zero_vec(acc, dv);
 }
 
@@ -47,12 +49,15 @@ static int block_step(softmax_state *st, const float *q, const key_block *blk, i
   for (; j < b; j++) sc[j] = dot(q, blk->k[j], d);
   for (; j < RV_KEY_BLOCK; j++) sc[j] = sc[0]; /* pad a partial block: neutral for max / min */
 
+  float add[RV_KEY_BLOCK]; /* torch SDPA's float attn_mask: scale * q.k + bias_j (padded) */
+  for (j = 0; j < RV_KEY_BLOCK; j++) add[j] = st->bias ? st->bias[blk->pos[j < b ? j : 0]] : 0.0f;
+
   /* scale, block max and min in vector form; -inf / +inf / NaN scores are errors
    * (a NaN that slips past max / min makes the sum NaN, checked at the end) */
   const rv_v vscale = rv_set1(scale);
   rv_v vmax = rv_set1(-RV_INF), vmin = rv_set1(RV_INF);
   for (j = 0; j < RV_KEY_BLOCK; j += RV_W) {
-    rv_v x = rv_mul(rv_load(sc + j), vscale);
+    rv_v x = rv_add(rv_mul(rv_load(sc + j), vscale), rv_load(add + j));
     rv_store(sc + j, x);
     vmax = rv_max(vmax, x);
     vmin = rv_min(vmin, x);
@@ -153,15 +158,17 @@ static inline void next_block(key_block *blk, int64_t *i, int64_t n, const float
   }
 }
 
-/* h queries (h <= RV_MAX_HEADS) over the same keys: each key block is read once. */
+/* h queries (h <= RV_MAX_HEADS) over the same keys: each key block is read once;
+ * bias (optional, N) is added to every query's scores. */
 static int attend_group(const float *Q, int64_t h, const float *K, const float *V,
-                        const int64_t *idx, const uint8_t *mask, int64_t n, int64_t d,
-                        int64_t dv, float scale, float drop_p, uint64_t drop_seed, float *out,
-                        float *weights, softmax_state *st) {
+                        const int64_t *idx, const uint8_t *mask, const float *bias, int64_t n,
+                        int64_t d, int64_t dv, float scale, float drop_p, uint64_t drop_seed,
+                        float *out, float *weights, softmax_state *st) {
   float *scores[RV_MAX_HEADS];
   for (int64_t j = 0; j < h; j++) {
     scores[j] = weights ? weights + j * n : NULL;
     state_init(&st[j], out + j * dv, scores[j], dv);
+    st[j].bias = bias;
   }
   key_block blk;
   int64_t i = 0;
@@ -181,13 +188,14 @@ static int attend_group(const float *Q, int64_t h, const float *K, const float *
 }
 
 static int attend_multi_impl(const float *Q, int64_t h, const float *K, const float *V,
-                             const int64_t *idx, const uint8_t *mask, int64_t n, int64_t d,
-                             int64_t dv, float scale, float *out, float *weights) {
+                             const int64_t *idx, const uint8_t *mask, const float *bias,
+                             int64_t n, int64_t d, int64_t dv, float scale, float *out,
+                             float *weights) {
   softmax_state st[RV_MAX_HEADS];
   for (int64_t g = 0; g < h; g += RV_MAX_HEADS) {
     const int64_t hg = h - g < RV_MAX_HEADS ? h - g : RV_MAX_HEADS;
-    int rc = attend_group(Q + g * d, hg, K, V, idx, mask, n, d, dv, scale, 0.0f, 0, out + g * dv,
-                          weights ? weights + g * n : NULL, st);
+    int rc = attend_group(Q + g * d, hg, K, V, idx, mask, bias, n, d, dv, scale, 0.0f, 0,
+                               out + g * dv, weights ? weights + g * n : NULL, st);
     if (rc) return rc;
   }
   return RV_OK;

@@ -388,7 +388,7 @@ int RV_FN(attend_csr)(const float *Q, const float *K, const float *V, const int6
   int rc = check_csr(indptr, indices, num_rows, nnz, n, row_begin, row_end);
   softmax_state st;
   for (int64_t i = row_begin; i < row_end && !rc; i++)
-    rc = attend_group(Q + i * d, 1, K, V, indices + indptr[i], NULL, indptr[i + 1] - indptr[i], d,
-                      dv, scale, 0.0f, 0, out + i * dv, weights ? weights + indptr[i] : NULL, &st);
+    rc = attend_group(Q + i * d, 1, K, V, indices + indptr[i], NULL, NULL, indptr[i + 1] - indptr[i],
+                      d, dv, scale, 0.0f, 0, out + i * dv, weights ? weights + indptr[i] : NULL, &st);
   return rc;
 }

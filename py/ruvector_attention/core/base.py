@@ -2,17 +2,26 @@
 (parameters, state_dict, save/load, train/eval). The registry (``MECHANISMS``,
 ``register``) lives in ``exports``."""
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import json
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._version import __version__
 from ..errors import DimensionMismatchError, InternalError, InvalidConfigError, UnsupportedError
 from ..exports import MECHANISMS, exported, register  # noqa: F401  (re-exported for the families)
-from ..io import load_file, save_file
+from ..io import load_file_with_metadata, save_file
 from ..numerics import FLOAT32_BYTES, FLOAT32_MAX, FLOAT32_MIN_NORMAL, MAX_PARAMETERS, MAX_SEED, MAX_SIZE
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from .._typing import Array, PathLike
 
 # safetensors metadata keys of a saved mechanism
 _META_CLASS = "ruvector_attention.mechanism"
@@ -37,8 +46,8 @@ class Gradients:
     params: dict
 
 
-def option(default, kind, *, low=None, high=None, low_open=False, high_open=False,
-           optional=False, doc=""):
+def option(default: Any, kind: Any, *, low: Any = None, high: Any = None, low_open: Any = False, high_open: Any = False,
+           optional: Any = False, doc: Any = "") -> Any:
     """A config field with its type and bounds; ``validate`` enforces them and the
     catalogue (``mechanism_catalog``) publishes them. An int field without ``high`` is a
     size, bounded by ``numerics.MAX_SIZE``."""
@@ -49,29 +58,29 @@ def option(default, kind, *, low=None, high=None, low_open=False, high_open=Fals
     return dataclasses.field(default=default, metadata=meta)
 
 
-def seed_option(doc):
+def seed_option(doc: str) -> Any:
     """The ``seed`` of a mechanism's random initialisation or draws (0 .. MAX_SEED)."""
     return option(0, int, low=0, high=MAX_SEED, doc=doc)
 
 
-def temperature_option():
+def temperature_option() -> Any:
     """The softmax temperature T > 0 every mechanism that divides its scores shares."""
     return option(1.0, float, low=0.0, low_open=True, doc="softmax temperature T")
 
 
-def scale_option():
+def scale_option() -> Any:
     """The optional score scale s > 0 (default 1/sqrt(dim), as torch SDPA)."""
     return option(None, float, low=0.0, low_open=True, optional=True,
                   doc="score scale; default 1/sqrt(dim)")
 
 
-def choice(value):
+def choice(value: Any) -> Any:
     """A discrete option as its config value: an enum member becomes its string value
     (configs store the plain string, so they are JSON as saved and as JS sends them)."""
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def validate(config):
+def validate(config: Any) -> Any:
     """Check every field against its ``option`` metadata; the error names the field."""
     cls = type(config).__name__
     for f in dataclasses.fields(config):
@@ -112,7 +121,7 @@ def validate(config):
 
 
 
-def direct_plan(dim, value_dim, out_length, kernel, args):
+def direct_plan(dim: int, value_dim: int, out_length: Any, kernel: str, args: Any) -> Any:
     """A plan for js/src/direct.ts: JS calls ``kernel`` itself for ``forward`` when the
     query has ``dim`` values, the n >= 1 keys ``dim`` columns, the n values ``value_dim``
     (None: any width dv >= 1) and the mask n entries; the output has ``out_length`` values
@@ -131,7 +140,7 @@ class Attention:
     complexity = Complexity.QUADRATIC
     supports_variable_length = True
 
-    def __init__(self, config):
+    def __init__(self, config: Any) -> None:
         validate(config)
         self._config = config
         self._params = {}  # name -> (array('f'), shape)
@@ -139,32 +148,32 @@ class Attention:
 
     # -- configuration ----------------------------------------------------------------
     @exported(returns="json")
-    def config(self):
+    def config(self) -> Any:
         """The frozen, validated configuration dataclass."""
         return self._config
 
     @property
-    def hidden_dim(self):
+    def hidden_dim(self) -> int:
         return self._config.dim
 
     @exported(returns="bool")
     @property
-    def training(self):
+    def training(self) -> bool:
         """Whether the mechanism is in training mode (dropout active where configured)."""
         return self._training
 
     @training.setter
-    def training(self, mode):
+    def training(self, mode: bool) -> None:
         self._training = bool(mode)
 
     @exported(mutates=True)
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Attention:
         """Training mode (dropout active where configured); returns self, like torch."""
         self.training = mode
         return self
 
     @exported(mutates=True)
-    def eval(self):
+    def eval(self) -> Attention:
         return self.train(False)
 
     def __repr__(self):
@@ -195,7 +204,7 @@ class Attention:
         return self._params[name][0].buffer_info()[0] + offset * FLOAT32_BYTES
 
     @exported(returns="state")
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Array]:
         """Copies of the parameters: numpy arrays when numpy is installed, else shaped
         float32 memoryviews. Names follow PyTorch / PyG where they define the same layer."""
         out = {}
@@ -206,7 +215,7 @@ class Attention:
         return out
 
     @exported(mutates=True)
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load parameters (any array kind, torch tensors included). Names and shapes
         must match ``state_dict()`` exactly."""
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
@@ -214,6 +223,8 @@ class Attention:
                                      f"arrays, got {type(state_dict).__name__}", field="state_dict")
         missing = sorted(set(self._params) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(self._params))
+        for name in missing + unexpected:
+            self._disagreeing_option(name, None)
         if missing or unexpected:
             raise InvalidConfigError(f"{type(self).__name__}.load_state_dict: missing keys "
                                      f"{missing}, unexpected keys {unexpected}", field="state_dict")
@@ -221,6 +232,7 @@ class Attention:
         for name, (_, shape) in self._params.items():
             t = _arrays.f32(state_dict[name], name)
             if tuple(t.shape) != shape:
+                self._disagreeing_option(name, tuple(t.shape))
                 raise DimensionMismatchError(f"{name} has shape {tuple(t.shape)}, expected {shape}",
                                              expected=shape, actual=tuple(t.shape))
             _arrays.check_finite(_kernel.K, [t])
@@ -228,28 +240,44 @@ class Attention:
         for name, values in staged.items():
             self._params[name] = (values, self._params[name][1])
 
-    def parameter_names(self):
+    def _disagreeing_option(self, name, shape):
+        """Raise InvalidConfigError naming the config option a state dict disagrees with:
+        parameter ``name`` is missing / unexpected (shape None) or has ``shape``. The base
+        knows no option; mechanisms whose options shape their parameters override it."""
+
+    def _option_error(self, name, shape, option):
+        value = getattr(self._config, option)
+        found = "is missing or unexpected" if shape is None else f"has shape {shape}"
+        raise InvalidConfigError(f"{type(self).__name__}.load_state_dict: {name} {found}, so "
+                                 f"the weights were made with another {option} than this "
+                                 f"mechanism's {option}={value!r}", field=option)
+
+    def parameter_names(self) -> list[str]:
         return list(self._params)
 
     # -- persistence ------------------------------------------------------------------
-    def save(self, path):
+    def save(self, path: PathLike) -> None:
         """Write the parameters as safetensors, with the class and config in the metadata
         (``ra.save(mechanism, path)`` is this method)."""
         save_file(self.state_dict(), path, {
             _META_CLASS: type(self).__name__,
-            _META_CONFIG: json.dumps(dataclasses.asdict(self.config())),
+            _META_CONFIG: json.dumps(dataclasses.asdict(self.config()),
+                                     default=lambda v: v.value),  # enums by their value
             _META_VERSION: __version__})
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: PathLike) -> Attention:
         """Rebuild a mechanism saved with ``save`` (its class is read from the file;
         ``ra.load(path)`` is ``Attention.load``)."""
-        tensors, metadata = load_file(path)
+        tensors, metadata = load_file_with_metadata(path)
         name = metadata.get(_META_CLASS)
         if name not in MECHANISMS:
-            raise UnsupportedError(f"{path} does not name a known mechanism in its metadata "
-                                   f"(found {name!r}); load the weights with load_file and "
-                                   "load_state_dict instead")
+            raise UnsupportedError(
+                f"{path} does not name a known mechanism in its metadata (found {name!r}), as "
+                "a file written by torch or safetensors does not: build the mechanism with the "
+                "layer's options and load the weights into it, e.g. "
+                f"mech = ra.MultiHeadAttention(dim, num_heads); "
+                f"mech.load_state_dict(ra.io.load_file({str(path)!r}))")
         mech = _rebuild(MECHANISMS[name], metadata.get(_META_CONFIG, ""), path)
         mech.load_state_dict(tensors)
         if cls is not Attention and not isinstance(mech, cls):

@@ -14,11 +14,15 @@ Parameters (torch names): in_proj_weight (3D, D) when DV == D, else q_proj_weigh
 out_proj.weight (D, D); out_proj.bias (D,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import random
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
+from .._masks import combine
 from .._parallel import run_rows
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from ..exports import exported
@@ -27,6 +31,10 @@ from ..numerics import MAX_HEADS
 from ..validation import batch_inputs, graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
 from .base import Attention, Complexity, direct_plan, option, register, seed_option
 from .mha_backward import mha_backward
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
+    from .base import Gradients
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +78,8 @@ class MultiHeadAttention(Attention):
     Config = MultiHeadConfig
     complexity = Complexity.LINEAR  # one query: O(H N D + D^2)
 
-    def __init__(self, dim, num_heads, *, value_dim=None, bias=True, seed=0):
+    def __init__(self, dim: int, num_heads: int, *, value_dim: int | None = None, bias: bool = True,
+                 seed: int = 0) -> None:
         super().__init__(MultiHeadConfig(dim, num_heads, value_dim, bias, seed))
         d, dv = dim, self.value_dim
         self._reserve_parameters((3 * d * d if dv == d else 2 * d * d + d * dv) + d * d + 4 * d)
@@ -92,15 +101,15 @@ class MultiHeadAttention(Attention):
             self._add_param("out_proj.bias", (d,), [0.0] * d)
 
     @property
-    def num_heads(self):
+    def num_heads(self) -> int:
         return self._config.num_heads
 
     @property
-    def head_dim(self):
+    def head_dim(self) -> int:
         return self._config.dim // self._config.num_heads
 
     @property
-    def value_dim(self):
+    def value_dim(self) -> int:
         return self._config.value_dim or self._config.dim
 
     # -- parameter addresses ----------------------------------------------------------
@@ -120,50 +129,60 @@ class MultiHeadAttention(Attention):
         return 2 * d + h * d + h * self.value_dim  # q', U (H,D), S (H,DV), head outputs
 
     # -- forward ----------------------------------------------------------------------
-    def _run(self, query, keys, values, mask, want_weights):
+    def _run(self, query, keys, values, mask, want_weights, key_padding_mask=None):
         d, h = self._config.dim, self._config.num_heads
         q = _arrays.vector(query, "query", d)
         K, V = key_value_pair(keys, values, d)
         self._check_value_width(V)
         n = K.shape[0]
-        m = _arrays.mask_array(mask, n) if mask is not None else None
+        m, bias = _masks(mask, key_padding_mask, n)
         numpy = q.numpy or K.numpy or V.numpy
         out, optr = _arrays.output((d,), numpy)
         scratch, sptr = _arrays.output((self._scratch_size(),), False)
         weights, wptr = _arrays.output((h, n), numpy) if want_weights else (None, None)
-        rc = _kernel.K.mha_forward(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None, 1, 0, n,
-                                   d, self.value_dim, h, *self._weights(), 0, 1, sptr, optr, wptr)
+        rc = _kernel.K.mha_forward(q.ptr, K.ptr, V.ptr, None, None, m.ptr if m else None,
+                                   bias.ptr if bias else None, 1, 0, n, d, self.value_dim, h,
+                                   *self._weights(), 0, 1, sptr, optr, wptr)
         raise_for_status(rc, (q, K, V), "MultiHeadAttention.forward")
-        return (q, K, V, m, numpy), (out, scratch, weights)
+        return (q, K, V, m, bias, numpy), (out, scratch, weights)
 
     def _direct_plan(self):
         """How js/src/direct.ts may run ``forward`` by calling the kernel itself (the
         parameter addresses change with load_state_dict, which JS knows to ask again after)."""
         d, h = self._config.dim, self._config.num_heads
         return direct_plan(d, self.value_dim, d, "mha_forward",
-                           ["query", "keys", "values", None, None, "mask", 1, 0, "n", d,
+                           ["query", "keys", "values", None, None, "mask", None, 1, 0, "n", d,
                             self.value_dim, h, *self._weights(), 0, 1,
                             {"scratch": self._scratch_size()}, "out", None])
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
-        """Output (D,) for one query. A fully masked query gives zeros."""
-        _, (out, _, _) = self._run(query, keys, values, mask, False)
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
+        """Output (D,) for one query. ``mask`` (N,) is torch's ``attn_mask``: boolean /
+        0-1 keeps the True keys, float is added to every head's scores (0 keeps, -inf
+        removes); ``key_padding_mask`` (N,) is ``nn.MultiheadAttention``'s: True (or 1)
+        ignores the key, float is added. A fully masked query gives zeros."""
+        _, (out, _, _) = self._run(query, keys, values, mask, False, key_padding_mask)
         return _arrays.result(out, (self._config.dim,))
 
     @exported(returns="matrix")
-    def head_attention_weights(self, query, keys, *, mask=None):
-        """Softmax weights of every head, (H, N)."""
+    def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
+                               mask: MaskLike | None = None,
+                               key_padding_mask: MaskLike | None = None) -> Array:
+        """Softmax weights of every head, (H, N) (masks as ``forward``)."""
         n = _arrays.matrix(keys, "keys", cols=self._config.dim).shape[0]
         # values only feed the output, which is discarded: reuse the keys when widths agree
         values = keys if self.value_dim == self._config.dim else _zeros(n, self.value_dim)
-        _, (_, _, w) = self._run(query, keys, values, mask, True)
+        _, (_, _, w) = self._run(query, keys, values, mask, True, key_padding_mask)
         return _arrays.result(w, (self._config.num_heads, n))
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          key_padding_mask: MaskLike | None = None) -> Array:
         """Mean of the heads' weights, (N,) (torch's ``average_attn_weights=True``)."""
-        w = _arrays.f32(self.head_attention_weights(query, keys, mask=mask), "weights")
+        w = _arrays.f32(self.head_attention_weights(query, keys, mask=mask,
+                                                    key_padding_mask=key_padding_mask),
+                        "weights")
         h, n = w.shape
         ones, onesp = _arrays.output((1, h), False)
         for i in range(h):
@@ -173,26 +192,34 @@ class MultiHeadAttention(Attention):
         return _arrays.result(out, (n,))
 
     @exported(returns="vector", head_idx="int")
-    def head_output(self, head_idx, query, keys, values, *, mask=None):
+    def head_output(self, head_idx: int, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                    mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Output of head ``head_idx`` before the output projection, (D/H,)."""
         h, hd = self._config.num_heads, self.head_dim
         if isinstance(head_idx, bool) or not isinstance(head_idx, int) or not 0 <= head_idx < h:
             raise OutOfBoundsError(f"head_idx {head_idx!r} is out of range for {h} heads",
                                    index=head_idx, length=h)
-        (_, _, _, _, numpy), (_, scratch, _) = self._run(query, keys, values, mask, False)
+        (*_, numpy), (_, scratch, _) = self._run(query, keys, values, mask, False,
+                                                 key_padding_mask)
         start = self._scratch_size() - self._config.dim + head_idx * hd
         out, optr = _arrays.output((hd,), numpy)
         _kernel.copy_bytes(optr, scratch.buffer_info()[0] + start * F32, hd * F32)
         return _arrays.result(out, (hd,))
 
     @exported(returns="matrix", keys="sets", values="sets")
-    def forward_batch(self, queries, keys, values, *, mask=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV), or over their own
-        sets (B, N, D) / (B, N, DV); mask (N,) or (B, N). -> (B, D)."""
+        sets (B, N, D) / (B, N, DV); mask and key_padding_mask (N,) or (B, N), as
+        ``forward``'s. -> (B, D)."""
         d, h, dv = self._config.dim, self._config.num_heads, self.value_dim
-        Q, K, V, m, own = batch_inputs(queries, keys, values, mask, d)
+        Q, K, V, m, own, bias = batch_inputs(queries, keys, values, mask, d, bias=True)
         self._check_value_width(V)
         b, n = Q.shape[0], K.shape[-2]
+        if key_padding_mask is not None:
+            size = b * n if own else n
+            m, bias = combine((m, bias), _arrays.mask_and_bias(
+                key_padding_mask, size, "key_padding_mask", true_ignores=True), size)
         kstep, vstep, mstep = (n * d, n * dv, n) if own else (0, 0, 0)
         out, optr = _arrays.output((b, d), Q.numpy or K.numpy or V.numpy)
         weights = self._weights()
@@ -202,7 +229,9 @@ class MultiHeadAttention(Attention):
             for i in range(begin, end):
                 rc = _kernel.K.mha_forward(
                     Q.ptr + i * d * F32, K.ptr + i * kstep * F32, V.ptr + i * vstep * F32, None,
-                    None, (m.ptr + i * mstep) if m else None, 1, 0, n, d, dv, h, *weights, 0, 1,
+                    None, (m.ptr + i * mstep) if m else None,
+                    (bias.ptr + i * mstep * F32) if bias else None, 1, 0, n, d, dv, h, *weights,
+                    0, 1,
                     sptr, optr + i * d * F32, None)
                 if rc:
                     return rc
@@ -218,13 +247,15 @@ class MultiHeadAttention(Attention):
                 expected=self.value_dim, actual=V.shape[-1])
 
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, key_padding_mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and every parameter (``params``, keyed by the state_dict names)."""
-        return mha_backward(self, query, keys, values, grad_output, mask)
+        return mha_backward(self, query, keys, values, grad_output, mask, key_padding_mask)
 
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Every node attends to its CSR neighbours (one kernel call per thread);
         features (N, D), values (N, DV) (default features) -> (N, D)."""
         self._no_edge_features(edge_features)
@@ -237,13 +268,22 @@ class MultiHeadAttention(Attention):
 
         def call(begin, end):
             _scratch, sptr = _arrays.output((self._scratch_size(),), False)
-            return _kernel.K.mha_forward(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, num_nodes,
+            return _kernel.K.mha_forward(X.ptr, X.ptr, V.ptr, ip.ptr, ix.ptr, None, None, num_nodes,
                                          ix.shape[0], num_nodes, d, dv, h, *weights, begin, end,
                                          sptr, optr, None)
 
         raise_for_graph_status(run_rows(num_nodes, call), X, V, ip, ix,
                                "MultiHeadAttention.forward_graph")
         return _arrays.result(out, (num_nodes, d))
+
+
+def _masks(mask, key_padding_mask, n):
+    """(keep, bias) of an attn_mask and a key_padding_mask together (either may be None)."""
+    a = _arrays.mask_and_bias(mask, n) if mask is not None else (None, None)
+    if key_padding_mask is None:
+        return a
+    pad = _arrays.mask_and_bias(key_padding_mask, n, "key_padding_mask", true_ignores=True)
+    return combine(a, pad, n)
 
 
 def _zeros(n, width):

@@ -17,9 +17,10 @@ from ..validation import raise_for_status
 from .base import Gradients
 
 
-def mha_backward(mha, query, keys, values, grad_output, mask):
+def mha_backward(mha, query, keys, values, grad_output, mask, key_padding_mask=None):
     d, dv = mha._config.dim, mha.value_dim
-    (q, K, V, m, numpy), (_, scratch, _) = mha._run(query, keys, values, mask, False)
+    (q, K, V, m, bias, numpy), (_, scratch, _) = mha._run(query, keys, values, mask, False,
+                                                         key_padding_mask)
     g = _arrays.vector(grad_output, "grad_output", d)
     numpy = numpy or g.numpy
     n = K.shape[0]
@@ -31,13 +32,13 @@ def mha_backward(mha, query, keys, values, grad_output, mask):
     gv, gv_ptr = _arrays.output((n, dv), numpy)
     live = m is None or any(m.owner)
     if live:  # a fully masked query has the constant output 0: every gradient is 0
-        _accumulate(mha, k, q, K, V, m, g, scratch, grads, gq_ptr, gk_ptr, gv_ptr)
+        _accumulate(mha, k, q, K, V, m, bias, g, scratch, grads, gq_ptr, gk_ptr, gv_ptr)
     params = {name: _arrays.result(buf, mha._params[name][1]) for name, (buf, _) in grads.items()}
     return Gradients(_arrays.result(gq, (d,)), _arrays.result(gk, (n, d)),
                      _arrays.result(gv, (n, dv)), params)
 
 
-def _accumulate(mha, k, q, K, V, m, g, scratch, grads, gq_ptr, gk_ptr, gv_ptr):
+def _accumulate(mha, k, q, K, V, m, bias, g, scratch, grads, gq_ptr, gk_ptr, gv_ptr):
     d, h, dv, hd = mha._config.dim, mha.num_heads, mha.value_dim, mha.head_dim
     n = K.shape[0]
     wq, _bq, wk, wv, _bv, wo, _bo = mha._weights()
@@ -64,14 +65,15 @@ def _accumulate(mha, k, q, K, V, m, g, scratch, grads, gq_ptr, gk_ptr, gv_ptr):
         k.matmul_tn(go, S + hh * dv * F32, gwv + hh * hd * dv * F32, 1, hd, dv, 0)
         k.matmul(go, wv + hh * hd * dv * F32, gS, 1, hd, dv, 0)
         gu = gU + hh * d * F32
-        rc = k.attend_backward(U + hh * d * F32, K.ptr, V.ptr, m.ptr if m else None, n, d, dv,
-                               scale, 0.0, 0, gS, gu, gk_ptr, gv_ptr, work)
+        rc = k.attend_backward_bias(U + hh * d * F32, K.ptr, V.ptr, m.ptr if m else None,
+                                    bias.ptr if bias else None, n, d, dv, scale, 0.0, 0, gS,
+                                    gu, gk_ptr, gv_ptr, work)
         raise_for_status(rc, (q, K, V, g), "MultiHeadAttention.backward")
         k.matmul_tn(qp + hh * hd * F32, gu, gwk + hh * hd * d * F32, 1, hd, d, 0)
         k.linear(gu, wk + hh * hd * d * F32, None, gqp + hh * hd * F32, 1, d, hd, 0)
     if "in_proj_bias" in ptr:
-        bias = ptr["in_proj_bias"]
-        _kernel.copy_bytes(bias, gqp, d * F32)                           # dbq
-        _kernel.copy_bytes(bias + 2 * d * F32, gcat, d * F32)            # dbv = dc
+        gb = ptr["in_proj_bias"]
+        _kernel.copy_bytes(gb, gqp, d * F32)                             # dbq
+        _kernel.copy_bytes(gb + 2 * d * F32, gcat, d * F32)              # dbv = dc
     k.matmul_tn(gqp, q.ptr, gwq, 1, d, d, 0)
     k.matmul(gqp, wq, gq_ptr, 1, d, d, 0)

@@ -3,6 +3,7 @@ mixed-curvature, manifold and edge-featured (GAT) attention."""
 
 from .edge_featured import EdgeFeaturedAttention
 from .hyperbolic import HyperbolicAttention, ManifoldAttention
+from .inputs import InputMode
 from .mixed import MixedCurvatureAttention
 from .poincare import (
                        exp_map,
@@ -16,6 +17,6 @@ from .poincare import (
                        project_to_ball,
 )
 
-__all__ = ["EdgeFeaturedAttention", "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention",
+__all__ = ["EdgeFeaturedAttention", "HyperbolicAttention", "ManifoldAttention", "MixedCurvatureAttention", "InputMode",
            "poincare_distance", "mobius_add", "mobius_scalar_mul", "exp_map", "log_map",
            "exp_map0", "log_map0", "project_to_ball", "gyromidpoint"]

@@ -9,19 +9,24 @@ Parameters carry PyG's names (``lin.weight``, ``att_src``, ``att_dst``,
 ``lin_edge.weight``, ``att_edge``, ``bias``), so with the defaults a
 ``GATConv(node_dim, node_dim // H, heads=H, edge_dim=edge_dim, add_self_loops=False)``
 state_dict loads directly and gives the same outputs (an isolated node gives
-``bias``, as in PyG). The attention logits are x·(Wᵀa) — the keys are never
-projected for scoring. One neighbourhood reassociates the messages as multi-head
-attention does: out_h = W_h (Σ_j α_hj v_j), O(H·N·Din + H·C·Din) instead of
-projecting every value (O(N·Din·H·C)); a whole graph projects each node's value once.
+``bias``, as in PyG); with ``add_self_loops=True`` ``forward_graph`` adds the loops
+as GATConv does by default (self_loops.py), so a default ``GATConv`` matches too.
+The attention logits are x·(Wᵀa) — the keys are never projected for scoring. One
+neighbourhood reassociates the messages as multi-head attention does:
+out_h = W_h (Σ_j α_hj v_j), O(H·N·Din + H·C·Din) instead of projecting every value
+(O(N·Din·H·C)); a whole graph projects each node's value once.
 
 Shapes: query h_i (Din,), keys h_j (N, Din), values v_j (N, Din), edge_features
 f_ij (N, Fe) -> (H·C,) with concat, (C,) without; C = out_dim // H (concat) or out_dim.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import random
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -33,6 +38,10 @@ from ..numerics import MAX_HEADS
 from ..validation import graph_inputs, key_value_pair, raise_for_graph_status, raise_for_status
 from .curved import _filled
 from .edge_backward import gat_backward
+from .self_loops import csr_status, with_self_loops
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +54,8 @@ class EdgeFeaturedConfig:
     negative_slope: float = option(0.2, float, low=0.0, doc="LeakyReLU slope")
     bias: bool = option(True, bool, doc="learn an output bias")
     seed: int = seed_option("seed of the glorot initialisation")
+    add_self_loops: bool = option(False, bool, doc="forward_graph gives every node a loop "
+                                  "(edge features: the mean of its incoming ones), as PyG")
 
     def __post_init__(self):
         out = self.out_dim if self.out_dim is not None else self.node_dim
@@ -70,6 +81,10 @@ class EdgeFeaturedAttention(Attention):
         negative_slope: LeakyReLU slope (default 0.2).
         bias: learn ``bias`` (default True, initialised to zero as PyG).
         seed: seed of the glorot initialisation (default 0).
+        add_self_loops: ``forward_graph`` first removes every loop (i, i), then gives
+            each node one, whose edge features are the mean of the node's incoming
+            edges' (zeros without any) — PyG ``GATConv``'s default (default False:
+            the graph is taken as given).
 
     Shapes: query (Din,), keys (N, Din), values (N, Din), edge_features (N, Fe) -> (out,).
 
@@ -86,10 +101,11 @@ class EdgeFeaturedAttention(Attention):
     Config = EdgeFeaturedConfig
     complexity = Complexity.LINEAR  # one query: O(N Din H C)
 
-    def __init__(self, node_dim, edge_dim=0, *, out_dim=None, num_heads=1, concat=True,
-                 negative_slope=0.2, bias=True, seed=0):
+    def __init__(self, node_dim: int, edge_dim: int = 0, *, out_dim: int | None = None,
+                 num_heads: int = 1, concat: bool = True, negative_slope: float = 0.2,
+                 bias: bool = True, seed: int = 0, add_self_loops: bool = False) -> None:
         super().__init__(EdgeFeaturedConfig(node_dim, edge_dim, out_dim, num_heads, concat,
-                                            negative_slope, bias, seed))
+                                            negative_slope, bias, seed, add_self_loops))
         h, c, hc = num_heads, self.head_channels, num_heads * self.head_channels
         self._reserve_parameters(hc * (node_dim + edge_dim + 3) + self.out_width)
         rng = random.Random(seed)
@@ -108,22 +124,42 @@ class EdgeFeaturedAttention(Attention):
             self._add_param("bias", (self.out_width,), [0.0] * self.out_width)
 
     @property
-    def hidden_dim(self):
+    def hidden_dim(self) -> int:
         return self._config.node_dim
 
     @property
-    def num_heads(self):
+    def num_heads(self) -> int:
         return self._config.num_heads
 
     @property
-    def head_channels(self):
+    def head_channels(self) -> int:
         c = self._config
         out = c.out_dim if c.out_dim is not None else c.node_dim
         return out // c.num_heads if c.concat else out
 
     @property
-    def out_width(self):
+    def out_width(self) -> int:
         return self.head_channels * (self._config.num_heads if self._config.concat else 1)
+
+    def _disagreeing_option(self, name, shape):
+        """The GATConv option a state dict's ``name`` (missing / unexpected, or of ``shape``)
+        disagrees with: edge_dim, bias, node_dim, num_heads, concat or out_dim."""
+        c, h, ch = self._config, self._config.num_heads, self.head_channels
+        option = None
+        if name in ("lin_edge.weight", "att_edge"):
+            option = "edge_dim" if shape is None or (name == "lin_edge.weight" and
+                                                     shape[1:] != (c.edge_dim,)) else None
+        elif name == "bias" and shape is None:
+            option = "bias"
+        elif name == "bias":
+            flip = ch * h if not c.concat else ch // h
+            option = "concat" if shape == (flip,) else "out_dim"
+        elif name == "lin.weight" and shape is not None:
+            option = "node_dim" if shape[1:] != (c.node_dim,) else "out_dim"
+        if name.startswith("att_") and shape is not None:
+            option = "num_heads" if len(shape) != 3 or shape[1] != h else "out_dim"
+        if option:
+            self._option_error(name, shape, option)
 
     # -- kernel helpers -----------------------------------------------------------------
     def _score_matrix(self, att, weight, width):
@@ -260,7 +296,8 @@ class EdgeFeaturedAttention(Attention):
         return out, w, live, numpy
 
     @exported(returns="vector")
-    def forward_with_edges(self, query, keys, values, edge_features):
+    def forward_with_edges(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
+                           edge_features: ArrayLike) -> Array:
         """Output (out,) of node i (query) over its neighbours j (keys, values) with the
         edge features (N, Fe) of the edges j -> i."""
         out, _, _, _ = self._single(query, keys, values, None, edge_features, False,
@@ -268,7 +305,8 @@ class EdgeFeaturedAttention(Attention):
         return _arrays.result(out, (self.out_width,))
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None, edge_features=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """As ``forward_with_edges``; masked keys take no part (all masked: bias only)."""
         out, _, _, _ = self._single(query, keys, values, mask, edge_features, False,
                                     "EdgeFeaturedAttention.forward")
@@ -288,14 +326,16 @@ class EdgeFeaturedAttention(Attention):
         return flat, n, numpy
 
     @exported(returns="matrix")
-    def head_attention_weights(self, query, keys, *, mask=None, edge_features=None):
+    def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
+                               mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Per-head softmax weights (H, N); masked keys get 0."""
         flat, n, numpy = self._head_weights(query, keys, mask, edge_features,
                                             "EdgeFeaturedAttention.head_attention_weights")
         return _filled((self._config.num_heads, n), flat, numpy)
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None, edge_features=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          edge_features: ArrayLike | None = None) -> Array:
         """Softmax weights (N,), the mean over heads."""
         flat, n, numpy = self._head_weights(query, keys, mask, edge_features,
                                             "EdgeFeaturedAttention.attention_weights")
@@ -304,7 +344,8 @@ class EdgeFeaturedAttention(Attention):
                        numpy)
 
     @exported(returns="matrix", keys="sets", values="sets")
-    def forward_batch(self, queries, keys, values, *, mask=None, edge_features=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """Queries (B, Din) over the same keys / values / edge features -> (B, out)."""
         Q = _arrays.matrix(queries, "queries", cols=self._config.node_dim)
         b, w = Q.shape[0], self.out_width
@@ -316,10 +357,12 @@ class EdgeFeaturedAttention(Attention):
 
     # -- the whole graph ------------------------------------------------------------------
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None) -> Array:
         """PyG GATConv over a CSR graph: row i lists the sources j of the edges j -> i,
-        ``edge_features`` (E, Fe) in the same order as ``indices``. -> (N, out); an
-        isolated node gives ``bias``."""
+        ``edge_features`` (E, Fe) in the same order as ``indices``
+        (``graph.csr_from_edge_index`` builds both from PyG's ``edge_index``). -> (N, out);
+        an isolated node gives ``bias`` (with ``add_self_loops``: its own message)."""
         X, V, ip, ix = graph_inputs(features, indptr, indices, values, self._config.node_dim)
         if V.shape[1] != self._config.node_dim:
             raise DimensionMismatchError(f"values rows have {V.shape[1]} features, expected "
@@ -328,6 +371,9 @@ class EdgeFeaturedAttention(Attention):
         E = self._edges(edge_features, ix.shape[0], "EdgeFeaturedAttention.forward_graph")
         out, optr = _arrays.output((num_nodes, self.out_width), X.numpy or V.numpy)
         what = "EdgeFeaturedAttention.forward_graph"
+        if self._config.add_self_loops:
+            raise_for_graph_status(csr_status(ip, ix, num_nodes), X, V, ip, ix, what)
+            ip, ix, E = with_self_loops(ip, ix, E, num_nodes)
         rc = self._aggregate(X, X, V, E, ip.ptr, ix.ptr or None, num_nodes, num_nodes,
                              ix.shape[0], optr)
         raise_for_graph_status(rc, X, V, ip, ix, what)
@@ -335,7 +381,8 @@ class EdgeFeaturedAttention(Attention):
 
     # -- gradients ------------------------------------------------------------------------
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None, edge_features=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, edge_features: ArrayLike | None = None) -> Gradients:
         """Gradients of <forward(...), grad_output> w.r.t. query, keys, values and every
         parameter (``params`` keyed by the PyG names); float64 reverse mode in Python,
         O(N (Din + Fe) + C Din) per head (edge_backward.py)."""

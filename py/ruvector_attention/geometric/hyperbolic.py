@@ -9,9 +9,11 @@ et al. 2019, https://arxiv.org/abs/1805.09786):
 with d_k the Poincaré distance of curvature k < 0 (k = -1: the unit ball,
 d = arccosh(1 + 2|x-y|² / ((1-|x|²)(1-|y|²)))). The aggregation is the closed-form
 weighted gyromidpoint (one pass, no iterative Fréchet mean), so the output is a
-point of the ball. Inputs outside the ball (|x| >= 1/sqrt(-k)) are pulled inside
-with the float32 margin ``GEO_BALL_EPS`` (``project_inputs=True``, the default) or
-rejected with ``OutOfBoundsError`` (``project_inputs=False``).
+point of the ball. Inputs are never clipped silently (inputs.py):
+``input_mode="ball"`` (default) refuses a point with |x| >= 1/sqrt(-k) and accepts
+the others (those within the float32 margin ``GEO_BALL_EPS`` of the boundary are
+pulled in); ``input_mode="euclidean"`` maps Euclidean features into the ball with
+the exponential map at the origin first (HGCN).
 
 ManifoldAttention: the same on the κ-stereographic model for any sign of k
 (sphere k > 0, Euclidean k = 0 where d = 2|x - y| and the midpoint is the weighted
@@ -21,13 +23,16 @@ https://arxiv.org/abs/1911.05076).
 Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 
 from .. import _arrays
-from ..core.base import option, register, temperature_option
+from ..core.base import choice, option, register, temperature_option
 from ..errors import InvalidConfigError
 from ..exports import exported
 from .curved import CurvedAttention, inverse_softplus, softplus
+from .inputs import InputMode
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,8 +42,8 @@ class HyperbolicConfig:
                               doc="curvature k < 0 (ball radius 1/sqrt(-k))")
     temperature: float = temperature_option()
     learn_curvature: bool = option(False, bool, doc="learn k = -softplus(raw_curvature)")
-    project_inputs: bool = option(True, bool, doc="pull inputs outside the ball inside "
-                                                  "(else raise OutOfBoundsError)")
+    input_mode: str = option("ball", InputMode, doc="'ball': inputs are ball points "
+                             "(outside: OutOfBoundsError); 'euclidean': exp_0 first")
 
 
 @register
@@ -51,7 +56,9 @@ class HyperbolicAttention(CurvedAttention):
         temperature: T > 0 (default 1.0).
         learn_curvature: learn k through ``raw_curvature`` with k = -softplus(raw), so it
             stays negative (default False; ``backward`` then gives its gradient).
-        project_inputs: pull inputs outside the ball inside (default True), else raise.
+        input_mode: ``"ball"`` (default): inputs are points of the ball, and one outside it
+            is an OutOfBoundsError; ``"euclidean"``: inputs are Euclidean features, mapped
+            into the ball by exp_0 (HGCN), gradients chained through it.
 
     Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,), inside the ball.
 
@@ -65,17 +72,16 @@ class HyperbolicAttention(CurvedAttention):
 
     Config = HyperbolicConfig
 
-    def __init__(self, dim, curvature=-1.0, *, temperature=1.0, learn_curvature=False,
-                 project_inputs=True):
+    def __init__(self, dim: int, curvature: float = -1.0, *, temperature: float = 1.0,
+                 learn_curvature: bool = False, input_mode: str = "ball") -> None:
         super().__init__(HyperbolicConfig(dim, curvature, temperature, learn_curvature,
-                                          project_inputs))
-        self._project = project_inputs
+                                          choice(input_mode)))
         if learn_curvature:
             self._add_param("raw_curvature", (1,), [inverse_softplus(-curvature)])
 
     @exported(returns="number")
     @property
-    def curvature(self):
+    def curvature(self) -> float:
         """The live curvature k (< 0)."""
         if self._config.learn_curvature:
             return -softplus(float(self._params["raw_curvature"][0][0]))
@@ -104,7 +110,8 @@ class ManifoldConfig:
     curvature: float = option(-1.0, float,
                               doc="signed curvature k: < 0 ball, 0 Euclidean, > 0 sphere")
     temperature: float = temperature_option()
-    project_inputs: bool = option(True, bool, doc="k < 0: pull inputs outside the ball inside")
+    input_mode: str = option("ball", InputMode, doc="'ball': inputs are points "
+                             "(k < 0, outside: OutOfBoundsError); 'euclidean': exp_0 first")
 
 
 @register
@@ -116,7 +123,9 @@ class ManifoldAttention(CurvedAttention):
         curvature: signed curvature k (required): k < 0 Poincaré ball, k = 0 Euclidean
             (scores -2|q - k_j|/T, weighted-mean aggregation), k > 0 sphere.
         temperature: T > 0 (default 1.0).
-        project_inputs: for k < 0, pull inputs outside the ball inside (default True).
+        input_mode: ``"ball"`` (default): inputs are points of the manifold (for k < 0 one
+            outside the ball is an OutOfBoundsError); ``"euclidean"``: Euclidean features
+            mapped onto it by exp_0 (HGCN).
 
     Shapes: query (D,), keys (N, D), values (N, DV) -> (DV,).
 
@@ -129,16 +138,16 @@ class ManifoldAttention(CurvedAttention):
 
     Config = ManifoldConfig
 
-    def __init__(self, dim, *, curvature, temperature=1.0, project_inputs=True):
+    def __init__(self, dim: int, *, curvature: float, temperature: float = 1.0,
+                 input_mode: str = "ball") -> None:
         if isinstance(curvature, bool) or not isinstance(curvature, (int, float)):
             raise InvalidConfigError(f"ManifoldConfig.curvature must be a number, got "
                                      f"{curvature!r}", field="curvature")
-        super().__init__(ManifoldConfig(dim, float(curvature), temperature, project_inputs))
-        self._project = project_inputs
+        super().__init__(ManifoldConfig(dim, float(curvature), temperature, choice(input_mode)))
 
     @exported(returns="number")
     @property
-    def curvature(self):
+    def curvature(self) -> float:
         return float(self._config.curvature)
 
     def _key_split(self):

@@ -14,16 +14,23 @@ start). Values split the same way (a + b columns).
 Shapes: query (a+b,), keys (N, a+b), values (N, a+b) -> (a+b,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 from .. import _arrays
-from ..core.base import option, register, temperature_option
+from ..core.base import choice, option, register, temperature_option
 from ..errors import DimensionMismatchError
 from ..exports import exported
 from .curved import CurvedAttention
 from .hyperbolic import _param_value
+from .inputs import InputMode
 from .poincare import poincare_distance, project_to_ball
+
+if TYPE_CHECKING:
+    from .._typing import Array, ArrayLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +40,8 @@ class MixedCurvatureConfig:
     curvature: float = option(-1.0, float, high=0.0, high_open=True,
                               doc="curvature k < 0 of the hyperbolic factor")
     temperature: float = temperature_option()
+    input_mode: str = option("ball", InputMode, doc="'ball': hyperbolic parts are "
+                             "ball points (outside: OutOfBoundsError); 'euclidean': exp_0")
 
 
 @register
@@ -44,6 +53,10 @@ class MixedCurvatureAttention(CurvedAttention):
         hyperbolic_dim: b, the hyperbolic width.
         curvature: k < 0 of the hyperbolic factor (default -1.0).
         temperature: T > 0 (default 1.0).
+        input_mode: ``"ball"`` (default): the hyperbolic b columns are points of the ball
+            (one outside it is an OutOfBoundsError); ``"euclidean"``: they are Euclidean
+            features, mapped into the ball by exp_0 (HGCN). The Euclidean a columns are
+            taken as they are.
 
     Shapes: query (a+b,), keys (N, a+b), values (N, a+b) -> (a+b,).
 
@@ -58,19 +71,20 @@ class MixedCurvatureAttention(CurvedAttention):
 
     Config = MixedCurvatureConfig
 
-    def __init__(self, euclidean_dim, hyperbolic_dim, *, curvature=-1.0, temperature=1.0):
+    def __init__(self, euclidean_dim: int, hyperbolic_dim: int, *, curvature: float = -1.0,
+                 temperature: float = 1.0, input_mode: str = "ball") -> None:
         super().__init__(MixedCurvatureConfig(euclidean_dim, hyperbolic_dim, curvature,
-                                              temperature))
+                                              temperature, choice(input_mode)))
         self._add_param("euclidean_weight", (1,), [1.0])
         self._add_param("hyperbolic_weight", (1,), [1.0])
 
     @property
-    def hidden_dim(self):
+    def hidden_dim(self) -> int:
         return self._config.euclidean_dim + self._config.hyperbolic_dim
 
     @exported(returns="number")
     @property
-    def curvature(self):
+    def curvature(self) -> float:
         return float(self._config.curvature)
 
     def _key_split(self):
@@ -102,23 +116,26 @@ class MixedCurvatureAttention(CurvedAttention):
                 "hyperbolic_weight": _param_value(g_wh / t)}
 
     @exported(returns="matrix")
-    def space_scores(self, query, keys):
+    def space_scores(self, query: ArrayLike, keys: ArrayLike) -> Array:
         """The two unweighted score components per key, (2, N): row 0 the scaled
         dot-products <q_E, k_E>/sqrt(a), row 1 the negated distances -d_k(q_H, k_H)."""
         a = self._config.euclidean_dim
         q = _arrays.vector(query, "query", self.hidden_dim)
         K = _arrays.matrix(keys, "keys", cols=self.hidden_dim)
+        numpy = q.numpy or K.numpy
+        q, K, _ = self._points((q, K, K), self._geo(self.hidden_dim),
+                               "MixedCurvatureAttention.space_scores")
         qf, Kf = list(_arrays.as_floats(q)), list(_arrays.as_floats(K))
         n, d = K.shape
         rows = [Kf[i * d:(i + 1) * d] for i in range(n)]
         euclid = [sum(x * y for x, y in zip(qf[:a], r[:a])) / math.sqrt(a) for r in rows]
         k = self.curvature
-        qh = project_to_ball(qf[a:], k=k)
+        qh = project_to_ball(qf[a:], k=k)  # the kernel's margin pull (points are inside)
         kh = project_to_ball([r[a:] for r in rows], k=k)
         dist = poincare_distance(qh, kh, k=k)
-        out, _ = _arrays.output((2, n), q.numpy or K.numpy)
+        out, _ = _arrays.output((2, n), numpy)
         flat = euclid + [-float(x) for x in dist.tolist()]
-        if q.numpy or K.numpy:
+        if numpy:
             out.reshape(-1)[:] = flat
         else:
             out[:] = type(out)("f", flat)

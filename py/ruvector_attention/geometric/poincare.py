@@ -28,7 +28,10 @@ Example:
     [0.3, -0.2]
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..errors import DimensionMismatchError, EmptyInputError, InvalidConfigError
@@ -47,10 +50,15 @@ from ..numerics import (
 )
 from ..validation import raise_for_status
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike
+
 _SCALAR_OUT = (GEO_OP_DIST, GEO_OP_NORM)
 
 
-def check_curvature(k, name="k"):
+def check_curvature(k: float, name: Any = "k") -> Any:
     """A finite float curvature, else InvalidConfigError naming ``name``."""
     if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k):
         raise InvalidConfigError(f"{name} must be a finite number, got {k!r}", field=name)
@@ -96,19 +104,19 @@ def _rows(op, fn, x, y, k, r=0.0, xname="x", yname="y"):
 
 
 @exported(returns="scalars")
-def poincare_distance(x, y, *, k=-1.0):
+def poincare_distance(x: ArrayLike, y: ArrayLike, *, k: float = -1.0) -> float | Array:
     """Geodesic distance d_k(x, y) (a float for two points, (N,) for rows)."""
     return _rows(GEO_OP_DIST, "poincare_distance", x, y, k)
 
 
 @exported(returns="points")
-def mobius_add(x, y, *, k=-1.0):
+def mobius_add(x: ArrayLike, y: ArrayLike, *, k: float = -1.0) -> Array:
     """Möbius (gyrovector) addition x ⊕_k y."""
     return _rows(GEO_OP_MOBIUS_ADD, "mobius_add", x, y, k)
 
 
 @exported(returns="points", r="float")
-def mobius_scalar_mul(r, x, *, k=-1.0):
+def mobius_scalar_mul(r: float, x: ArrayLike, *, k: float = -1.0) -> Array:
     """Möbius scalar multiplication r ⊗_k x = tan_k(r artan_k(|x|)) x/|x|."""
     if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r):
         raise InvalidConfigError(f"mobius_scalar_mul: r must be a finite number, got {r!r}",
@@ -117,31 +125,31 @@ def mobius_scalar_mul(r, x, *, k=-1.0):
 
 
 @exported(returns="points")
-def exp_map(x, v, *, k=-1.0):
+def exp_map(x: ArrayLike, v: ArrayLike, *, k: float = -1.0) -> Array:
     """Exponential map at base point x of the tangent vector v."""
     return _rows(GEO_OP_EXP, "exp_map", x, v, k, yname="v")
 
 
 @exported(returns="points")
-def log_map(x, y, *, k=-1.0):
+def log_map(x: ArrayLike, y: ArrayLike, *, k: float = -1.0) -> Array:
     """Logarithmic map at base point x of the point y (inverse of ``exp_map``)."""
     return _rows(GEO_OP_LOG, "log_map", x, y, k)
 
 
 @exported(returns="points")
-def exp_map0(v, *, k=-1.0):
+def exp_map0(v: ArrayLike, *, k: float = -1.0) -> Array:
     """Exponential map at the origin: tan_k(|v|) v/|v|."""
     return _rows(GEO_OP_EXP0, "exp_map0", None, v, k, yname="v")
 
 
 @exported(returns="points")
-def log_map0(y, *, k=-1.0):
+def log_map0(y: ArrayLike, *, k: float = -1.0) -> Array:
     """Logarithmic map at the origin: artan_k(|y|) y/|y|."""
     return _rows(GEO_OP_LOG0, "log_map0", None, y, k)
 
 
 @exported(returns="points", as_options=("eps",))
-def project_to_ball(x, eps=GEO_BALL_EPS, *, k=-1.0):
+def project_to_ball(x: ArrayLike, eps: float = GEO_BALL_EPS, *, k: float = -1.0) -> Array:
     """Pull points with |x| > (1 - eps)/sqrt(-k) onto that radius (k < 0); identity for k >= 0."""
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0.0 <= eps < 1.0:
         raise InvalidConfigError(f"project_to_ball: eps must be in [0, 1), got {eps!r}",
@@ -149,13 +157,13 @@ def project_to_ball(x, eps=GEO_BALL_EPS, *, k=-1.0):
     return _rows(GEO_OP_PROJECT, "project_to_ball", None, x, k, float(eps))
 
 
-def row_norms(x):
+def row_norms(x: ArrayLike) -> Array:
     """Euclidean norms of points (a float for one point, (N,) for rows)."""
     return _rows(GEO_OP_NORM, "row_norms", None, x, 0.0)
 
 
 @exported(returns="vector")
-def gyromidpoint(points, weights=None, *, k=-1.0):
+def gyromidpoint(points: ArrayLike, weights: ArrayLike | None = None, *, k: float = -1.0) -> Array:
     """Weighted gyromidpoint of points (N, D) (closed form, one pass): (D,).
     ``weights`` (N,) default to 1; the result is a convex-like mean in the manifold
     (the Euclidean weighted mean at k = 0)."""

@@ -18,10 +18,13 @@ Shapes: h (D,), graph_neighbors (Ng, D), latent_neighbors (Nl, D) -> (D,).
 Parameters: gate.weight (3, 3D), gate.bias (3,) | fuse.weight (D, 3D), fuse.bias (D,).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import math
 import random
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -31,6 +34,12 @@ from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, raise_for_graph_status, raise_for_status, softmax_weights
 from .cross_backward import cross_backward
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
+    from ..core.base import Gradients
 
 
 class Fusion(enum.Enum):
@@ -69,7 +78,7 @@ class CrossSpaceAttention(Attention):
     Config = CrossSpaceConfig
     complexity = Complexity.LINEAR  # one node: O((Ng + Nl) D + D^2)
 
-    def __init__(self, dim, *, fusion="gate", seed=0):
+    def __init__(self, dim: int, *, fusion: str = "gate", seed: int = 0) -> None:
         super().__init__(CrossSpaceConfig(dim, choice(fusion), seed))
         fusion = self.fusion
         self._reserve_parameters(3 * dim * dim + dim if fusion is Fusion.LINEAR else 9 * dim + 3)
@@ -88,11 +97,11 @@ class CrossSpaceAttention(Attention):
         self._scale = 1.0 / math.sqrt(dim)
 
     @property
-    def fusion(self):
+    def fusion(self) -> Fusion:
         """The ``Fusion`` in use (the config stores its string value)."""
         return Fusion(self._config.fusion)
 
-    def weight_blocks(self, name, rows):
+    def weight_blocks(self, name: Any, rows: int) -> Any:
         """The three (rows, D) column blocks of a (rows, 3D) weight, as contiguous buffers."""
         d = self._config.dim
         blocks = []
@@ -174,7 +183,7 @@ class CrossSpaceAttention(Attention):
         return views, [(int(ng > 0), int(nl > 0), int(ng > 0 and nl > 0))]
 
     @exported(returns="vector")
-    def forward_cross(self, h, graph_neighbors, latent_neighbors):
+    def forward_cross(self, h: ArrayLike, graph_neighbors: ArrayLike, latent_neighbors: ArrayLike) -> Array:
         """Fused output (D,) for node ``h``; either neighbour set may be empty (not both)."""
         q, G, L = self._inputs(h, graph_neighbors, latent_neighbors)
         views, present = self._single_views(q, G, L)
@@ -183,7 +192,7 @@ class CrossSpaceAttention(Attention):
         return out.reshape(d) if hasattr(out, "reshape") else _arrays.result(out, (d,))
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """``forward_cross(query, keys, values)``: keys are the graph neighbours, values
         the latent neighbours (both (N, D)). A ``mask`` is refused (UnsupportedError):
         the two neighbour sets already say which vectors take part."""
@@ -192,13 +201,14 @@ class CrossSpaceAttention(Attention):
         return self.forward_cross(query, keys, values)
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Weights (N,) of the graph view x_g = Att(h, keys, keys): softmax(K h / sqrt(D));
         masked keys get 0 (what the visualizer draws on the neighbour edges)."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "CrossSpaceAttention.attention_weights")
 
-    def backward_cross(self, h, graph_neighbors, latent_neighbors, grad_output):
+    def backward_cross(self, h: ArrayLike, graph_neighbors: ArrayLike, latent_neighbors: ArrayLike,
+                       grad_output: ArrayLike) -> Gradients:
         """Gradients of <output, grad_output>: ``query`` (D,) for h, ``keys`` (Ng, D) for
         the graph neighbours, ``values`` (Nl, D) for the latent neighbours, and
         ``params`` for the fusion parameters."""
@@ -208,7 +218,8 @@ class CrossSpaceAttention(Attention):
         return cross_backward(self, q, G, L, g, views, present[0])
 
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None) -> Gradients:
         """``backward_cross(query, keys, values, grad_output)``."""
         if mask is not None:
             raise UnsupportedError("CrossSpaceAttention takes no mask: pass the neighbour sets")
@@ -216,8 +227,10 @@ class CrossSpaceAttention(Attention):
 
     # -- whole graph --------------------------------------------------------------------
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
-                      latent_indptr=None, latent_indices=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
+                      latent_indptr: IndexLike | None = None,
+                      latent_indices: IndexLike | None = None) -> Array:
         """Every node i: ``forward_cross(X[i], X[graph nbrs(i)], X[latent nbrs(i)])``
         with graph CSR (indptr, indices) and latent CSR (latent_indptr,
         latent_indices); a node with neither gives a zero row. -> (N, D)."""

@@ -14,10 +14,13 @@ H heads, L = max_layers. Parameters: layer_embedding.weight (L, D) (torch
 ``nn.Embedding`` name), layer_bias (L, H).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import random
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
@@ -27,6 +30,11 @@ from ..metadata import GraphMetadata
 from ..numerics import MAX_HEADS
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, int64s, kept_rows, run_csr, scatter, take_rows
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 # Initial spread of both parameters: small, so an untrained layer encoding barely
 # moves the scores (BERT's embedding init).
@@ -74,7 +82,7 @@ class HNSWAwareAttention(Attention):
     Config = HNSWAwareConfig
     complexity = Complexity.LINEAR  # one query: O(N D + L D)
 
-    def __init__(self, dim, max_layers=16, *, num_heads=1, seed=0):
+    def __init__(self, dim: int, max_layers: int = 16, *, num_heads: int = 1, seed: int = 0) -> None:
         super().__init__(HNSWAwareConfig(dim, max_layers, num_heads, seed))
         self._reserve_parameters(max_layers * (dim + num_heads))
         rng = random.Random(seed)
@@ -85,7 +93,7 @@ class HNSWAwareAttention(Attention):
         self._scale = 1.0 / math.sqrt(dim // H)
 
     @property
-    def num_heads(self):
+    def num_heads(self) -> int:
         return self._config.num_heads
 
     def _layers(self, layers, n):
@@ -143,13 +151,14 @@ class HNSWAwareAttention(Attention):
         return out, scratch, rows, n, m, numpy  # the weights (H, m) follow the L*H layer terms
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) with every key on HNSW layer 0."""
         out = self._run(query, keys, values, None, mask, "forward")[0]
         return _arrays.result(out, (len(out),))
 
     @exported(returns="vector")
-    def forward_with_metadata(self, query, keys, values, metadata, *, mask=None):
+    def forward_with_metadata(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
+                              metadata: Any, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) using ``metadata.hnsw_layers`` (N,); missing -> InvalidConfigError."""
         if metadata is None or GraphMetadata.coerce(metadata).hnsw_layers is None:
             raise InvalidConfigError("HNSWAwareAttention requires metadata.hnsw_layers",
@@ -158,7 +167,8 @@ class HNSWAwareAttention(Attention):
         return _arrays.result(out, (len(out),))
 
     @exported(returns="matrix")
-    def head_attention_weights(self, query, keys, *, mask=None, metadata=None):
+    def head_attention_weights(self, query: ArrayLike, keys: ArrayLike, *,
+                               mask: MaskLike | None = None, metadata: Any = None) -> Array:
         """Softmax weights of every head, (H, N); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         values = K.owner if K.shape[1] % self.num_heads == 0 else [[0.0] * self.num_heads] * K.shape[0]
@@ -175,7 +185,8 @@ class HNSWAwareAttention(Attention):
         return _arrays.result(out, (h, n))
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None, metadata=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          metadata: Any = None) -> Array:
         """Mean of the heads' weights, (N,)."""
         hw = _arrays.f32(self.head_attention_weights(query, keys, mask=mask, metadata=metadata),
                          "weights")
@@ -185,7 +196,8 @@ class HNSWAwareAttention(Attention):
         return scatter(mean, list(range(n)), n, hw.numpy)
 
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, metadata: Any = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and ``params`` layer_embedding.weight (L, D), layer_bias (L, H)."""
         d, h, L = self._config.dim, self._config.num_heads, self._config.max_layers
@@ -212,8 +224,9 @@ class HNSWAwareAttention(Attention):
                           "layer_bias": _arrays.result(gb, (L, h))})
 
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
-                      metadata=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
+                      metadata: Any = None) -> Array:
         """Every node attends to its CSR neighbours; ``metadata.hnsw_layers`` gives each
         node's layer (N,) (default 0). Row i equals ``forward_with_metadata`` of node i
         over its neighbours and their layers; an isolated node gives a zero row."""

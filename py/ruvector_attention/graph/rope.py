@@ -16,10 +16,13 @@ rotations, then an ordinary SIMD dot per key) and evaluates sin / cos in vector 
 Shapes: query (D,), keys (N, D), values (N, DV), distances (N,) -> (DV,); E edges.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import numbers
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register
@@ -29,6 +32,11 @@ from ..metadata import GraphMetadata
 from ..numerics import E_ARG, ROPE_MAX_DISTANCE, ROPE_SLOTS
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, per_item, run_csr, scatter, take_rows
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +76,7 @@ class GraphRoPE(Attention):
     Config = GraphRoPEConfig
     complexity = Complexity.LINEAR  # one query: O(N D)
 
-    def __init__(self, dim, base=10000.0):
+    def __init__(self, dim: int, base: ArrayLike = 10000.0) -> None:
         super().__init__(GraphRoPEConfig(dim, base))
         d = self._config.dim
         self._inv_freq = array("d", [1.0 / self._config.base ** (2 * i / d) for i in range(d // 2)])
@@ -78,7 +86,7 @@ class GraphRoPE(Attention):
         return self._inv_freq.buffer_info()[0]
 
     @exported(returns="vector")
-    def apply_rotation(self, embedding, distance):
+    def apply_rotation(self, embedding: Any, distance: Any) -> Array:
         """Rotate ``embedding`` (D,) by ``distance`` (a number, fractional allowed), or
         rows (N, D) by distances (N,)."""
         d = self._config.dim
@@ -132,21 +140,23 @@ class GraphRoPE(Attention):
         return _arrays.result(out, (dv,))
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) with key j at distance j (sequence RoPE); use
         ``forward_with_metadata`` for graph distances. A fully masked query gives zeros."""
         return self._run(query, keys, values, None, mask, 0.0, "forward")
 
     @exported(returns="vector")
-    def forward_with_metadata(self, query, keys, values, metadata, *, mask=None,
-                              query_distance=0.0):
+    def forward_with_metadata(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
+                              metadata: Any, *, mask: MaskLike | None = None,
+                              query_distance: float = 0.0) -> Array:
         """Output (DV,) with key j at ``metadata.distances[j]`` and the query at
         ``query_distance`` (default 0). Missing distances -> InvalidConfigError."""
         return self._run(query, keys, values, _distances(metadata), mask, query_distance,
                          "forward_with_metadata")
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None, metadata=None, query_distance=0.0):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          metadata: Any = None, query_distance: float = 0.0) -> Array:
         """Softmax weights (N,); distances from ``metadata`` (default: key j at j)."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         dist = None if metadata is None else _distances(metadata)
@@ -154,8 +164,8 @@ class GraphRoPE(Attention):
 
     # -- gradients --------------------------------------------------------------------
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None,
-                 query_distance=0.0):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, metadata: Any = None, query_distance: float = 0.0) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV); distances from ``metadata`` (default: key j at j). No parameters.
 
@@ -210,8 +220,9 @@ class GraphRoPE(Attention):
 
     # -- whole graph ------------------------------------------------------------------
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
-                      metadata=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
+                      metadata: Any = None) -> Array:
         """Every node attends to its CSR neighbours with per-edge distances
         ``metadata.distances`` (E,) (default: 1 for every edge, i.e. one hop).
         Row i equals ``forward_with_metadata(X[i], X[nbrs(i)], V[nbrs(i)], distances of

@@ -13,9 +13,12 @@ Shapes: query (D,), keys (N, D), values (N, DV), structural_features (N, S) -> (
 Parameter: struct_proj.weight (D, S) (torch ``nn.Linear(S, D, bias=False)``).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 import random
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, Gradients, option, register, seed_option
@@ -25,6 +28,11 @@ from ..exports import exported
 from ..metadata import GraphMetadata
 from ..validation import key_value_pair, raise_for_status
 from ._common import csr, kept_rows, run_csr, scatter, take_rows
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +69,7 @@ class StructuralAttention(Attention):
     Config = StructuralConfig
     complexity = Complexity.LINEAR  # one query: O(N (D + S) + D S)
 
-    def __init__(self, dim, structural_dim=3, *, seed=0):
+    def __init__(self, dim: int, structural_dim: int = 3, *, seed: int = 0) -> None:
         super().__init__(StructuralConfig(dim, structural_dim, seed))
         self._reserve_parameters(dim * structural_dim)
         rng = random.Random(seed)
@@ -109,12 +117,13 @@ class StructuralAttention(Attention):
         return _arrays.result(out, (dv,))
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) with zero structural features (plain scaled dot-product)."""
         return self._run(query, keys, values, None, mask, "forward")
 
     @exported(returns="vector")
-    def forward_with_metadata(self, query, keys, values, metadata, *, mask=None):
+    def forward_with_metadata(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike,
+                              metadata: Any, *, mask: MaskLike | None = None) -> Array:
         """Output (DV,) using ``metadata.structural_features`` (N, S)."""
         if metadata is None:
             raise InvalidConfigError("StructuralAttention requires metadata.structural_features",
@@ -122,13 +131,15 @@ class StructuralAttention(Attention):
         return self._run(query, keys, values, metadata, mask, "forward_with_metadata")
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None, metadata=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          metadata: Any = None) -> Array:
         """Softmax weights (N,); masked keys get 0."""
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
         return self._run(query, K.owner, K.owner, metadata, mask, "attention_weights")
 
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None, metadata=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None, metadata: Any = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV) and ``params`` struct_proj.weight (D, S); features from ``metadata``
         (default zeros). Masked keys get zero gradients.
@@ -176,8 +187,9 @@ class StructuralAttention(Attention):
                          {"struct_proj.weight": _arrays.result(gw, (d, s))})
 
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
-                      metadata=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
+                      metadata: Any = None) -> Array:
         """Every node attends to its CSR neighbours using per-node structural features
         ``metadata.structural_features`` (N, S); by default [degree, PageRank,
         clustering] computed from this graph (needs structural_dim == 3). -> (N, DV)."""

@@ -14,8 +14,11 @@ tiles queries x keys: ``FLASH_TILE_Q`` queries share each key block while it is 
 cache, and a causal tile skips every block past its last query.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from .._parallel import run_rows
@@ -32,6 +35,11 @@ from ..core.base import (
 from ..exports import exported
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import batch_inputs, key_value_pair, mask_size, raise_for_status, softmax_weights
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,14 +77,15 @@ class FlashAttention(Attention):
     Config = FlashConfig
     complexity = Complexity.LINEAR  # one query: O(N D) time, O(T) extra memory
 
-    def __init__(self, dim, block_size=64, *, causal=False, temperature=1.0, scale=None):
+    def __init__(self, dim: int, block_size: int = 64, *, causal: bool = False,
+                 temperature: float = 1.0, scale: float | None = None) -> None:
         super().__init__(FlashConfig(dim, block_size, causal, temperature, scale))
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
 
     @exported(returns="number")
     @property
-    def block_size(self):
+    def block_size(self) -> Any:
         return self._config.block_size
 
     def _run(self, Q, b, K, V, m, stride, out_ptr, causal, qpos0=0, lse_ptr=None):
@@ -89,7 +98,7 @@ class FlashAttention(Attention):
                                        int(causal), qpos0, sptr, out_ptr, lse_ptr)
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Attention output for one query (DV,); a fully masked query gives zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
         K, V = key_value_pair(keys, values, self._config.dim)
@@ -107,7 +116,7 @@ class FlashAttention(Attention):
                             c.block_size, 0, 0, {"scratch": c.block_size}, "out", None])
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """Softmax weights (N,) (formed only because they are returned); masked keys get 0."""
         return softmax_weights(query, keys, mask, self._config.dim, self._scale,
                                "FlashAttention.attention_weights")
@@ -127,7 +136,8 @@ class FlashAttention(Attention):
         return Q, K, V, m, stride, g
 
     @exported(returns="matrix", keys="sets", values="sets")
-    def forward_batch(self, queries, keys, values, *, mask=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV) -> (B, DV).
         mask: (N,) for every query or (B, N) per query (dense or ``SparseMask``);
         ``causal`` adds j <= i. Keys (B, N, D) / values (B, N, DV): each query over
@@ -177,7 +187,8 @@ class FlashAttention(Attention):
         return gq, gk, gv
 
     @exported(returns="gradients")
-    def backward(self, query, keys, values, grad_output, *, mask=None):
+    def backward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, grad_output: ArrayLike,
+                 *, mask: MaskLike | None = None) -> Gradients:
         """Gradients of <output, grad_output> w.r.t. query (D,), keys (N, D), values
         (N, DV), recomputing each block's weights from the log-sum-exp (none stored).
         No parameters: ``params`` is empty."""
@@ -193,7 +204,8 @@ class FlashAttention(Attention):
         return Gradients(_arrays.result(gq, (d,)), _arrays.result(gk, (n, d)),
                          _arrays.result(gv, (n, V.shape[1])), {})
 
-    def backward_batch(self, queries, keys, values, grad_output, *, mask=None):
+    def backward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike,
+                       grad_output: ArrayLike, *, mask: MaskLike | None = None) -> Gradients:
         """Backward of ``forward_batch`` (causal when configured): gradients w.r.t.
         queries (B, D), keys (N, D), values (N, DV); ``grad_output`` (B, DV)."""
         Q, K, V, m, stride, g = self._batch_inputs(queries, keys, values, mask, grad_output)

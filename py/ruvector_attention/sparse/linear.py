@@ -18,10 +18,13 @@ denominator carry the same factors, so they cancel exactly and the largest term
 is exp(0) = 1: inputs of any norm give a finite output of the right magnitude.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import math
 import random
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, choice, option, register, seed_option, temperature_option
@@ -30,6 +33,12 @@ from ..exports import exported
 from ..numerics import FEATURE_ELU, FEATURE_FAVOR, FEATURE_RELU
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import batch_inputs, key_value_pair, raise_for_status
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, MaskLike
 
 
 class FeatureKernel(enum.Enum):
@@ -53,7 +62,7 @@ class LinearConfig:
     temperature: float = temperature_option()
 
 
-def random_features(m, d, seed, *, orthogonal=True):
+def random_features(m: Any, d: Any, seed: int, *, orthogonal: bool = True) -> Any:
     """(M, D) float32 features, row-major ``array('f')``: Gaussian rows, or blocks of D
     orthonormal rows (Gram-Schmidt of Gaussian rows = Haar-distributed) each rescaled by
     the norm of an independent Gaussian D-vector, so every row has the chi_D length of a
@@ -79,7 +88,7 @@ class PreparedKeys:
 
     __slots__ = ("kv", "ksum", "kmax", "num_keys", "value_dim", "draw", "owner")
 
-    def __init__(self, kv, ksum, kmax, num_keys, value_dim, draw, owner):
+    def __init__(self, kv: Any, ksum: Any, kmax: Any, num_keys: Any, value_dim: int, draw: Any, owner: Any) -> None:
         self.kv, self.ksum, self.kmax = kv, ksum, kmax
         self.num_keys, self.value_dim, self.draw, self.owner = num_keys, value_dim, draw, owner
 
@@ -119,8 +128,9 @@ class LinearAttention(Attention):
     Config = LinearConfig
     complexity = Complexity.LINEAR
 
-    def __init__(self, dim, num_features=256, *, kernel="favor+", orthogonal=True, seed=0,
-                 normalize=False, temperature=1.0):
+    def __init__(self, dim: int, num_features: int = 256, *, kernel: str = "favor+",
+                 orthogonal: bool = True, seed: int = 0, normalize: bool = False,
+                 temperature: float = 1.0) -> None:
         super().__init__(LinearConfig(dim, num_features, choice(kernel), orthogonal, seed,
                                       normalize, temperature))
         c = self._config
@@ -140,24 +150,24 @@ class LinearAttention(Attention):
                             random_features(self._m, c.dim, seed, orthogonal=c.orthogonal))
 
     @exported(mutates=True)
-    def redraw_features(self):
+    def redraw_features(self) -> Any:
         """Draw new random features (the next draw of this seed); summaries made before
         must be prepared again (using them raises an error)."""
         self._draw += 1
         self._make_features()
         return self
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._draw += 1  # loaded features: earlier summaries are stale
 
     @exported(returns="number")
     @property
-    def num_features(self):
+    def num_features(self) -> Any:
         return self._m
 
     # -- key summaries ---------------------------------------------------------------
-    def prepare_keys(self, keys, values, *, mask=None):
+    def prepare_keys(self, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Any:
         """Summaries S = Σ φ(k_j) v_jᵀ (M, DV) and z = Σ φ(k_j) (M,) of keys (N, D) and
         values (N, DV), computed once in O(N·M·D) and reused by ``forward_prepared``."""
         K, V = key_value_pair(keys, values, self._config.dim)
@@ -175,13 +185,13 @@ class LinearAttention(Attention):
         return PreparedKeys(kv, ksum, kmax, n, dv, self._draw, K.numpy or V.numpy)
 
     @exported(mutates=True)
-    def set_keys(self, keys, values, *, mask=None):
+    def set_keys(self, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> None:
         """``prepare_keys`` and keep the summaries as the default of ``forward_prepared``
         (what the JS API uses: the summaries stay on the Python side)."""
         self._prepared = self.prepare_keys(keys, values, mask=mask)
 
     @exported(returns="vector", prepared="object")
-    def forward_prepared(self, query, prepared=None):
+    def forward_prepared(self, query: ArrayLike, prepared: Any = None) -> Any:
         """Query (D,) -> (DV,) or queries (B, D) -> (B, DV) from ``prepare_keys``
         (default: the keys given to ``set_keys``); O(M·(D + DV)) per query."""
         if prepared is None:
@@ -214,13 +224,14 @@ class LinearAttention(Attention):
 
     # -- the Attention interface -----------------------------------------------------
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """prepare_keys + forward_prepared for one query (DV,); all masked -> zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
         return self._query(q, True, self.prepare_keys(keys, values, mask=mask))
 
     @exported(returns="matrix", keys="sets", values="sets")
-    def forward_batch(self, queries, keys, values, *, mask=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None) -> Array:
         """Queries (B, D) over shared keys (N, D) / values (N, DV): summarised once.
         Keys (B, N, D) / values (B, N, DV): each query over its own set (mask (B, N))."""
         if len(_arrays.f32(keys, "keys").shape) == 3:
@@ -236,7 +247,7 @@ class LinearAttention(Attention):
         return self._query(Q, False, self.prepare_keys(keys, values, mask=mask))
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None) -> Array:
         """The implied weights (N,): φ(q)·φ(k_j) / Σ_l φ(q)·φ(k_l), one O(N·M·D) pass
         (favor+ in log space, so no weight underflows); masked keys 0, all masked -> zeros."""
         q = _arrays.vector(query, "query", self._config.dim)

@@ -14,9 +14,12 @@ not a masked pass over N (picking by distance / layer reads the N metadata once)
 For sequences, ``forward_batch`` is Longformer's band + global pattern.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import heapq
 import math
+from typing import TYPE_CHECKING
 
 from .. import _arrays, _kernel
 from ..core.base import Attention, Complexity, option, register, scale_option, temperature_option
@@ -27,6 +30,11 @@ from ..numerics import E_ARG, E_INDEX
 from ..numerics import FLOAT32_BYTES as F32
 from ..validation import graph_inputs, key_value_pair, mask_size, raise_for_graph_status, raise_for_status
 from .patterns import SparseMask, band, global_tokens
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, ArrayLike, IndexLike, MaskLike
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,23 +73,24 @@ class LocalGlobalAttention(Attention):
     Config = LocalGlobalConfig
     complexity = Complexity.LINEAR  # O(L + G) per query
 
-    def __init__(self, dim, local_window=16, global_nodes=4, *, temperature=1.0, scale=None):
+    def __init__(self, dim: int, local_window: int = 16, global_nodes: int = 4, *,
+                 temperature: float = 1.0, scale: float | None = None) -> None:
         super().__init__(LocalGlobalConfig(dim, local_window, global_nodes, temperature, scale))
         c = self._config
         self._scale = (c.scale if c.scale is not None else 1.0 / math.sqrt(c.dim)) / c.temperature
 
     @exported(returns="number")
     @property
-    def local_window(self):
+    def local_window(self) -> Any:
         return self._config.local_window
 
     @exported(returns="number")
     @property
-    def global_nodes(self):
+    def global_nodes(self) -> Any:
         return self._config.global_nodes
 
     # -- selection -------------------------------------------------------------------
-    def selected_keys(self, n, metadata=None):
+    def selected_keys(self, n: int, metadata: Any = None) -> Any:
         """Sorted positions of the keys one query attends to among ``n``. ``metadata``: a
         ``GraphMetadata`` or a dict with ``distances`` / ``hnsw_layers`` (as JavaScript sends)."""
         meta = GraphMetadata.coerce(metadata).validate(n) if metadata is not None else GraphMetadata()
@@ -105,13 +114,13 @@ class LocalGlobalAttention(Attention):
         return sorted(chosen)
 
     @exported(returns="mask", n="int")
-    def attention_mask(self, n, metadata=None):
+    def attention_mask(self, n: int, metadata: Any = None) -> Any:
         """The (1, n) ``SparseMask`` of one query: at most L + G live keys."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise DimensionMismatchError(f"n must be an int >= 0, got {n!r}")
         return SparseMask.from_rows([self.selected_keys(n, metadata)], n)
 
-    def sequence_mask(self, num_queries, n, metadata=None):
+    def sequence_mask(self, num_queries: int, n: int, metadata: Any = None) -> Any:
         """(B, N) Longformer pattern for sequences: query i sees keys |i - j| <= L // 2,
         the global keys (first G positions, or the highest HNSW layers) see and are seen
         by every position."""
@@ -151,7 +160,8 @@ class LocalGlobalAttention(Attention):
         return sel
 
     @exported(returns="vector")
-    def forward(self, query, keys, values, *, mask=None, metadata=None):
+    def forward(self, query: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                mask: MaskLike | None = None, metadata: Any = None) -> Array:
         """Output (DV,) from the selected keys only; all selected keys masked -> zeros."""
         q = _arrays.vector(query, "query", self._config.dim)
         K, V = key_value_pair(keys, values, self._config.dim)
@@ -161,7 +171,8 @@ class LocalGlobalAttention(Attention):
         return _arrays.result(out, (V.shape[1],))
 
     @exported(returns="vector")
-    def attention_weights(self, query, keys, *, mask=None, metadata=None):
+    def attention_weights(self, query: ArrayLike, keys: ArrayLike, *, mask: MaskLike | None = None,
+                          metadata: Any = None) -> Array:
         """Weights (N,): softmax over the selected keys, 0 elsewhere."""
         q = _arrays.vector(query, "query", self._config.dim)
         K = _arrays.matrix(keys, "keys", cols=self._config.dim)
@@ -176,7 +187,8 @@ class LocalGlobalAttention(Attention):
         return _arrays.result(full, (n,))
 
     @exported(returns="matrix", keys="sets", values="sets")
-    def forward_batch(self, queries, keys, values, *, mask=None, metadata=None):
+    def forward_batch(self, queries: ArrayLike, keys: ArrayLike, values: ArrayLike, *,
+                      mask: MaskLike | None = None, metadata: Any = None) -> Array:
         """Sequences: queries (B, D) at positions 0..B-1 over keys (N, D) with the
         Longformer band + global pattern (``sequence_mask``), intersected with ``mask``
         ((N,) or (B, N), dense or ``SparseMask``) -> (B, DV)."""
@@ -192,8 +204,9 @@ class LocalGlobalAttention(Attention):
         return _arrays.result(out, (b, V.shape[1]))
 
     @exported(returns="matrix")
-    def forward_graph(self, features, indptr, indices, *, values=None, edge_features=None,
-                      hnsw_layers=None):
+    def forward_graph(self, features: ArrayLike, indptr: IndexLike, indices: IndexLike, *,
+                      values: ArrayLike | None = None, edge_features: ArrayLike | None = None,
+                      hnsw_layers: IndexLike | None = None) -> Array:
         """Every node attends to the first ``local_window`` of its CSR neighbours (listed
         nearest first) and, given ``hnsw_layers`` (N,) (each node's highest HNSW layer),
         to the ``global_nodes`` other neighbours on the highest layers, ties by order:

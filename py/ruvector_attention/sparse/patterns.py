@@ -14,12 +14,20 @@ https://arxiv.org/abs/1904.10509), global_tokens, random (BigBird, Zaheer et al.
 Shapes: R rows (queries), C columns (keys), E stored entries.
 """
 
+from __future__ import annotations
+
 import random as _random
 from array import array
+from typing import TYPE_CHECKING
 
 from .. import _arrays
 from ..errors import DimensionMismatchError, InvalidConfigError, OutOfBoundsError
 from ..metadata import GraphMetadata
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._typing import Array, IndexLike
 
 
 def _count(value, name, low=0):
@@ -54,7 +62,7 @@ class SparseMask:
 
     __slots__ = ("_indptr", "_indices", "shape")
 
-    def __init__(self, indptr, indices, cols):
+    def __init__(self, indptr: IndexLike, indices: IndexLike, cols: int) -> None:
         cols = _count(cols, "cols")
         ip = [int(x) for x in (indptr.tolist() if hasattr(indptr, "tolist") else indptr)]
         ix = [int(x) for x in (indices.tolist() if hasattr(indices, "tolist") else indices)]
@@ -76,7 +84,7 @@ class SparseMask:
         self.shape = (len(ip) - 1, cols)
 
     @classmethod
-    def from_rows(cls, rows, cols):
+    def from_rows(cls, rows: int, cols: int) -> Any:
         """From a list of per-row column lists."""
         indptr, indices = [0], []
         for r in rows:
@@ -84,14 +92,14 @@ class SparseMask:
             indptr.append(len(indices))
         return cls(indptr, indices, cols)
 
-    def row(self, i):
+    def row(self, i: int) -> Any:
         """Sorted live columns of row ``i``."""
         if not 0 <= i < self.shape[0]:
             raise OutOfBoundsError(f"SparseMask row {i} outside [0, {self.shape[0]})",
                                    index=i, length=self.shape[0])
         return list(self._indices[self._indptr[i]:self._indptr[i + 1]])
 
-    def rows(self):
+    def rows(self) -> Any:
         """Every row's sorted live columns."""
         return [self.row(i) for i in range(self.shape[0])]
 
@@ -115,19 +123,19 @@ class SparseMask:
         dense = dense.reshape(self.shape).astype(bool)
         return dense if dtype is None else dense.astype(dtype)
 
-    def count_nonzero(self):
+    def count_nonzero(self) -> Any:
         """Number of live (query, key) pairs."""
         return len(self._indices)
 
-    def density(self):
+    def density(self) -> Any:
         r, c = self.shape
         return self.count_nonzero() / (r * c) if r * c else 0.0
 
-    def to_csr(self):
+    def to_csr(self) -> Any:
         """``(indptr, indices)`` as int64 ``array('q')`` (copies)."""
         return array("q", self._indptr), array("q", self._indices)
 
-    def to_dense(self):
+    def to_dense(self) -> Array:
         """(R, C) booleans: a numpy bool array when numpy is installed, else nested lists."""
         flat = self.dense_mask_bytes()
         r, c = self.shape
@@ -135,7 +143,7 @@ class SparseMask:
             return _arrays.np.frombuffer(flat, dtype=_arrays.np.uint8).reshape(r, c).astype(bool)
         return [[bool(v) for v in flat[i * c:(i + 1) * c]] for i in range(r)]
 
-    def dense_mask_bytes(self):
+    def dense_mask_bytes(self) -> Any:
         """Row-major uint8 (R * C) mask: what ``mask=`` reads (``_arrays.mask_array``)."""
         r, c = self.shape
         out = array("B", bytes(r * c))
@@ -154,10 +162,10 @@ class SparseMask:
         return SparseMask.from_rows([sorted(op(set(a), set(b))) for a, b in
                                      zip(self.rows(), other.rows(), strict=False)], self.shape[1])
 
-    def union(self, other):
+    def union(self, other: Any) -> Any:
         return self._combine(other, set.__or__, "union")
 
-    def intersection(self, other):
+    def intersection(self, other: Any) -> Any:
         return self._combine(other, set.__and__, "intersection")
 
     __or__, __and__ = union, intersection
@@ -176,7 +184,7 @@ def _rows(n, rows):
     return _count(n if rows is None else rows, "rows")
 
 
-def band(n, width, *, rows=None, causal=False):
+def band(n: int, width: Any, *, rows: int | None = None, causal: bool = False) -> Any:
     """Sliding window: row i keeps columns j with |i - j| <= width (``causal``:
     i - width <= j <= i). Row i is query position i."""
     n, width = _count(n, "n"), _count(width, "width")
@@ -185,14 +193,14 @@ def band(n, width, *, rows=None, causal=False):
          for i in range(_rows(n, rows))], n)
 
 
-def strided(n, stride, *, rows=None):
+def strided(n: int, stride: Any, *, rows: int | None = None) -> Any:
     """Strided: row i keeps columns j with (i - j) divisible by ``stride``."""
     n, stride = _count(n, "n"), _count(stride, "stride", 1)
     return SparseMask.from_rows([list(range(i % stride, n, stride))
                                  for i in range(_rows(n, rows))], n)
 
 
-def global_tokens(n, tokens, *, rows=None):
+def global_tokens(n: int, tokens: Any, *, rows: int | None = None) -> Any:
     """Global tokens: every row keeps the ``tokens`` columns, and rows that are
     themselves global tokens keep every column (Longformer's global attention)."""
     n = _count(n, "n")
@@ -203,7 +211,7 @@ def global_tokens(n, tokens, *, rows=None):
     return SparseMask.from_rows([full if i in ts else toks for i in range(_rows(n, rows))], n)
 
 
-def random(n, per_row, *, rows=None, seed=0):
+def random(n: int, per_row: Any, *, rows: int | None = None, seed: int = 0) -> Any:
     """Seeded random: each row keeps ``per_row`` distinct columns drawn uniformly."""
     n, per_row = _count(n, "n"), _count(per_row, "per_row")
     if per_row > n:
@@ -212,7 +220,7 @@ def random(n, per_row, *, rows=None, seed=0):
     return SparseMask.from_rows([rng.sample(range(n), per_row) for _ in range(_rows(n, rows))], n)
 
 
-def block_sparse(n, block, layout=None):
+def block_sparse(n: int, block: Any, layout: Any = None) -> Any:
     """Block-sparse (N, N): ``layout`` is an (nb, nb) boolean matrix over blocks of
     ``block`` rows / columns, nb = ceil(N / block); default block-diagonal."""
     n, block = _count(n, "n"), _count(block, "block", 1)
@@ -228,7 +236,7 @@ def block_sparse(n, block, layout=None):
           for j in range(bj * block, min(n, (bj + 1) * block))] for i in range(n)], n)
 
 
-def from_hnsw_layers(layers, min_layer=1, *, rows=1):
+def from_hnsw_layers(layers: IndexLike, min_layer: Any = 1, *, rows: int = 1) -> Any:
     """Keys whose highest HNSW layer is >= ``min_layer`` (the graph's hubs), for each of
     ``rows`` query rows. ``layers``: (N,) ints >= 0, as ``GraphMetadata.hnsw_layers``."""
     layers = list(layers.tolist() if hasattr(layers, "tolist") else layers)
@@ -237,6 +245,6 @@ def from_hnsw_layers(layers, min_layer=1, *, rows=1):
     return SparseMask.from_rows([keep] * _count(rows, "rows"), len(layers))
 
 
-def from_csr(indptr, indices, num_cols):
+def from_csr(indptr: IndexLike, indices: IndexLike, num_cols: Any) -> Any:
     """A CSR graph (row i attends ``indices[indptr[i]:indptr[i+1]]``) as a mask."""
     return SparseMask(indptr, indices, num_cols)
