@@ -7,8 +7,7 @@
 // NUMERICAL_INSTABILITY code).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startServer } from '../../web-demo/serve.mjs';
+import { onBlankPage, useChromium } from './chromium.mjs';
 import { SCALAR_ATOL, assertWithin, lib, loadFixture } from './helpers.mjs';
 
 const cases = loadFixture('contract');
@@ -87,30 +86,13 @@ for (const worker of [false, true]) {
   });
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const BLANK = '<!doctype html><meta charset="utf-8"><title>contract fixtures</title>';
-
 describe('contract fixtures in headless Chromium', () => {
-  let server, browser;
-  before(async () => {
-    server = await startServer({ port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = useChromium();
 
   for (const worker of [false, true]) {
     const where = worker ? 'Chromium worker' : 'Chromium page';
     test(`${where}: every case within the file tolerance`, { timeout: 180_000 }, async () => {
-      const page = await browser.newPage();
-      const foreign = [], errors = [];
-      page.on('request', r => { if (!r.url().startsWith(server.url)) foreign.push(r.url()); });
-      page.on('pageerror', e => errors.push(e.message));
-      try {
-        await page.route(server.url + 'blank', route => route.fulfill({ contentType: 'text/html', body: BLANK }));
-        await page.goto(server.url + 'blank');
+      await onBlankPage(chromium, 'contract fixtures', async page => {
         const r = await page.evaluate(`(async () => {
           const lib = await import('/dist/ruvector-attention.js');
           const rt = await lib.init(${JSON.stringify(worker ? { worker: true } : {})});
@@ -121,11 +103,7 @@ describe('contract fixtures in headless Chromium', () => {
         assert.equal(r.isa, 'wasm128');
         assert.equal(r.out.length, cases.length);
         cases.forEach((c, i) => check(r.out[i], c, where));
-      } finally {
-        await page.close();
-      }
-      assert.deepEqual(errors, []);
-      assert.deepEqual(foreign, [], 'requests left 127.0.0.1');
+      });
     });
   }
 });

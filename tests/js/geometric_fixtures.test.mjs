@@ -5,8 +5,7 @@
 // bundle with its default indexURL; nothing outside 127.0.0.1 is requested).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startServer } from '../../web-demo/serve.mjs';
+import { onBlankPage, useChromium } from './chromium.mjs';
 import { assertWithin, camelOptions, f32, lib, loadFixture, rowsAs, tolerance, SCALAR_ATOL } from './helpers.mjs';
 
 const cases = loadFixture('geometric');
@@ -80,9 +79,6 @@ describe('geometric fixtures in the worker', () => {
 
 // ---- headless Chromium: the same cases through the browser bundle
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const BLANK = '<!doctype html><meta charset="utf-8"><title>geometric fixtures</title>';
-
 /** In the page: replay every case on `init(options)`; results as plain arrays (structured clone). */
 async function replayInPage({ cases, options }) {
   const lib = await import('/dist/ruvector-attention.js');
@@ -121,37 +117,18 @@ function revive(r, c) {
 }
 
 describe('geometric fixtures in headless Chromium', () => {
-  let server, browser;
-  before(async () => {
-    server = await startServer({ port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = useChromium();
 
   for (const worker of [false, true]) {
     const where = worker ? 'Chromium worker' : 'Chromium page';
     test(`${where}: every case within the file tolerance`, { timeout: 180_000 }, async () => {
-      const page = await browser.newPage();
-      const foreign = [], errors = [];
-      page.on('request', r => { if (!r.url().startsWith(server.url)) foreign.push(r.url()); });
-      page.on('pageerror', e => errors.push(e.message));
-      try {
-        // a blank same-origin document (the server's / is the visualizer, which would boot its own runtime)
-        await page.route(server.url + 'blank', route => route.fulfill({ contentType: 'text/html', body: BLANK }));
-        await page.goto(server.url + 'blank');
+      await onBlankPage(chromium, 'geometric fixtures', async page => {
         const r = await page.evaluate(replayInPage, { cases, options: worker ? { worker: true } : {} });
         assert.equal(r.mode, worker ? 'worker' : 'main');
         assert.equal(r.isa, 'wasm128');
         assert.equal(r.out.length, cases.length);
         cases.forEach((c, i) => check(revive(r.out[i], c), c, where));
-      } finally {
-        await page.close();
-      }
-      assert.deepEqual(errors, []);
-      assert.deepEqual(foreign, [], 'requests left 127.0.0.1');
+      });
     });
   }
 });

@@ -7,8 +7,7 @@
 // kernel path) and in the worker, and in headless Chromium on the page and in a Web Worker.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startServer } from '../../web-demo/serve.mjs';
+import { onBlankPage, useChromium } from './chromium.mjs';
 import { assertWithin, camelOptions, expectAttentionError, f32, lib, loadFixture, rowsAs } from './helpers.mjs';
 
 const cases = loadFixture('masks');
@@ -86,9 +85,6 @@ describe('mask fixtures in Node', () => {
 
 // ---- headless Chromium: the same cases through the browser bundle
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const BLANK = '<!doctype html><meta charset="utf-8"><title>mask fixtures</title>';
-
 async function replayInPage({ cases, options }) {
   const lib = await import('/dist/ruvector-attention.js');
   const rt = await lib.init(options);
@@ -116,25 +112,12 @@ async function replayInPage({ cases, options }) {
 }
 
 describe('mask fixtures in headless Chromium', () => {
-  let server, browser;
-  before(async () => {
-    server = await startServer({ port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const chromium = useChromium();
 
   for (const worker of [false, true]) {
     const where = worker ? 'Chromium worker' : 'Chromium page';
     test(`${where}: every case, as torch`, { timeout: 180_000 }, async () => {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on('pageerror', e => errors.push(e.message));
-      try {
-        await page.route(server.url + 'blank', route => route.fulfill({ contentType: 'text/html', body: BLANK }));
-        await page.goto(server.url + 'blank');
+      await onBlankPage(chromium, 'mask fixtures', async page => {
         const r = await page.evaluate(replayInPage, { cases, options: worker ? { worker: true } : {} });
         assert.equal(r.mode, worker ? 'worker' : 'main');
         assert.equal(r.out.length, cases.length);
@@ -142,10 +125,7 @@ describe('mask fixtures in headless Chromium', () => {
           const o = r.out[i];
           check(o.error ? o : { data: Float32Array.from(o.data) }, c, where);
         });
-      } finally {
-        await page.close();
-      }
-      assert.deepEqual(errors, []);
+      });
     });
   }
 });
